@@ -1,0 +1,41 @@
+# PGXS build of the mysql_sync extension (C++17) and the mysql-sync-binlog command.
+EXTENSION   = mysql_sync
+MODULE_big  = mysql_sync
+EXTVERSION  = 0.1.0
+DATA        = sql/mysql_sync--$(EXTVERSION).sql
+
+BINLOG_OBJS = $(patsubst %.cpp,%.o,$(sort $(wildcard binlog/*.cpp)))
+OBJS        = $(patsubst %.cpp,%.o,$(sort $(wildcard extension/*.cpp bgworker/*.cpp))) $(BINLOG_OBJS)
+
+MARIADB_CFLAGS := $(shell mariadb_config --include)
+MARIADB_LIBS   := $(shell mariadb_config --libs)
+
+# -isystem silences warnings inside PostgreSQL's headers (they are not C++-clean under -Wextra).
+PG_CPPFLAGS = -isystem $(includedir_server) $(MARIADB_CFLAGS) -I$(srcdir)
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -pthread
+SHLIB_LINK  = -lstdc++ $(MARIADB_LIBS) -lzstd -lz -pthread
+
+CLI = mysql-sync-binlog
+EXTRA_CLEAN = $(CLI) binlog/tools/*.o
+
+REGRESS      = $(patsubst regress/sql/%.sql,%,$(sort $(wildcard regress/sql/*.sql)))
+REGRESS_OPTS = --inputdir=regress --outputdir=regress/out --load-extension=mysql_sync
+TAP_TESTS    = 1
+PROVE_TESTS  = regress/t/*.pl
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# PGXS also emits LLVM bitcode with clang, which ignores PG_CXXFLAGS.
+BITCODE_CXXFLAGS += -std=c++17
+
+all: $(CLI)
+
+$(CLI): binlog/tools/mysql_sync_binlog.o $(BINLOG_OBJS)
+	$(CXX) $(CXXFLAGS) -o $@ $^ $(LDFLAGS) -lstdc++ $(MARIADB_LIBS) -lzstd -lz -pthread
+
+install: install-cli
+install-cli: $(CLI)
+	$(INSTALL_PROGRAM) $(CLI) '$(DESTDIR)$(bindir)/$(CLI)'
+.PHONY: install-cli

@@ -1,0 +1,20 @@
+// Reads a binlog file from disk event by event (the CLI, binlog_events() and the unit tests).
+#pragma once
+#include "cxx_zone.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "decoder.h"
+
+namespace mysql_sync {
+
+// Decodes `path` from `start_pos` (4 = the first event; a later start still reads the file's
+// FORMAT_DESCRIPTION first, as the server does). Calls `on_event` for each event in order.
+// Throws DecodeError naming the offset on a missing magic number, truncation or corruption,
+// after the events before the damage were delivered.
+void read_binlog_file(const std::string& path, uint64_t start_pos, const DecoderOptions& options,
+                      const std::function<void(const Event&)>& on_event);
+
+}  // namespace mysql_sync

@@ -1,0 +1,13 @@
+// The pure C++ zone: binlog/ never calls PostgreSQL. Every header here includes this one, so a
+// translation unit that included postgres.h first fails to compile (PostgreSQL's macros for
+// snprintf, palloc and its longjmp-based errors must not leak into RAII code).
+#pragma once
+
+#ifdef POSTGRES_H
+#define MYSQL_SYNC_POSTGRES_SEEN true
+#else
+#define MYSQL_SYNC_POSTGRES_SEEN false
+#endif
+static_assert(!MYSQL_SYNC_POSTGRES_SEEN,
+              "binlog/ headers belong to the C++ zone: include them before postgres.h");
+#undef MYSQL_SYNC_POSTGRES_SEEN

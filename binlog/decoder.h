@@ -1,0 +1,52 @@
+// The binlog decoder: raw event bytes in, decoded events out. Keeps the state that later events
+// depend on (the format description, checksum algorithm, table maps). Not thread-safe: one
+// decoder per stream.
+#pragma once
+#include "cxx_zone.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "event.h"
+#include "table_map.h"
+
+namespace mysql_sync {
+
+struct DecoderOptions {
+  InvalidDates invalid_dates = InvalidDates::to_null;
+  bool verify_checksum = true;
+  // Decode row values only for tables for which this returns true (others are skipped cheaply:
+  // the event is returned with rows == nullopt). Null = decode every table.
+  std::function<bool(const TableMap&)> want_rows;
+  // The tracked schema of a table, for metadata the binlog lacks. Null or nullptr = none.
+  std::function<const TableShape*(const std::string& schema, const std::string& table)> shape_of;
+};
+
+class Decoder {
+ public:
+  explicit Decoder(DecoderOptions options = {});
+  ~Decoder();
+  Decoder(const Decoder&) = delete;
+  Decoder& operator=(const Decoder&) = delete;
+
+  // Decodes one whole event: the 19-byte header, the body and, when the format description says so,
+  // the 4-byte CRC32 (verified). `file_offset` is where the event starts in its file (0 when unknown,
+  // e.g. for the dump thread's artificial events). Throws DecodeError (with the offset) or ValueError.
+  Event decode(const uint8_t* data, size_t size, uint64_t file_offset);
+
+  // Forget table maps (after a ROTATE or a reconnect); the format description is kept.
+  void reset_tables();
+
+  // True once a FORMAT_DESCRIPTION event was seen.
+  bool has_format() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace mysql_sync

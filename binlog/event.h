@@ -1,0 +1,68 @@
+// One decoded binlog event.
+#pragma once
+#include "cxx_zone.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "row.h"
+#include "table_map.h"
+
+namespace mysql_sync {
+
+enum class EventKind : uint8_t {
+  other,               // decoded header only; `name` tells what it was
+  format_description,
+  rotate,
+  query,               // `sql`, `schema`; BEGIN/COMMIT/ROLLBACK are told apart by `query_kind`
+  xid,
+  gtid,                // MySQL GTID/ANONYMOUS_GTID/GTID_TAGGED or MariaDB GTID: starts a transaction
+  table_map,
+  rows,
+  heartbeat,
+  annotate,            // MariaDB ANNOTATE_ROWS or MySQL ROWS_QUERY: `sql`
+  stop,
+  transaction_payload, // MySQL 8 compressed transaction: `nested`
+};
+
+enum class QueryKind : uint8_t { other, begin, commit, rollback, xa };
+
+struct RowsData {
+  RowOp op = RowOp::insert;
+  TableMapPtr table;
+  std::vector<Row> before;      // update and delete; same length as `after` for update
+  std::vector<Row> after;       // insert and update
+  uint32_t invalid_values = 0;  // zero/invalid dates turned into NULL or -infinity
+  bool statement_end = false;   // STMT_END_F: the statement's last rows event
+};
+
+struct Event {
+  uint8_t type_code = 0;
+  const char* name = "unknown";  // lower-case event name used as the JSON "type" of non-row events
+  EventKind kind = EventKind::other;
+  uint32_t timestamp = 0;        // seconds since the epoch, from the header
+  uint32_t server_id = 0;
+  uint16_t flags = 0;
+  uint64_t pos = 0;              // start offset in its file
+  uint64_t end_pos = 0;          // offset after the event (header's next position when known)
+  bool artificial = false;       // LOG_EVENT_ARTIFICIAL_F: made by the dump thread, not in the file
+
+  // kind-specific payload
+  std::string sql;               // query, annotate
+  std::string schema;            // query: default database
+  QueryKind query_kind = QueryKind::other;
+  std::string gtid;              // gtid: "0-1-17" (MariaDB) or "uuid:17" / "uuid:tag:17" (MySQL)
+  bool gtid_standalone = false;  // MariaDB GTID with FL_STANDALONE: a DDL, no XID follows
+  uint64_t commit_timestamp_us = 0;  // MySQL 8 GTID original commit timestamp, 0 if absent
+  std::string next_file;         // rotate, heartbeat: the binlog file
+  uint64_t next_pos = 0;         // rotate: the position in next_file
+  uint64_t xid = 0;
+  std::string server_version;    // format_description
+  TableMapPtr table_map;         // table_map
+  std::optional<RowsData> rows;  // rows
+  std::vector<Event> nested;     // transaction_payload
+};
+
+}  // namespace mysql_sync

@@ -1,0 +1,19 @@
+// The JSON lines of the contract: one object per event, one per row for row events.
+#pragma once
+#include "cxx_zone.h"
+
+#include <functional>
+#include <string>
+
+#include "event.h"
+
+namespace mysql_sync {
+
+// Calls `emit` with each JSON object (no trailing newline) that `event` prints as. `file` is the
+// base name of the binlog file the event came from. `current_gtid` is the GTID of the transaction
+// the event belongs to (empty if none). Nested events of a TRANSACTION_PAYLOAD are printed with the
+// payload's pos/end_pos.
+void event_to_json(const Event& event, const std::string& file, const std::string& current_gtid,
+                   const std::function<void(const std::string&)>& emit);
+
+}  // namespace mysql_sync

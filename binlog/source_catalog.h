@@ -1,0 +1,67 @@
+// What the source says about its tables (information_schema), and the MySQL -> PostgreSQL type
+// mapping of the interface contract.
+#pragma once
+#include "cxx_zone.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mysql_client.h"
+#include "object_patterns.h"
+#include "row.h"
+#include "table_map.h"
+
+namespace mysql_sync {
+
+struct SourceColumn {
+  std::string name;
+  std::string data_type;    // information_schema DATA_TYPE, lower case: int, varchar, enum ...
+  std::string column_type;  // COLUMN_TYPE: int(10) unsigned, enum('a','b') ...
+  bool nullable = true;
+  std::optional<std::string> default_value;
+  std::string character_set;  // empty for non-text
+  std::string collation;
+  uint16_t collation_id = 0;
+  int64_t char_max_length = 0;
+  int64_t numeric_precision = 0;
+  int64_t numeric_scale = 0;
+  int64_t datetime_precision = 0;
+  bool is_unsigned = false;
+  bool auto_increment = false;
+  bool is_json_text = false;  // MariaDB JSON: longtext with CHECK (json_valid(col))
+  bool generated = false;     // VIRTUAL/STORED generated column
+  std::vector<std::string> enum_values;  // ENUM and SET members
+  std::string comment;
+};
+
+struct SourceTable {
+  std::string schema;
+  std::string name;
+  std::vector<SourceColumn> columns;  // ordinal order
+  std::vector<std::string> primary_key;
+  int64_t rows_estimate = 0;
+  std::string engine;
+  std::string comment;
+
+  TableShape shape() const;  // for the decoder, when the binlog lacks metadata
+};
+
+// Base tables matching the patterns, sorted by schema then name. Views are not returned.
+std::vector<SourceTable> describe_tables(MysqlClient& client, const ObjectPatterns& patterns);
+
+// The PostgreSQL type of a column per the contract ("numeric(20,0)", "timestamp(3) with time zone",
+// "text" ...). ENUM becomes text; its CHECK comes from enum_check(). Throws SyncError 0A000 naming
+// the column for a type that cannot be mapped.
+std::string pg_type_of(const SourceColumn& column);
+
+// Converts one text-protocol value of the initial copy into the PostgreSQL text form of the
+// column's mapped type, identical to what the decoder produces for the same stored value.
+// Returns nullopt for NULL, and for invalid dates under InvalidDates::to_null (counted in
+// *invalid_values). Throws ValueError under InvalidDates::error or for bytes invalid in the
+// column's character set.
+Value copy_value_text(const SourceColumn& column, const char* data, unsigned long length,
+                      InvalidDates invalid_dates, uint32_t* invalid_values);
+
+}  // namespace mysql_sync
