@@ -38,4 +38,7 @@ $(CLI): binlog/tools/mysql_sync_binlog.o $(BINLOG_OBJS)
 install: install-cli
 install-cli: $(CLI)
 	$(INSTALL_PROGRAM) $(CLI) '$(DESTDIR)$(bindir)/$(CLI)'
-.PHONY: install-cli
+uninstall: uninstall-cli
+uninstall-cli:
+	rm -f '$(DESTDIR)$(bindir)/$(CLI)'
+.PHONY: install-cli uninstall-cli

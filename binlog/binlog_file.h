@@ -2,6 +2,7 @@
 #pragma once
 #include "cxx_zone.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -16,5 +17,9 @@ namespace mysql_sync {
 // after the events before the damage were delivered.
 void read_binlog_file(const std::string& path, uint64_t start_pos, const DecoderOptions& options,
                       const std::function<void(const Event&)>& on_event);
+
+// The same over a whole binlog file already in memory (tests, fuzzing).
+void read_binlog_bytes(const uint8_t* data, size_t size, uint64_t start_pos, const DecoderOptions& options,
+                       const std::function<void(const Event&)>& on_event);
 
 }  // namespace mysql_sync

@@ -24,6 +24,9 @@ struct DecoderOptions {
   std::function<bool(const TableMap&)> want_rows;
   // The tracked schema of a table, for metadata the binlog lacks. Null or nullptr = none.
   std::function<const TableShape*(const std::string& schema, const std::string& table)> shape_of;
+  // With neither metadata nor a shape naming ENUM/SET members, print the member index (ENUM) or
+  // bit mask (SET) as a number instead of raising ValueError. For the CLI; never for apply.
+  bool enum_index_when_unknown = false;
 };
 
 class Decoder {

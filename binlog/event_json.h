@@ -17,3 +17,22 @@ void event_to_json(const Event& event, const std::string& file, const std::strin
                    const std::function<void(const std::string&)>& emit);
 
 }  // namespace mysql_sync
+
+namespace mysql_sync {
+
+// Prints the events of one file in order, tracking the GTID of the transaction in progress (from a
+// GTID event to its XID/COMMIT/ROLLBACK, or to the DDL a GTID stands for).
+class EventJsonWriter {
+ public:
+  explicit EventJsonWriter(std::string file) : file_(std::move(file)) {}
+  void write(const Event& event, const std::function<void(const std::string&)>& emit);
+  const std::string& current_gtid() const { return current_gtid_; }
+
+ private:
+  void after(const Event& event);
+  std::string file_;
+  std::string current_gtid_;
+  bool in_transaction_ = false;
+};
+
+}  // namespace mysql_sync

@@ -64,4 +64,12 @@ std::string pg_type_of(const SourceColumn& column);
 Value copy_value_text(const SourceColumn& column, const char* data, unsigned long length,
                       InvalidDates invalid_dates, uint32_t* invalid_values);
 
+// The initial copy's SELECT of every column in order, in the form copy_value_text() expects:
+// "SELECT `a`, `f` * 1e0 FROM `db`.`t`" (FLOAT is read through a DOUBLE: the text protocol prints
+// FLOAT with 6 digits only). The caller may append WHERE / ORDER BY.
+std::string copy_select_sql(const SourceTable& table);
+
+// The members of an ENUM or SET from its COLUMN_TYPE: "enum('a','it''s')" -> {"a", "it's"}.
+std::vector<std::string> parse_enum_members(const std::string& column_type);
+
 }  // namespace mysql_sync

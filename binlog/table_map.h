@@ -39,6 +39,7 @@ struct TableShape {
   std::vector<std::vector<std::string>> enum_values;  // per column; empty when not ENUM/SET
   std::vector<uint16_t> collations;                   // per column; 0 when unknown
   std::vector<bool> json_text;                        // per column: MariaDB JSON
+  std::vector<bool> is_unsigned;                      // per column: numeric UNSIGNED
   std::vector<uint16_t> primary_key;
 };
 

@@ -1,0 +1,316 @@
+#include "bgworker/catalog.h"
+
+#include "extension/bridge.h"
+
+extern "C" {
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "pgstat.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+}
+
+using mysql_sync::SyncTable;
+
+void begin_catalog_transaction(void) {
+  SetCurrentStatementStartTimestamp();
+  StartTransactionCommand();
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "mysql_sync: SPI_connect failed");
+  PushActiveSnapshot(GetTransactionSnapshot());
+}
+
+void end_catalog_transaction(void) {
+  SPI_finish();
+  PopActiveSnapshot();
+  CommitTransactionCommand();
+}
+
+int spi_exec_text(const char* sql, int nargs, const char* const* args) {
+  Oid types[16];
+  Datum values[16];
+  char nulls[16] = {0};
+  Assert(nargs <= 16);
+  for (int i = 0; i < nargs; i++) {
+    types[i] = TEXTOID;
+    values[i] = args[i] ? CStringGetTextDatum(args[i]) : (Datum)0;
+    nulls[i] = args[i] ? ' ' : 'n';
+  }
+  int ret = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+  if (ret < 0) elog(ERROR, "mysql_sync: SPI failed (%d) for: %s", ret, sql);
+  return ret;
+}
+
+static char* top_strdup(const char* s) { return s ? MemoryContextStrdup(TopMemoryContext, s) : nullptr; }
+
+static char* pstrdup_or_null(const char* s) { return s ? pstrdup(s) : nullptr; }
+
+static char* column_value(int row, int column) {
+  return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column);
+}
+
+// Copies column `column` of every row into a TopMemoryContext array.
+static char** column_strings(int column, int* count) {
+  *count = (int)SPI_processed;
+  char** out = static_cast<char**>(MemoryContextAllocZero(TopMemoryContext, sizeof(char*) * (*count + 1)));
+  for (int i = 0; i < *count; i++) out[i] = top_strdup(column_value(i, column));
+  return out;
+}
+
+bool load_task(void) {
+  WorkerTask* t = &worker_task;
+  const char* args[1] = {t->name};
+  char** objects;
+  char** map_keys;
+  char** map_values;
+  int object_count, map_count;
+  char* invalid_dates;
+  int64 server_id;
+
+  begin_catalog_transaction();
+  spi_exec_text(
+      "SELECT c.source, c.existing_tables, c.enabled, c.server_id, s.state, s.source_file, s.source_pos, "
+      "       s.source_gtid, 'schema' = ANY (c.initial_sync), 'data' = ANY (c.initial_sync), "
+      "       'insert' = ANY (c.operations), 'update' = ANY (c.operations), 'delete' = ANY (c.operations), "
+      "       COALESCE(c.options ->> 'invalid_dates', 'null') "
+      "  FROM mysql_sync.task_config c JOIN mysql_sync.task_state s USING (task) WHERE c.task = $1",
+      1, args);
+  if (SPI_processed != 1) {
+    end_catalog_transaction();
+    return false;
+  }
+  t->source = top_strdup(column_value(0, 1));
+  strlcpy(t->existing_tables, column_value(0, 2), sizeof t->existing_tables);
+  t->enabled = strcmp(column_value(0, 3), "t") == 0;
+  server_id = strtoll(column_value(0, 4), nullptr, 10);
+  strlcpy(t->state, column_value(0, 5), sizeof t->state);
+  t->source_file = top_strdup(column_value(0, 6));
+  char* pos = column_value(0, 7);
+  t->source_pos = pos ? strtoll(pos, nullptr, 10) : 4;
+  t->source_gtid = top_strdup(column_value(0, 8));
+  t->sync_schema = strcmp(column_value(0, 9), "t") == 0;
+  t->sync_data = strcmp(column_value(0, 10), "t") == 0;
+  t->apply_insert = strcmp(column_value(0, 11), "t") == 0;
+  t->apply_update = strcmp(column_value(0, 12), "t") == 0;
+  t->apply_delete = strcmp(column_value(0, 13), "t") == 0;
+  invalid_dates = top_strdup(column_value(0, 14));
+
+  spi_exec_text("SELECT unnest(objects) FROM mysql_sync.task_config WHERE task = $1", 1, args);
+  objects = column_strings(1, &object_count);
+  spi_exec_text("SELECT key, value FROM mysql_sync.task_config, jsonb_each_text(name_map) WHERE task = $1", 1,
+                args);
+  map_keys = column_strings(1, &map_count);
+  map_values = column_strings(2, &map_count);
+  end_catalog_transaction();
+
+  mysql_sync::TaskRuntime* runtime = t->runtime;
+  MYSQL_SYNC_CXX(t->name, {
+    runtime->task = t->name;
+    runtime->uri = mysql_sync::SourceUri::parse(t->source);
+    std::vector<std::string> patterns(objects, objects + object_count);
+    runtime->patterns = std::make_unique<mysql_sync::ObjectPatterns>(patterns);
+    runtime->names = mysql_sync::NameMap();
+    for (int i = 0; i < map_count; i++) runtime->names.add(map_keys[i], map_values[i]);
+    runtime->invalid_dates = strcmp(invalid_dates, "error") == 0 ? mysql_sync::InvalidDates::error
+                                                                  : mysql_sync::InvalidDates::to_null;
+    runtime->server_id = static_cast<uint32_t>(server_id);
+  });
+  return true;
+}
+
+void note_worker_start(void) {
+  const char* args[1] = {worker_task.name};
+  begin_catalog_transaction();
+  spi_exec_text("UPDATE mysql_sync.task_state SET run_attempts = run_attempts + 1, last_run_at = now() "
+                "WHERE task = $1",
+                1, args);
+  end_catalog_transaction();
+}
+
+void save_task_state(const char* state, const char* detail) {
+  const char* args[3] = {worker_task.name, state, detail};
+  begin_catalog_transaction();
+  spi_exec_text("UPDATE mysql_sync.task_state SET state = $2, detail = $3, updated_at = now() WHERE task = $1", 3,
+                args);
+  end_catalog_transaction();
+}
+
+void save_task_failure(const char* state, const char* sqlstate, const char* message, const char* hint) {
+  StringInfoData text;
+  initStringInfo(&text);
+  appendStringInfoString(&text, message);
+  if (hint && hint[0]) appendStringInfo(&text, " HINT: %s", hint);
+  const char* args[4] = {worker_task.name, state, sqlstate, text.data};
+  begin_catalog_transaction();
+  spi_exec_text(
+      "UPDATE mysql_sync.task_state SET state = $2, last_sqlstate = $3, last_error = $4, last_error_at = now(), "
+      "       detail = CASE $2 WHEN 'stopped' THEN 'needs attention: see last_error, then resume_sync' "
+      "                    ELSE 'will retry after mysql_sync.restart_delay' END, updated_at = now() "
+      " WHERE task = $1",
+      4, args);
+  end_catalog_transaction();
+}
+
+
+void write_table_states(const char* table_state) {
+  const char* del_args[1] = {worker_task.name};
+  spi_exec_text("DELETE FROM mysql_sync.table_state WHERE task = $1", 1, del_args);
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  for (size_t i = 0; i < runtime->tables.size(); i++) {
+    const SyncTable& table = runtime->tables[i];
+    StringInfoData json;
+    initStringInfo(&json);
+    appendStringInfoChar(&json, '[');
+    for (size_t c = 0; c < table.target_columns.size(); c++) {
+      const std::string& name = table.shape.column_names[c];
+      bool in_pk = false;
+      for (size_t k = 0; k < table.primary_key.size(); k++) in_pk = in_pk || table.primary_key[k] == name;
+      if (c) appendStringInfoChar(&json, ',');
+      appendStringInfoString(&json, "{\"name\":");
+      escape_json(&json, name.c_str());
+      appendStringInfoString(&json, ",\"target\":");
+      escape_json(&json, table.target_columns[c].c_str());
+      if (c < table.pg_types.size()) {
+        appendStringInfoString(&json, ",\"type\":");
+        escape_json(&json, table.pg_types[c].c_str());
+      }
+      appendStringInfo(&json, ",\"collation\":%d,\"json_text\":%s,\"pk\":%s,\"enum\":[",
+                       c < table.shape.collations.size() ? (int)table.shape.collations[c] : 0,
+                       c < table.shape.json_text.size() && table.shape.json_text[c] ? "true" : "false",
+                       in_pk ? "true" : "false");
+      if (c < table.shape.enum_values.size()) {
+        for (size_t e = 0; e < table.shape.enum_values[c].size(); e++) {
+          if (e) appendStringInfoChar(&json, ',');
+          escape_json(&json, table.shape.enum_values[c][e].c_str());
+        }
+      }
+      appendStringInfoString(&json, "]}");
+    }
+    appendStringInfoChar(&json, ']');
+    char estimate[32];
+    snprintf(estimate, sizeof estimate, "%lld", (long long)table.source.rows_estimate);
+    char* source_table = psprintf("%s.%s", table.source_schema.c_str(), table.source_name.c_str());
+    const char* args[9] = {worker_task.name,           source_table,        table.source_schema.c_str(),
+                           table.source_name.c_str(),  table.target_schema.c_str(), table.target_name.c_str(),
+                           json.data,                  table_state,                 estimate};
+    spi_exec_text(
+        "INSERT INTO mysql_sync.table_state (task, source_table, source_schema, source_name, target_schema, "
+        "                                    target_name, columns, state, rows_estimate) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::bigint)",
+        9, args);
+  }
+}
+
+// Enum members travel as "<bytes>:<text>" runs (any character may appear in a member).
+static std::vector<std::string> decode_members(const char* encoded) {
+  std::vector<std::string> members;
+  if (!encoded) return members;
+  const char* p = encoded;
+  while (*p) {
+    char* colon;
+    long length = strtol(p, &colon, 10);
+    if (*colon != ':') break;
+    members.emplace_back(colon + 1, length);
+    p = colon + 1 + length;
+  }
+  return members;
+}
+
+void load_table_states(void) {
+  const char* args[1] = {worker_task.name};
+  begin_catalog_transaction();
+  spi_exec_text(
+      "SELECT t.source_schema, t.source_name, t.target_schema, t.target_name, c.col ->> 'name', "
+      "       c.col ->> 'target', COALESCE((c.col ->> 'collation')::int, 0), "
+      "       COALESCE((c.col ->> 'json_text')::bool, false), COALESCE((c.col ->> 'pk')::bool, false), "
+      "       (SELECT string_agg(octet_length(e)::text || ':' || e, '' ORDER BY o) "
+      "          FROM jsonb_array_elements_text(c.col -> 'enum') WITH ORDINALITY AS x(e, o)), "
+      "       c.col ->> 'type' "
+      "  FROM mysql_sync.table_state t, jsonb_array_elements(t.columns) WITH ORDINALITY AS c(col, ord) "
+      " WHERE t.task = $1 ORDER BY t.source_table, c.ord",
+      1, args);
+  int rows = (int)SPI_processed;
+  char** cells = static_cast<char**>(palloc0(sizeof(char*) * rows * 11 + 1));
+  for (int r = 0; r < rows; r++)
+    for (int c = 0; c < 11; c++) cells[r * 11 + c] = pstrdup_or_null(column_value(r, c + 1));
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  MYSQL_SYNC_CXX(worker_task.name, {
+    runtime->tables.clear();
+    for (int r = 0; r < rows; r++) {
+      char** cell = cells + r * 11;
+      if (runtime->tables.empty() || runtime->tables.back().source_schema != cell[0] ||
+          runtime->tables.back().source_name != cell[1]) {
+        SyncTable table;
+        table.source_schema = cell[0];
+        table.source_name = cell[1];
+        table.target_schema = cell[2];
+        table.target_name = cell[3];
+        runtime->tables.push_back(std::move(table));
+      }
+      SyncTable& table = runtime->tables.back();
+      uint16_t index = static_cast<uint16_t>(table.target_columns.size());
+      table.target_columns.push_back(cell[5]);
+      table.pg_types.push_back(cell[10] ? cell[10] : "");
+      table.shape.column_names.push_back(cell[4]);
+      table.shape.collations.push_back(static_cast<uint16_t>(atoi(cell[6])));
+      table.shape.json_text.push_back(strcmp(cell[7], "t") == 0);
+      if (strcmp(cell[8], "t") == 0) {
+        table.primary_key.push_back(cell[4]);
+        table.shape.primary_key.push_back(index);
+      }
+      table.shape.enum_values.push_back(decode_members(cell[9]));
+    }
+  });
+  end_catalog_transaction();
+}
+
+bool store_position(const char* state, const mysql_sync::BinlogPosition& end, TimestampTz source_time,
+                    int64 changes, int64 transactions, int64 rows_copied) {
+  static SPIPlanPtr plan = nullptr;
+  if (plan == nullptr) {
+    Oid types[9] = {TEXTOID, TEXTOID, TEXTOID, INT8OID, TEXTOID, TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID};
+    plan = SPI_prepare(
+        "UPDATE mysql_sync.task_state SET state = $2, source_file = $3, source_pos = $4, source_gtid = $5, "
+        "       last_commit_at = COALESCE($6, last_commit_at), changes_applied = changes_applied + $7, "
+        "       transactions_applied = transactions_applied + $8, rows_copied = rows_copied + $9, "
+        "       detail = NULL, run_attempts = 0, updated_at = now() "
+        " WHERE task = $1",
+        9, types);
+    if (plan == nullptr || SPI_keepplan(plan) != 0) elog(ERROR, "mysql_sync: cannot prepare position update");
+  }
+  Datum values[9];
+  char nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+  values[0] = CStringGetTextDatum(worker_task.name);
+  values[1] = CStringGetTextDatum(state);
+  values[2] = CStringGetTextDatum(end.file.c_str());
+  values[3] = Int64GetDatum((int64)end.pos);
+  values[4] = CStringGetTextDatum(end.gtid.c_str());
+  if (end.gtid.empty()) nulls[4] = 'n';
+  values[5] = TimestampTzGetDatum(source_time);
+  if (source_time == 0) nulls[5] = 'n';
+  values[6] = Int64GetDatum(changes);
+  values[7] = Int64GetDatum(transactions);
+  values[8] = Int64GetDatum(rows_copied);
+  int ret = SPI_execute_plan(plan, values, nulls, false, 0);
+  if (ret != SPI_OK_UPDATE) elog(ERROR, "mysql_sync: position update failed (%d)", ret);
+  return SPI_processed == 1;
+}
+
+void add_table_counters(int table, int64 changes, int64 invalid_values, int64 rows_copied, const char* state) {
+  const SyncTable& t = worker_task.runtime->tables[table];
+  char changes_text[32], invalid_text[32], rows_text[32];
+  snprintf(changes_text, sizeof changes_text, "%lld", (long long)changes);
+  snprintf(invalid_text, sizeof invalid_text, "%lld", (long long)invalid_values);
+  snprintf(rows_text, sizeof rows_text, "%lld", (long long)rows_copied);
+  char* source_table = psprintf("%s.%s", t.source_schema.c_str(), t.source_name.c_str());
+  const char* args[6] = {worker_task.name, source_table, changes_text, invalid_text, rows_text, state};
+  spi_exec_text(
+      "UPDATE mysql_sync.table_state SET changes_applied = changes_applied + $3::bigint, "
+      "       invalid_values = invalid_values + $4::bigint, rows_copied = rows_copied + $5::bigint, "
+      "       state = COALESCE($6, state) "
+      " WHERE task = $1 AND source_table = $2",
+      6, args);
+}

@@ -1,0 +1,38 @@
+// The worker's reads and writes of the extension's catalog, through SPI. Functions that say
+// "own transaction" start and commit one; the others run inside the caller's.
+#pragma once
+#include "bgworker/worker.h"
+
+// Loads task_config and task_state into worker_task and fills the runtime's configuration
+// (URI, patterns, name map, options). Own transaction. False when the task no longer exists.
+bool load_task(void);
+
+// Counts a start for the launcher's backoff; store_position resets it (own transaction).
+void note_worker_start(void);
+
+// Persists state and detail (own transaction).
+void save_task_state(const char* state, const char* detail);
+
+// Persists a failure: state failed or stopped, the error and when (own transaction).
+void save_task_failure(const char* state, const char* sqlstate, const char* message, const char* hint);
+
+// Replaces the task's table_state rows with runtime->tables (inside the caller's transaction).
+void write_table_states(const char* table_state);
+
+// Loads runtime->tables from table_state (own transaction).
+void load_table_states(void);
+
+// Stores the applied position and counters with the changes it covers (inside the caller's
+// transaction). Returns false when the task was dropped meanwhile.
+bool store_position(const char* state, const mysql_sync::BinlogPosition& end, TimestampTz source_time,
+                    int64 changes, int64 transactions, int64 rows_copied);
+
+// Adds per-table counters (inside the caller's transaction).
+void add_table_counters(int table, int64 changes, int64 invalid_values, int64 rows_copied, const char* state);
+
+// Runs `sql` through SPI with text parameters (NULL pointers are SQL NULL); ERROR on failure.
+int spi_exec_text(const char* sql, int nargs, const char* const* args);
+
+// Starts/ends a transaction with SPI connected and a snapshot pushed.
+void begin_catalog_transaction(void);
+void end_catalog_transaction(void);

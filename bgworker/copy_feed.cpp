@@ -1,0 +1,115 @@
+#include "bgworker/copy_feed.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <csignal>
+#include <pthread.h>
+
+namespace mysql_sync {
+namespace {
+
+constexpr size_t kChunkBytes = 256 * 1024;
+constexpr size_t kMaxChunks = 16;  // bounds the memory between the threads to ~4 MB
+
+}  // namespace
+
+void append_copy_field(std::string& line, const Value& value) {
+  if (!value) {
+    line += "\\N";
+    return;
+  }
+  for (char c : *value) {
+    switch (c) {
+      case '\\': line += "\\\\"; break;
+      case '\n': line += "\\n"; break;
+      case '\r': line += "\\r"; break;
+      case '\t': line += "\\t"; break;
+      default: line += c;
+    }
+  }
+}
+
+CopyFeed::CopyFeed(MysqlClient& client, const SourceTable& table, InvalidDates invalid_dates)
+    : table_(table), invalid_dates_(invalid_dates) {
+  std::string sql = copy_select_sql(table);
+
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &previous);
+  thread_ = std::thread([this, &client, sql] { produce(client, sql); });
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+}
+
+CopyFeed::~CopyFeed() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void CopyFeed::produce(MysqlClient& client, std::string sql) {
+  try {
+    std::string chunk;
+    chunk.reserve(kChunkBytes + 4096);
+    uint32_t invalid = 0;
+    client.stream(sql, [&](const RawRow& row) {
+      for (size_t i = 0; i < row.count; i++) {
+        if (i) chunk += '\t';
+        if (row.data[i] == nullptr) {
+          chunk += "\\N";
+        } else {
+          append_copy_field(chunk, copy_value_text(table_.columns[i], row.data[i], row.lengths[i], invalid_dates_,
+                                                   &invalid));
+        }
+      }
+      chunk += '\n';
+      rows_.fetch_add(1, std::memory_order_relaxed);
+      if (chunk.size() >= kChunkBytes) {
+        invalid_values_.fetch_add(invalid);
+        invalid = 0;
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [this] { return chunks_.size() < kMaxChunks || stopping_; });
+        if (stopping_) throw std::runtime_error("copy stopped");
+        chunks_.push_back(std::move(chunk));
+        chunk = std::string();
+        chunk.reserve(kChunkBytes + 4096);
+        changed_.notify_all();
+      }
+    });
+    invalid_values_.fetch_add(invalid);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!chunk.empty()) chunks_.push_back(std::move(chunk));
+    finished_ = true;
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!stopping_) error_ = std::current_exception();
+    finished_ = true;
+  }
+  changed_.notify_all();
+}
+
+int CopyFeed::read(char* out, int max, int timeout_ms) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                         [this] { return !chunks_.empty() || finished_; }))
+    return -1;
+  if (chunks_.empty()) {
+    if (error_) std::rethrow_exception(error_);
+    return 0;
+  }
+  std::string& front = chunks_.front();
+  size_t n = std::min(front.size() - offset_, static_cast<size_t>(max));
+  std::memcpy(out, front.data() + offset_, n);
+  offset_ += n;
+  if (offset_ == front.size()) {
+    chunks_.pop_front();
+    offset_ = 0;
+    changed_.notify_all();
+  }
+  return static_cast<int>(n);
+}
+
+}  // namespace mysql_sync

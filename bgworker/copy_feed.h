@@ -1,0 +1,56 @@
+// The initial copy's data source: a producer thread streams one table's rows from the source
+// (mysql_use_result: never buffered whole) and formats them as COPY text; the worker's main thread
+// hands the bytes to PostgreSQL's COPY FROM through its data-source callback.
+#pragma once
+#include "binlog/cxx_zone.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "binlog/mysql_client.h"
+#include "binlog/row.h"
+#include "binlog/source_catalog.h"
+
+namespace mysql_sync {
+
+class CopyFeed {
+ public:
+  CopyFeed(MysqlClient& client, const SourceTable& table, InvalidDates invalid_dates);
+  ~CopyFeed();  // stops and joins
+  CopyFeed(const CopyFeed&) = delete;
+  CopyFeed& operator=(const CopyFeed&) = delete;
+
+  // Copies up to `max` bytes into `out`. Returns the count, 0 at the end of the data, or -1 when
+  // nothing arrived within `timeout_ms` (call again). Rethrows the producer's error.
+  int read(char* out, int max, int timeout_ms);
+
+  uint64_t rows() const { return rows_.load(); }
+  uint64_t invalid_values() const { return invalid_values_.load(); }
+
+ private:
+  void produce(MysqlClient& client, std::string sql);
+
+  const SourceTable& table_;
+  InvalidDates invalid_dates_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::string> chunks_;
+  size_t offset_ = 0;  // into chunks_.front()
+  bool finished_ = false;
+  bool stopping_ = false;
+  std::exception_ptr error_;
+  std::atomic<uint64_t> rows_{0};
+  std::atomic<uint64_t> invalid_values_{0};
+  std::thread thread_;
+};
+
+// Appends `value` to `line` in COPY text format (backslash escapes; \N for NULL).
+void append_copy_field(std::string& line, const Value& value);
+
+}  // namespace mysql_sync

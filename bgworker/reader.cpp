@@ -1,0 +1,303 @@
+#include "bgworker/reader.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <pthread.h>
+
+#include "binlog/binlog_stream.h"
+#include "binlog/decoder.h"
+#include "binlog/errors.h"
+#include "bgworker/ddl_guard.h"
+
+namespace mysql_sync {
+namespace {
+
+constexpr uint8_t kMariadbGtidEvent = 162;
+
+std::string table_key(const std::string& db, const std::string& table) { return db + '\0' + table; }
+
+int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Reader::Reader(ReaderConfig config) : config_(std::move(config)), queue_(config_.queue_capacity) {
+  for (uint32_t i = 0; i < config_.tables.size(); i++) {
+    table_index_[table_key(config_.tables[i].schema, config_.tables[i].name)] = i;
+    synced_databases_[config_.tables[i].schema] = true;
+  }
+  position_ = config_.start;
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) throw SyncError("58000", std::string("eventfd: ") + std::strerror(errno));
+}
+
+Reader::~Reader() {
+  stop();
+  SourceItem* item;
+  while (queue_.pop(item)) delete item;
+  if (wake_fd_ >= 0) close(wake_fd_);
+}
+
+void Reader::start() {
+  // The thread must not take PostgreSQL's signals: block them all before it is created.
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &previous);
+  thread_ = std::thread([this] { run(); });
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+}
+
+void Reader::stop() {
+  stopping_.store(true);
+  {
+    std::lock_guard<std::mutex> lock(stream_mutex_);
+    if (stream_ != nullptr) stream_->interrupt();
+  }
+  space_available_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::unique_ptr<SourceItem> Reader::pop() {
+  SourceItem* item = nullptr;
+  if (!queue_.pop(item)) return nullptr;
+  space_available_.notify_one();
+  return std::unique_ptr<SourceItem>(item);
+}
+
+bool Reader::prepare_to_wait() {
+  main_waiting_.store(true, std::memory_order_seq_cst);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (queue_.read_available() > 0) {
+    main_waiting_.store(false);
+    return false;
+  }
+  return true;
+}
+
+void Reader::done_waiting() { main_waiting_.store(false); }
+
+void Reader::drain_wake_fd() {
+  uint64_t value;
+  while (read(wake_fd_, &value, sizeof value) > 0) {
+  }
+}
+
+void Reader::push(std::unique_ptr<SourceItem> item) {
+  SourceItem* raw = item.release();
+  while (!queue_.push(raw)) {
+    if (stopping_.load()) {
+      delete raw;
+      return;
+    }
+    std::unique_lock<std::mutex> lock(space_mutex_);
+    space_available_.wait_for(lock, std::chrono::milliseconds(50));
+  }
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (main_waiting_.load(std::memory_order_seq_cst)) {
+    uint64_t one = 1;
+    ssize_t ignored = write(wake_fd_, &one, sizeof one);
+    (void)ignored;
+  }
+}
+
+void Reader::fail(const std::string& sqlstate, const std::string& message, const std::string& hint,
+                  bool transient) {
+  auto item = std::make_unique<SourceItem>();
+  item->kind = SourceItem::Kind::failure;
+  item->end = position_;
+  item->sqlstate = sqlstate;
+  item->message = message;
+  item->hint = hint;
+  item->transient = transient;
+  push(std::move(item));
+}
+
+void Reader::run() {
+  try {
+    stream_once();
+  } catch (const SourceError& e) {
+    if (!stopping_.load()) fail(e.sqlstate(), e.what(), e.hint(), e.transient());
+  } catch (const SyncError& e) {
+    if (!stopping_.load()) fail(e.sqlstate(), e.what(), e.hint(), false);
+  } catch (const std::exception& e) {
+    if (!stopping_.load()) fail("XX000", e.what(), "", false);
+  }
+}
+
+// Streams until stopped or an error is thrown. A transaction is handed over only when complete.
+void Reader::stream_once() {
+  DecoderOptions options;
+  options.invalid_dates = config_.invalid_dates;
+  options.want_rows = [this](const TableMap& map) {
+    return table_index_.count(table_key(map.schema, map.table)) > 0;
+  };
+  options.shape_of = [this](const std::string& db, const std::string& table) -> const TableShape* {
+    auto it = table_index_.find(table_key(db, table));
+    return it == table_index_.end() ? nullptr : &config_.tables[it->second].shape;
+  };
+  Decoder decoder(options);
+
+  StreamStart start;
+  start.position = config_.start;
+  start.server_id = config_.server_id;
+  start.heartbeat_seconds = config_.heartbeat_seconds;
+  BinlogStream stream(config_.uri, start);
+  {
+    std::lock_guard<std::mutex> lock(stream_mutex_);
+    stream_ = &stream;
+  }
+  struct Detach {
+    Reader* self;
+    ~Detach() {
+      std::lock_guard<std::mutex> lock(self->stream_mutex_);
+      self->stream_ = nullptr;
+    }
+  } detach{this};
+  if (stopping_.load()) return;
+
+  std::string file = config_.start.file;
+  std::unique_ptr<SourceItem> txn;  // the open transaction, if any
+  bool txn_began = false;  // inside BEGIN ... COMMIT/XID (MariaDB's non-standalone GTID implies BEGIN)
+  std::string gtid = config_.start.gtid;
+  const TableMap* cached_map = nullptr;
+  uint32_t cached_index = 0;
+
+  auto is_synced = [this](const std::string& db, const std::string& table) {
+    return table_index_.count(table_key(db, table)) > 0;
+  };
+  auto db_synced = [this](const std::string& db) { return synced_databases_.count(db) > 0; };
+
+  auto close_txn = [&](const Event& ev) {
+    if (!txn) txn = std::make_unique<SourceItem>();
+    txn->end.file = file;
+    txn->end.pos = ev.end_pos;
+    txn->end.gtid = gtid;
+    if (txn->source_time_us == 0) txn->source_time_us = int64_t(ev.timestamp) * 1000000;
+    txn->kind = txn->changes.empty() ? SourceItem::Kind::position : SourceItem::Kind::transaction;
+    position_ = txn->end;
+    push(std::move(txn));
+    txn.reset();
+    txn_began = false;
+  };
+
+  std::function<void(Event&)> handle = [&](Event& ev) {
+    switch (ev.kind) {
+      case EventKind::rotate:
+        file = ev.next_file;
+        if (!txn) {
+          auto item = std::make_unique<SourceItem>();
+          item->kind = SourceItem::Kind::position;
+          item->end = BinlogPosition{file, ev.next_pos, gtid};
+          position_ = item->end;
+          push(std::move(item));
+        }
+        decoder.reset_tables();
+        cached_map = nullptr;
+        break;
+      case EventKind::gtid:
+        txn = std::make_unique<SourceItem>();
+        txn->kind = SourceItem::Kind::transaction;
+        if (ev.commit_timestamp_us) txn->source_time_us = int64_t(ev.commit_timestamp_us);
+        gtid = ev.gtid;
+        txn_began = ev.type_code == kMariadbGtidEvent && !ev.gtid_standalone;
+        break;
+      case EventKind::query:
+        if (ev.query_kind == QueryKind::begin) {
+          if (!txn) txn = std::make_unique<SourceItem>();
+          txn_began = true;
+        } else if (ev.query_kind == QueryKind::commit) {
+          close_txn(ev);
+        } else if (ev.query_kind == QueryKind::rollback) {
+          // A rolled back transaction of non-transactional statements: nothing to apply.
+          if (txn) txn->changes.clear();
+          close_txn(ev);
+        } else {
+          std::string touched = synced_table_in_statement(ev.sql, ev.schema, is_synced, db_synced);
+          if (!touched.empty()) {
+            std::string where = file + ":" + std::to_string(ev.pos);
+            throw SyncError("0A000",
+                            "statement on synced table " + touched + " at binlog position " + where +
+                                " cannot be replicated yet: " + ev.sql.substr(0, 300),
+                            "DDL replication arrives with the DDL issue. Apply the same change to the "
+                            "PostgreSQL table by hand, then resume_sync; or drop_sync and start_sync again.");
+          }
+          // A statement outside BEGIN (a DDL) is a transaction of its own.
+          if (!txn_began) close_txn(ev);
+        }
+        break;
+      case EventKind::xid:
+        close_txn(ev);
+        break;
+      case EventKind::rows: {
+        if (!ev.rows || !ev.rows->table) break;
+        if (!txn) txn = std::make_unique<SourceItem>();
+        RowsData& rows = *ev.rows;
+        const TableMap* map = rows.table.get();
+        if (map != cached_map) {
+          auto it = table_index_.find(table_key(map->schema, map->table));
+          if (it == table_index_.end()) break;
+          const ReaderTable& expected = config_.tables[it->second];
+          if (map->columns.size() != expected.shape.column_names.size()) {
+            throw SyncError("55000",
+                            "schema drift on " + map->schema + "." + map->table + " at binlog position " + file +
+                                ":" + std::to_string(ev.pos) + ": the binlog has " +
+                                std::to_string(map->columns.size()) + " columns, the synced table " +
+                                std::to_string(expected.shape.column_names.size()),
+                            "The source table changed shape. drop_sync and start_sync again "
+                            "(resync_table arrives with the operations issue).");
+          }
+          cached_map = map;
+          cached_index = it->second;
+        }
+        size_t count = rows.op == RowOp::insert ? rows.after.size() : rows.before.size();
+        for (size_t r = 0; r < count; r++) {
+          TableChange change;
+          change.op = rows.op;
+          change.table = cached_index;
+          if (r == 0) change.invalid_values = rows.invalid_values;
+          if (rows.op != RowOp::insert) change.before = std::move(rows.before[r]);
+          if (rows.op != RowOp::remove) change.after = std::move(rows.after[r]);
+          txn->changes.push_back(std::move(change));
+        }
+        break;
+      }
+      case EventKind::heartbeat:
+        if (!txn) {
+          auto item = std::make_unique<SourceItem>();
+          item->kind = SourceItem::Kind::heartbeat;
+          item->end = position_;
+          if (!ev.next_file.empty() && ev.next_file == position_.file && ev.end_pos > position_.pos)
+            item->end.pos = ev.end_pos;
+          item->source_time_us = now_us();
+          push(std::move(item));
+        }
+        break;
+      case EventKind::transaction_payload:
+        for (Event& nested : ev.nested) handle(nested);
+        break;
+      default:
+        break;
+    }
+  };
+
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  while (!stopping_.load() && stream.next(data, size)) {
+    last_event_at_us_.store(now_us(), std::memory_order_relaxed);
+    uint64_t end = size >= 17 ? (uint64_t(data[13]) | uint64_t(data[14]) << 8 | uint64_t(data[15]) << 16 |
+                                 uint64_t(data[16]) << 24)
+                              : 0;
+    uint64_t offset = end >= size ? end - size : 0;
+    Event ev = decoder.decode(data, size, offset);
+    handle(ev);
+  }
+}
+
+}  // namespace mysql_sync

@@ -1,0 +1,86 @@
+// The reader thread: network and binlog decoding, never a PostgreSQL call. It streams from the
+// source, decodes with our decoder, assembles whole transactions of the task's tables and hands
+// them to the worker's main thread through a lock-free single-producer/single-consumer queue,
+// waking it through an eventfd that the main loop waits on together with its latch.
+#pragma once
+#include "binlog/cxx_zone.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/lockfree/spsc_queue.hpp>
+
+#include "binlog/source_uri.h"
+#include "binlog/table_map.h"
+#include "bgworker/source_item.h"
+
+namespace mysql_sync {
+
+class BinlogStream;
+
+struct ReaderTable {
+  std::string schema;
+  std::string name;
+  TableShape shape;  // as recorded at schema sync
+};
+
+struct ReaderConfig {
+  SourceUri uri;
+  uint32_t server_id = 0;
+  BinlogPosition start;
+  std::vector<ReaderTable> tables;
+  InvalidDates invalid_dates = InvalidDates::to_null;
+  size_t queue_capacity = 65536;
+  double heartbeat_seconds = 1.0;
+};
+
+class Reader {
+ public:
+  explicit Reader(ReaderConfig config);
+  ~Reader();  // stops and joins the thread
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+
+  void start();
+  void stop();  // thread-safe, idempotent
+
+  // Main thread: the next item, or null when the queue is empty.
+  std::unique_ptr<SourceItem> pop();
+  // Main thread: call before waiting; returns false (do not wait) when items arrived meanwhile.
+  bool prepare_to_wait();
+  void done_waiting();
+  int wake_fd() const { return wake_fd_; }
+  void drain_wake_fd();
+
+  int64_t last_event_at_us() const { return last_event_at_us_.load(std::memory_order_relaxed); }
+
+ private:
+  void run();
+  void stream_once();
+  void push(std::unique_ptr<SourceItem> item);
+  void fail(const std::string& sqlstate, const std::string& message, const std::string& hint, bool transient);
+
+  ReaderConfig config_;
+  std::unordered_map<std::string, uint32_t> table_index_;  // "db\0table" -> index
+  std::unordered_map<std::string, bool> synced_databases_;
+  boost::lockfree::spsc_queue<SourceItem*> queue_;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> main_waiting_{false};
+  std::atomic<int64_t> last_event_at_us_{0};
+  std::mutex space_mutex_;
+  std::condition_variable space_available_;
+  std::mutex stream_mutex_;
+  BinlogStream* stream_ = nullptr;  // the live stream, for stop() to interrupt
+  int wake_fd_ = -1;
+  BinlogPosition position_;  // last transaction boundary delivered
+};
+
+}  // namespace mysql_sync

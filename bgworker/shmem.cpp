@@ -1,0 +1,70 @@
+#include "bgworker/shmem.h"
+
+#include "extension/guc.h"
+
+extern "C" {
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+}
+
+SyncShared* sync_shared = nullptr;
+
+static shmem_startup_hook_type previous_startup_hook = nullptr;
+
+static Size shared_size(void) {
+  return add_size(offsetof(SyncShared, slots), mul_size(sizeof(TaskSlot), mysql_sync_max_tasks));
+}
+
+void mysql_sync_attach_shmem(void) {
+  bool found = false;
+  LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+  sync_shared = static_cast<SyncShared*>(ShmemInitStruct("mysql_sync", shared_size(), &found));
+  if (!found) {
+    memset(sync_shared, 0, shared_size());
+    SpinLockInit(&sync_shared->mutex);
+    sync_shared->slot_count = mysql_sync_max_tasks;
+  }
+  LWLockRelease(AddinShmemInitLock);
+}
+
+static void startup_hook(void) {
+  if (previous_startup_hook) previous_startup_hook();
+  mysql_sync_attach_shmem();
+}
+
+static shmem_request_hook_type previous_request_hook = nullptr;
+
+static void request_hook(void) {
+  if (previous_request_hook) previous_request_hook();
+  RequestAddinShmemSpace(shared_size());
+}
+
+void mysql_sync_install_shmem_hooks(void) {
+  previous_request_hook = shmem_request_hook;
+  shmem_request_hook = request_hook;
+  previous_startup_hook = shmem_startup_hook;
+  shmem_startup_hook = startup_hook;
+}
+
+void wake_launcher(void) {
+  if (sync_shared == nullptr) return;
+  SpinLockAcquire(&sync_shared->mutex);
+  Latch* latch = sync_shared->launcher_latch;
+  SpinLockRelease(&sync_shared->mutex);
+  if (latch) SetLatch(latch);
+}
+
+int find_task_slot(const char* task) {
+  if (sync_shared == nullptr) return -1;
+  int found = -1;
+  SpinLockAcquire(&sync_shared->mutex);
+  for (int i = 0; i < sync_shared->slot_count; i++) {
+    if (sync_shared->slots[i].in_use && strcmp(sync_shared->slots[i].task, task) == 0) {
+      found = i;
+      break;
+    }
+  }
+  SpinLockRelease(&sync_shared->mutex);
+  return found;
+}

@@ -1,0 +1,45 @@
+// Shared memory: one slot per running task (live status for the views, the worker's pid for
+// stop_sync) and the launcher's latch.
+#pragma once
+
+#include "extension/pg.h"
+
+extern "C" {
+#include "datatype/timestamp.h"
+#include "storage/latch.h"
+#include "storage/spin.h"
+}
+
+constexpr int kTaskNameSize = 64;
+constexpr int kStateSize = 16;
+constexpr int kFileNameSize = 256;
+
+struct TaskSlot {
+  bool in_use;
+  char task[kTaskNameSize];
+  pid_t pid;                        // the worker's pid, 0 when none runs
+  char state[kStateSize];           // live state while the worker runs
+  char source_file[kFileNameSize];  // applied position
+  int64 source_pos;
+  TimestampTz applied_source_time;  // source time up to which everything is applied
+  TimestampTz last_event_at;        // when the reader last received anything
+  int64 rows_copied;
+  int64 changes_applied;
+  int64 transactions_applied;
+};
+
+struct SyncShared {
+  slock_t mutex;
+  pid_t launcher_pid;
+  Latch* launcher_latch;
+  int slot_count;
+  TaskSlot slots[FLEXIBLE_ARRAY_MEMBER];
+};
+
+extern SyncShared* sync_shared;
+
+void mysql_sync_install_shmem_hooks(void);  // from _PG_init, when preloaded
+void wake_launcher(void);
+
+// Slot lookup by task name; -1 when none. Caller holds no lock.
+int find_task_slot(const char* task);

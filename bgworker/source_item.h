@@ -1,0 +1,40 @@
+// What the reader thread hands to the worker's main thread: whole source transactions, position
+// advances, heartbeats and failures. Pure C++ (no PostgreSQL).
+#pragma once
+#include "binlog/cxx_zone.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "binlog/row.h"
+
+namespace mysql_sync {
+
+struct TableChange {
+  RowOp op = RowOp::insert;
+  uint32_t table = 0;           // index into the task's table list
+  uint32_t invalid_values = 0;  // zero dates etc. made NULL in this row
+  Row before;                   // update, delete
+  Row after;                    // insert, update
+};
+
+struct SourceItem {
+  enum class Kind : uint8_t {
+    transaction,  // changes to apply, then `end` is the position to store
+    position,     // nothing to apply; `end` may be stored lazily
+    heartbeat,    // the source is idle at `end`; everything before it was delivered
+    failure,      // the reader stopped: sqlstate/message/hint; `end` is the last good position
+  };
+  Kind kind = Kind::position;
+  BinlogPosition end;
+  int64_t source_time_us = 0;  // commit time (transaction) or receive time (heartbeat)
+  std::vector<TableChange> changes;
+
+  std::string sqlstate;
+  std::string message;
+  std::string hint;
+  bool transient = false;
+};
+
+}  // namespace mysql_sync

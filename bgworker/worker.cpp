@@ -1,0 +1,356 @@
+// The task worker: initial sync if needed, then the apply loop. The reader thread decodes; this,
+// the main thread, applies through SPI in transactions that also store the binlog position.
+#include "bgworker/worker.h"
+
+#include "bgworker/apply.h"
+#include "bgworker/catalog.h"
+#include "bgworker/initial_sync.h"
+#include "bgworker/shmem.h"
+#include "extension/bridge.h"
+#include "extension/guc.h"
+
+extern "C" {
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+}
+
+using mysql_sync::SourceItem;
+
+WorkerTask worker_task;
+
+namespace {
+
+constexpr long kBatchMaxMs = 500;       // a batch commits at least this often
+constexpr long kIdleStoreMs = 1000;     // a position-only advance is stored after this much idle time
+constexpr long kWaitMs = 1000;
+
+// The batch being applied: several source transactions in one PostgreSQL transaction.
+struct Batch {
+  bool open;
+  int64 changes;
+  int64 transactions;
+  TimestampTz opened_at;
+  TimestampTz source_time;  // commit time of the last source transaction in it
+  int64* table_changes;     // per table
+  int64* table_invalid;
+};
+
+Batch batch;
+const mysql_sync::BinlogPosition* last_end = nullptr;  // &runtime->last_end
+bool position_dirty = false;                     // last_end is ahead of the stored position
+bool caught_up = false;
+
+TimestampTz from_unix_us(int64 us) {
+  return (TimestampTz)(us - ((int64)(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * USECS_PER_SEC));
+}
+
+void update_slot(bool after_commit) {
+  TaskSlot* slot = &sync_shared->slots[worker_task.slot];
+  int64 last_event_us = 0;
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  if (runtime->reader) last_event_us = runtime->reader->last_event_at_us();
+  SpinLockAcquire(&sync_shared->mutex);
+  if (after_commit) {
+    strlcpy(slot->source_file, last_end->file.c_str(), kFileNameSize);
+    slot->source_pos = (int64)last_end->pos;
+    slot->changes_applied += batch.changes;
+    slot->transactions_applied += batch.transactions;
+    if (batch.source_time != 0 && batch.source_time > slot->applied_source_time)
+      slot->applied_source_time = batch.source_time;
+  }
+  if (last_event_us) slot->last_event_at = from_unix_us(last_event_us);
+  SpinLockRelease(&sync_shared->mutex);
+}
+
+void set_applied_time(TimestampTz t) {
+  TaskSlot* slot = &sync_shared->slots[worker_task.slot];
+  SpinLockAcquire(&sync_shared->mutex);
+  if (t > slot->applied_source_time) slot->applied_source_time = t;
+  SpinLockRelease(&sync_shared->mutex);
+}
+
+void open_batch(void) {
+  begin_catalog_transaction();
+  batch.open = true;
+  batch.changes = 0;
+  batch.transactions = 0;
+  batch.source_time = 0;
+  batch.opened_at = GetCurrentTimestamp();
+  size_t tables = worker_task.runtime->tables.size();
+  memset(batch.table_changes, 0, sizeof(int64) * tables);
+  memset(batch.table_invalid, 0, sizeof(int64) * tables);
+}
+
+// Stores the position with the batch's changes and commits.
+void commit_batch(void) {
+  if (!batch.open) begin_catalog_transaction();
+  const char* state = caught_up ? "streaming" : "catching_up";
+  if (!store_position(state, *last_end, batch.source_time, batch.changes, batch.transactions, 0)) {
+    ereport(LOG, (errmsg("mysql_sync task \"%s\" was dropped; worker exits", worker_task.name)));
+    AbortCurrentTransaction();
+    proc_exit(0);
+  }
+  for (size_t i = 0; i < worker_task.runtime->tables.size(); i++)
+    if (batch.table_changes[i] || batch.table_invalid[i])
+      add_table_counters((int)i, batch.table_changes[i], batch.table_invalid[i], 0, nullptr);
+  end_catalog_transaction();
+  update_slot(true);
+  batch.open = false;
+  batch.changes = 0;
+  batch.transactions = 0;
+  batch.source_time = 0;
+  position_dirty = false;
+  pgstat_report_activity(STATE_IDLE, nullptr);
+}
+
+void apply_transaction(const SourceItem* item) {
+  if (!batch.open) open_batch();
+  for (size_t i = 0; i < item->changes.size(); i++) {
+    const mysql_sync::TableChange& change = item->changes[i];
+    bool wanted = change.op == mysql_sync::RowOp::insert   ? worker_task.apply_insert
+                  : change.op == mysql_sync::RowOp::update ? worker_task.apply_update
+                                                           : worker_task.apply_delete;
+    if (wanted) {
+      apply_change(change, item->end);
+      batch.changes++;
+      batch.table_changes[change.table]++;
+    }
+    batch.table_invalid[change.table] += change.invalid_values;
+  }
+  batch.transactions++;
+  if (item->source_time_us) batch.source_time = from_unix_us(item->source_time_us);
+}
+
+// Classifies a failure: `stopped` needs a person (data divergence, unsupported DDL, purged binlog,
+// access denied); `failed` is retried by the launcher.
+const char* failure_state(const char* sqlstate, bool transient) {
+  if (transient) return "failed";
+  const char* person_classes[] = {"22", "23", "0A", "55", "42", "28"};
+  for (const char* cls : person_classes)
+    if (strncmp(sqlstate, cls, 2) == 0) return "stopped";
+  return "failed";
+}
+
+void handle_failure_item(const SourceItem* item) {
+  if (batch.open) commit_batch();  // the complete transactions before the failure are kept
+  const char* state = failure_state(item->sqlstate.c_str(), item->transient);
+  const char* s = item->sqlstate.c_str();
+  ereport(ERROR, (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])),
+                  errmsg("mysql_sync task \"%s\": %s", worker_task.name, item->message.c_str()),
+                  item->hint.empty() ? 0 : errhint("%s", item->hint.c_str()),
+                  errdetail("state %s; last applied binlog position %s:%llu", state, last_end->file.c_str(),
+                            (unsigned long long)last_end->pos)));
+}
+
+void stream_changes(void) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  size_t queue_capacity = (size_t)mysql_sync_queue_capacity;
+  MYSQL_SYNC_CXX(worker_task.name, {
+    mysql_sync::BinlogPosition start;
+    start.file = worker_task.source_file ? worker_task.source_file : "";
+    start.pos = (uint64_t)worker_task.source_pos;
+    start.gtid = worker_task.source_gtid ? worker_task.source_gtid : "";
+    runtime->last_end = start;
+    runtime->make_reader(start, queue_capacity);
+    runtime->reader->start();
+  });
+  last_end = &runtime->last_end;
+  size_t tables = runtime->tables.size();
+  batch.table_changes = static_cast<int64*>(MemoryContextAllocZero(TopMemoryContext, sizeof(int64) * (tables + 1)));
+  batch.table_invalid = static_cast<int64*>(MemoryContextAllocZero(TopMemoryContext, sizeof(int64) * (tables + 1)));
+  set_live_state("catching_up");
+  update_slot(true);
+  TimestampTz idle_since = GetCurrentTimestamp();
+
+  for (;;) {
+    CHECK_FOR_INTERRUPTS();
+    if (ConfigReloadPending) {
+      ConfigReloadPending = false;
+      ProcessConfigFile(PGC_SIGHUP);
+    }
+
+    SourceItem* item = nullptr;
+    MYSQL_SYNC_CXX(worker_task.name, {
+      std::unique_ptr<SourceItem> next = runtime->reader->pop();
+      if (next) {
+        runtime->current = std::move(next);
+        item = runtime->current.get();
+      }
+    });
+
+    if (item == nullptr) {
+      // Everything received so far is applied: commit and wait for more.
+      if (batch.open) {
+        commit_batch();
+        if (!caught_up) {
+          caught_up = true;
+          set_live_state("streaming");
+        }
+        // Nothing received is left unapplied: the source is seen up to the last receipt.
+        set_applied_time(from_unix_us(runtime->reader->last_event_at_us()));
+        update_slot(false);
+        idle_since = GetCurrentTimestamp();
+      } else if (position_dirty &&
+                 TimestampDifferenceExceeds(idle_since, GetCurrentTimestamp(), (int)kIdleStoreMs)) {
+        commit_batch();
+      }
+      bool wait = true;
+      MYSQL_SYNC_CXX(worker_task.name, wait = runtime->reader->prepare_to_wait());
+      if (wait) {
+        pgstat_report_activity(STATE_IDLE, nullptr);
+        (void)WaitLatchOrSocket(MyLatch, WL_LATCH_SET | WL_SOCKET_READABLE | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+                                runtime->reader->wake_fd(), kWaitMs, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        MYSQL_SYNC_CXX(worker_task.name, {
+          runtime->reader->done_waiting();
+          runtime->reader->drain_wake_fd();
+        });
+        update_slot(false);
+      }
+      continue;
+    }
+
+    if (item->kind != SourceItem::Kind::failure) MYSQL_SYNC_CXX(worker_task.name, runtime->last_end = item->end);
+    switch (item->kind) {
+      case SourceItem::Kind::transaction:
+        apply_transaction(item);
+        if (batch.changes >= mysql_sync_apply_batch_rows ||
+            TimestampDifferenceExceeds(batch.opened_at, GetCurrentTimestamp(), (int)kBatchMaxMs))
+          commit_batch();
+        break;
+      case SourceItem::Kind::position:
+        position_dirty = true;
+        break;
+      case SourceItem::Kind::heartbeat:
+        if (batch.open || position_dirty) commit_batch();
+        if (!caught_up) {
+          caught_up = true;
+          set_live_state("streaming");
+          save_task_state("streaming", nullptr);
+        }
+        set_applied_time(from_unix_us(item->source_time_us));
+        update_slot(false);
+        break;
+      case SourceItem::Kind::failure:
+        handle_failure_item(item);
+        break;
+    }
+  }
+}
+
+void worker_exit(int, Datum) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  mysql_sync::CapturedError ignored;
+  mysql_sync::cxx_call(ignored, [&] {
+    if (runtime) runtime->shut_down();
+  });
+  TaskSlot* slot = &sync_shared->slots[worker_task.slot];
+  SpinLockAcquire(&sync_shared->mutex);
+  if (slot->pid == MyProcPid) slot->pid = 0;
+  SpinLockRelease(&sync_shared->mutex);
+}
+
+void run_task(void) {
+  if (!load_task() || !worker_task.enabled) {
+    ereport(LOG, (errmsg("mysql_sync task \"%s\" is gone or paused; worker exits", worker_task.name)));
+    proc_exit(0);
+  }
+  note_worker_start();
+  SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
+  SetConfigOption("session_replication_role", "replica", PGC_SUSET, PGC_S_OVERRIDE);
+
+  if (worker_task.source_file == nullptr) {
+    run_initial_sync();
+    mysql_sync::BinlogPosition& start = worker_task.runtime->current->end;
+    worker_task.source_file = MemoryContextStrdup(TopMemoryContext, start.file.c_str());
+    worker_task.source_pos = (int64)start.pos;
+    worker_task.source_gtid = MemoryContextStrdup(TopMemoryContext, start.gtid.c_str());
+  } else {
+    load_table_states();
+    reset_appliers();
+  }
+  stream_changes();
+}
+
+}  // namespace
+
+void set_live_state(const char* state) {
+  TaskSlot* slot = &sync_shared->slots[worker_task.slot];
+  SpinLockAcquire(&sync_shared->mutex);
+  strlcpy(slot->state, state, kStateSize);
+  SpinLockRelease(&sync_shared->mutex);
+  pgstat_report_activity(STATE_RUNNING, state);
+}
+
+void mysql_sync_worker_main(Datum arg) {
+  memset(&worker_task, 0, sizeof worker_task);
+  worker_task.slot = DatumGetInt32(arg);
+  strlcpy(worker_task.name, MyBgworkerEntry->bgw_extra, sizeof worker_task.name);
+
+  pqsignal(SIGHUP, SignalHandlerForConfigReload);
+  pqsignal(SIGTERM, die);
+  BackgroundWorkerUnblockSignals();
+
+  TaskSlot* slot = &sync_shared->slots[worker_task.slot];
+  SpinLockAcquire(&sync_shared->mutex);
+  bool ours = slot->in_use && strcmp(slot->task, worker_task.name) == 0;
+  bool duplicate = ours && slot->pid != 0 && slot->pid != MyProcPid && kill(slot->pid, 0) == 0;
+  if (ours && !duplicate) {
+    slot->pid = MyProcPid;
+    slot->state[0] = '\0';
+    slot->rows_copied = 0;
+  }
+  SpinLockRelease(&sync_shared->mutex);
+  if (!ours || duplicate) proc_exit(0);
+
+  mysql_sync::CapturedError error;
+  if (!mysql_sync::cxx_call(error, [] { worker_task.runtime = new mysql_sync::TaskRuntime(); }))
+    proc_exit(1);
+  before_shmem_exit(worker_exit, 0);
+
+  BackgroundWorkerInitializeConnection(mysql_sync_database, nullptr, 0);
+  pgstat_report_appname(worker_task.name);
+
+  MemoryContext top = CurrentMemoryContext;
+  PG_TRY();
+  {
+    run_task();
+  }
+  PG_CATCH();
+  {
+    MemoryContextSwitchTo(top);
+    ErrorData* edata = CopyErrorData();
+    EmitErrorReport();
+    FlushErrorState();
+    AbortOutOfAnyTransaction();
+    char sqlstate[6];
+    memcpy(sqlstate, unpack_sql_state(edata->sqlerrcode), 6);
+    bool transient = false;
+    // A reader failure tells whether a retry may help; other errors are classified by SQLSTATE.
+    mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+    mysql_sync::cxx_call(error, [&] {
+      transient = runtime->current && runtime->current->kind == SourceItem::Kind::failure &&
+                  runtime->current->transient;
+    });
+    if (strncmp(sqlstate, "08", 2) == 0) transient = true;
+    const char* state = failure_state(sqlstate, transient);
+    StringInfoData message;
+    initStringInfo(&message);
+    appendStringInfoString(&message, edata->message ? edata->message : "unknown error");
+    if (edata->context) appendStringInfo(&message, " (%s)", edata->context);
+    if (edata->detail) appendStringInfo(&message, " [%s]", edata->detail);
+    save_task_failure(state, sqlstate, message.data, edata->hint);
+    proc_exit(1);
+  }
+  PG_END_TRY();
+  proc_exit(0);
+}

@@ -1,0 +1,40 @@
+// The task worker's process-wide state (PostgreSQL zone: plain data and one pointer to the C++
+// owner).
+#pragma once
+#include "bgworker/runtime.h"
+
+#include "extension/pg.h"
+
+extern "C" {
+#include "datatype/timestamp.h"
+#include "nodes/pg_list.h"
+}
+
+struct WorkerTask {
+  char name[64];
+  int slot;
+  mysql_sync::TaskRuntime* runtime;  // owner of the C++ objects, created with new
+
+  // configuration (strings palloc'd in TopMemoryContext)
+  char* source;
+  bool sync_schema;
+  bool sync_data;
+  char existing_tables[16];
+  bool apply_insert, apply_update, apply_delete;
+  bool enabled;
+
+  // persisted state at start
+  char state[16];
+  char* source_file;  // null before the initial sync finished
+  int64 source_pos;
+  char* source_gtid;
+};
+
+extern WorkerTask worker_task;
+
+// Sets the live state in shared memory (the status view shows it while the worker runs).
+void set_live_state(const char* state);
+
+extern "C" {
+PGDLLEXPORT void mysql_sync_worker_main(Datum arg);
+}

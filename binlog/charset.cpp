@@ -1,0 +1,246 @@
+#include "charset.h"
+
+#include <errno.h>
+#include <iconv.h>
+
+#include <map>
+#include <memory>
+
+#include "errors.h"
+
+namespace mysql_sync {
+
+namespace {
+
+// MySQL charset names of collation ids 1..323 (MySQL 8 numbering, which MariaDB shares below 256).
+const char* base_charset_name(unsigned id) {
+  switch (id) {
+    case 1: case 84: return "big5";
+    case 3: case 69: return "dec8";
+    case 4: case 80: return "cp850";
+    case 6: case 72: return "hp8";
+    case 7: case 74: return "koi8r";
+    case 5: case 8: case 15: case 31: case 47: case 48: case 49: case 94: return "latin1";
+    case 2: case 9: case 21: case 27: case 77: return "latin2";
+    case 10: case 82: return "swe7";
+    case 11: case 65: return "ascii";
+    case 12: case 91: return "ujis";
+    case 13: case 88: return "sjis";
+    case 16: case 71: return "hebrew";
+    case 18: case 89: return "tis620";
+    case 19: case 85: return "euckr";
+    case 22: case 75: return "koi8u";
+    case 24: case 86: return "gb2312";
+    case 25: case 70: return "greek";
+    case 26: case 34: case 44: case 66: case 99: return "cp1250";
+    case 28: case 87: return "gbk";
+    case 30: case 78: return "latin5";
+    case 32: case 64: return "armscii8";
+    case 33: case 76: case 83: case 223: return "utf8mb3";
+    case 35: case 90: return "ucs2";
+    case 36: case 68: return "cp866";
+    case 37: case 73: return "keybcs2";
+    case 38: case 43: return "macce";
+    case 39: case 53: return "macroman";
+    case 40: case 81: return "cp852";
+    case 20: case 41: case 42: case 79: return "latin7";
+    case 14: case 23: case 50: case 51: case 52: return "cp1251";
+    case 45: case 46: return "utf8mb4";
+    case 54: case 55: return "utf16";
+    case 56: case 62: return "utf16le";
+    case 57: case 67: return "cp1256";
+    case 29: case 58: case 59: return "cp1257";
+    case 60: case 61: return "utf32";
+    case 63: return "binary";
+    case 92: case 93: return "geostd8";
+    case 95: case 96: return "cp932";
+    case 97: case 98: return "eucjpms";
+    case 246: case 247: return "utf8mb4";
+    case 248: case 249: case 250: return "gb18030";
+    default: break;
+  }
+  if (id >= 101 && id <= 124) return "utf16";
+  if (id >= 128 && id <= 151) return "ucs2";
+  if (id >= 160 && id <= 183) return "utf32";
+  if (id >= 192 && id <= 215) return "utf8mb3";
+  if (id >= 224 && id <= 245) return "utf8mb4";
+  if (id >= 255 && id <= 323) return "utf8mb4";  // MySQL 8 utf8mb4_0900_* and friends
+  return nullptr;
+}
+
+const char* iconv_name(const std::string& mysql_name) {
+  static const std::map<std::string, const char*> names = {
+      {"big5", "BIG5"},         {"cp850", "CP850"},        {"hp8", "HP-ROMAN8"},
+      {"koi8r", "KOI8-R"},      {"latin2", "ISO-8859-2"},  {"ujis", "EUC-JP"},
+      {"sjis", "SHIFT_JIS"},    {"hebrew", "ISO-8859-8"},  {"tis620", "TIS-620"},
+      {"euckr", "EUC-KR"},      {"koi8u", "KOI8-U"},       {"gb2312", "GB2312"},
+      {"greek", "ISO-8859-7"},  {"cp1250", "CP1250"},      {"gbk", "GBK"},
+      {"latin5", "ISO-8859-9"}, {"armscii8", "ARMSCII-8"}, {"ucs2", "UCS-2BE"},
+      {"cp866", "CP866"},       {"macce", "MACCENTRALEUROPE"}, {"macroman", "MACINTOSH"},
+      {"cp852", "CP852"},       {"latin7", "ISO-8859-13"}, {"cp1251", "CP1251"},
+      {"utf16", "UTF-16BE"},    {"utf16le", "UTF-16LE"},   {"cp1256", "CP1256"},
+      {"cp1257", "CP1257"},     {"utf32", "UTF-32BE"},     {"geostd8", "GEORGIAN-PS"},
+      {"cp932", "CP932"},       {"eucjpms", "EUC-JP-MS"},  {"gb18030", "GB18030"},
+  };
+  auto it = names.find(mysql_name);
+  return it == names.end() ? nullptr : it->second;
+}
+
+// cp1252's 0x80..0x9F; MySQL's latin1 maps the five holes to the C1 control of the same value.
+const uint16_t kLatin1High[32] = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+
+void append_code_point(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+[[noreturn]] void invalid_bytes(const char* charset, const char* what, size_t at) {
+  throw ValueError(std::string("invalid ") + charset + " byte sequence at byte " + std::to_string(at) + " of " +
+                       what,
+                   "22021");
+}
+
+// One iconv descriptor per charset and thread (iconv_t carries shift state, so it is not shared).
+class IconvCache {
+ public:
+  ~IconvCache() {
+    for (auto& entry : descriptors_) iconv_close(entry.second);
+  }
+  iconv_t get(const char* from) {
+    auto it = descriptors_.find(from);
+    if (it != descriptors_.end()) return it->second;
+    iconv_t cd = iconv_open("UTF-8", from);
+    if (cd == reinterpret_cast<iconv_t>(-1))
+      throw ValueError(std::string("character set ") + from + " is not supported by iconv on this system");
+    descriptors_.emplace(from, cd);
+    return cd;
+  }
+
+ private:
+  std::map<std::string, iconv_t> descriptors_;
+};
+
+void append_with_iconv(std::string& out, const uint8_t* data, size_t size, const char* from,
+                       const char* mysql_name, const char* what) {
+  static thread_local IconvCache cache;
+  iconv_t cd = cache.get(from);
+  iconv(cd, nullptr, nullptr, nullptr, nullptr);
+  char* in = const_cast<char*>(reinterpret_cast<const char*>(data));
+  size_t in_left = size;
+  size_t at = out.size();
+  // UTF-8 output is at most 4 bytes per input byte for every charset we map (UCS-2/UTF-16 are 2 -> 3).
+  out.resize(at + size * 4 + 4);
+  char* dst = &out[at];
+  size_t dst_left = size * 4 + 4;
+  if (iconv(cd, &in, &in_left, &dst, &dst_left) == static_cast<size_t>(-1)) {
+    out.resize(at);
+    invalid_bytes(mysql_name, what, size - in_left);
+  }
+  out.resize(static_cast<size_t>(dst - out.data()));
+}
+
+}  // namespace
+
+const char* charset_name(uint16_t collation) {
+  if (collation == 0) return nullptr;
+  unsigned id = collation;
+  // MariaDB: NO PAD variants are the PAD collation's id + 1024; the UCA-14.0 collations are
+  // grouped by charset from 2048 on (utf8mb3 2048, utf8mb4 2304, ucs2 2560, utf16 2816, utf32 3072).
+  if (id >= 1024 && id < 2048) id -= 1024;
+  if (id >= 2048 && id < 2304) return "utf8mb3";
+  if (id >= 2304 && id < 2560) return "utf8mb4";
+  if (id >= 2560 && id < 2816) return "ucs2";
+  if (id >= 2816 && id < 3072) return "utf16";
+  if (id >= 3072 && id < 3328) return "utf32";
+  return base_charset_name(id);
+}
+
+Charset charset_of(uint16_t collation) {
+  const char* name = charset_name(collation);
+  if (name == nullptr) return Charset::unknown;
+  std::string n(name);
+  if (n == "binary") return Charset::binary;
+  if (n == "utf8mb3" || n == "utf8mb4") return Charset::utf8;
+  if (n == "ascii") return Charset::ascii;
+  if (n == "latin1") return Charset::latin1;
+  return iconv_name(n) ? Charset::iconv : Charset::unknown;
+}
+
+bool is_valid_utf8(const uint8_t* s, size_t size) {
+  size_t i = 0;
+  while (i < size) {
+    uint8_t c = s[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n;
+    uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (n > size - i - 1) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      uint8_t cc = s[i + k];
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+void append_as_utf8(std::string& out, const uint8_t* data, size_t size, uint16_t collation, const char* what) {
+  switch (charset_of(collation)) {
+    case Charset::utf8:
+      if (!is_valid_utf8(data, size)) invalid_bytes("utf8", what, 0);
+      out.append(reinterpret_cast<const char*>(data), size);
+      return;
+    case Charset::ascii:
+      for (size_t i = 0; i < size; ++i)
+        if (data[i] >= 0x80) invalid_bytes("ascii", what, i);
+      out.append(reinterpret_cast<const char*>(data), size);
+      return;
+    case Charset::latin1:
+      out.reserve(out.size() + size);
+      for (size_t i = 0; i < size; ++i) {
+        uint8_t c = data[i];
+        append_code_point(out, c >= 0x80 && c < 0xA0 ? kLatin1High[c - 0x80] : c);
+      }
+      return;
+    case Charset::iconv: {
+      const char* name = charset_name(collation);
+      append_with_iconv(out, data, size, iconv_name(name), name, what);
+      return;
+    }
+    case Charset::binary:
+      throw ValueError(std::string("binary data cannot be converted to text in ") + what);
+    case Charset::unknown:
+      break;
+  }
+  throw ValueError("unknown collation id " + std::to_string(collation) + " in " + what);
+}
+
+}  // namespace mysql_sync

@@ -1,0 +1,35 @@
+// MySQL/MariaDB collation ids -> character sets, and conversion of stored bytes to UTF-8.
+// Bytes that are invalid in their charset are a ValueError: never replaced, never guessed.
+#pragma once
+#include "cxx_zone.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace mysql_sync {
+
+constexpr uint16_t kBinaryCollation = 63;
+
+enum class Charset : uint8_t {
+  unknown,
+  binary,
+  utf8,     // utf8mb3 and utf8mb4: validated, copied
+  ascii,
+  latin1,   // MySQL's latin1 is cp1252 with the five undefined bytes mapped to C1 controls
+  iconv,    // anything else, converted with iconv (see charset_iconv_name)
+};
+
+// The charset of a collation id; Charset::unknown for ids we do not know.
+Charset charset_of(uint16_t collation);
+// MySQL's charset name for a collation id ("utf8mb4", "latin1", "gbk"...), or nullptr.
+const char* charset_name(uint16_t collation);
+
+// True when `data` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
+bool is_valid_utf8(const uint8_t* data, size_t size);
+
+// Appends `data`, stored in `collation`, as UTF-8. Throws ValueError naming `what` (e.g. the
+// column) on bytes invalid in that charset or on an unknown/binary collation.
+void append_as_utf8(std::string& out, const uint8_t* data, size_t size, uint16_t collation, const char* what);
+
+}  // namespace mysql_sync

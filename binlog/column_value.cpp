@@ -1,0 +1,273 @@
+#include "column_value.h"
+
+#include <charconv>
+#include <cstring>
+
+#include "charset.h"
+#include "decimal.h"
+#include "json_binary.h"
+#include "temporal.h"
+#include "value_text.h"
+
+namespace mysql_sync {
+
+namespace {
+
+template <typename T>
+void append_integer(std::string& out, T v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+Value integer_value(ByteReader& in, size_t bytes, bool is_unsigned) {
+  uint64_t raw = in.le(bytes);
+  std::string s;
+  if (is_unsigned) {
+    append_integer(s, raw);
+  } else {
+    unsigned shift = static_cast<unsigned>(64 - bytes * 8);
+    int64_t v = static_cast<int64_t>(raw << shift) >> shift;  // sign-extend
+    append_integer(s, v);
+  }
+  return s;
+}
+
+Value invalid_date(const ColumnDef& column, const ValueOptions& options, uint32_t& invalid_values,
+                   const char* kind) {
+  if (options.invalid_dates == InvalidDates::error)
+    throw ValueError(std::string("zero or invalid ") + kind + " value (invalid_dates is 'error')", "22008");
+  ++invalid_values;
+  if (column.nullable) return std::nullopt;
+  return std::string("-infinity");
+}
+
+Value date_value(const DateTimeParts& d, bool with_time, int fsp, const ColumnDef& column,
+                 const ValueOptions& options, uint32_t& invalid_values) {
+  if (is_invalid_date(d.year, d.month, d.day) || d.hour > 23 || d.minute > 59 || d.second > 59)
+    return invalid_date(column, options, invalid_values, with_time ? "datetime" : "date");
+  std::string s;
+  if (with_time)
+    append_datetime(s, d.year, d.month, d.day, d.hour, d.minute, d.second, d.microsecond, fsp);
+  else
+    append_date(s, d.year, d.month, d.day);
+  return s;
+}
+
+Value time_value(const TimeParts& t, int fsp) {
+  std::string s;
+  append_time(s, t.negative, t.hours, t.minute, t.second, t.microsecond, fsp);
+  return s;
+}
+
+int checked_fsp(ByteReader& in, uint16_t meta) {
+  if (meta > 6) in.fail("invalid fractional seconds precision " + std::to_string(meta));
+  return static_cast<int>(meta);
+}
+
+size_t length_prefix_bytes(ByteReader& in, uint16_t meta) {
+  if (meta < 1 || meta > 4) in.fail("invalid length-prefix size " + std::to_string(meta));
+  return meta;
+}
+
+// Character data: converted to UTF-8 per collation, or bytea for the binary collation. With no
+// collation known at all (old servers without metadata and no tracked shape), UTF-8 text is kept
+// as text and anything else printed as bytea.
+Value string_value(const uint8_t* data, size_t size, uint16_t collation) {
+  std::string s;
+  if (collation == kBinaryCollation || (collation == 0 && !is_valid_utf8(data, size))) {
+    append_bytea(s, data, size);
+  } else if (collation == 0) {
+    s.assign(reinterpret_cast<const char*>(data), size);
+  } else {
+    append_as_utf8(s, data, size, collation, "value");
+  }
+  return s;
+}
+
+Value enum_value(ByteReader& in, const ColumnDef& column, const ValueOptions& options) {
+  unsigned bytes = column.meta & 0xFF;
+  if (bytes != 1 && bytes != 2) in.fail("invalid ENUM size " + std::to_string(bytes));
+  uint64_t index = in.le(bytes);
+  if (index == 0) return std::string();  // MySQL's '' error value of an ENUM
+  if (index <= column.enum_values.size()) return column.enum_values[index - 1];
+  if (column.enum_values.empty() && options.enum_index_when_unknown) return std::to_string(index);
+  throw ValueError("ENUM index " + std::to_string(index) + " has no known member (" +
+                   std::to_string(column.enum_values.size()) +
+                   " known; binlog_row_metadata=FULL or a tracked schema provides them)");
+}
+
+Value set_value(ByteReader& in, const ColumnDef& column, const ValueOptions& options) {
+  unsigned bytes = column.meta & 0xFF;
+  if (bytes < 1 || bytes > 8) in.fail("invalid SET size " + std::to_string(bytes));
+  uint64_t bits = in.le(bytes);
+  if (column.enum_values.empty() && options.enum_index_when_unknown) return std::to_string(bits);
+  std::string s;
+  for (unsigned i = 0; i < 64 && bits != 0; ++i) {
+    if ((bits & (uint64_t{1} << i)) == 0) continue;
+    bits &= ~(uint64_t{1} << i);
+    if (i >= column.enum_values.size())
+      throw ValueError("SET bit " + std::to_string(i) + " has no known member (" +
+                       std::to_string(column.enum_values.size()) + " known)");
+    if (!s.empty()) s.push_back(',');
+    s += column.enum_values[i];
+  }
+  return s;
+}
+
+Value vector_value(const uint8_t* data, size_t size) {
+  if (size % 4 != 0) throw ValueError("VECTOR value of " + std::to_string(size) + " bytes is not a float array");
+  std::string s = "{";
+  for (size_t i = 0; i < size; i += 4) {
+    uint32_t bits = static_cast<uint32_t>(data[i]) | static_cast<uint32_t>(data[i + 1]) << 8 |
+                    static_cast<uint32_t>(data[i + 2]) << 16 | static_cast<uint32_t>(data[i + 3]) << 24;
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    if (i != 0) s.push_back(',');
+    append_float(s, f);
+  }
+  s.push_back('}');
+  return s;
+}
+
+}  // namespace
+
+uint8_t string_real_type(uint16_t meta) {
+  uint8_t b0 = static_cast<uint8_t>(meta >> 8);
+  return (b0 & 0x30) != 0x30 ? static_cast<uint8_t>(b0 | 0x30) : b0;
+}
+
+unsigned string_max_length(uint16_t meta) {
+  uint8_t b0 = static_cast<uint8_t>(meta >> 8);
+  unsigned len = meta & 0xFF;
+  // Lengths above 255 keep their two high bits, inverted, in bits 4-5 of the type byte.
+  if ((b0 & 0x30) != 0x30) len |= static_cast<unsigned>(((b0 & 0x30) ^ 0x30) << 4);
+  return len;
+}
+
+Value read_column_value(ByteReader& in, const ColumnDef& column, const ValueOptions& options,
+                        uint32_t& invalid_values) {
+  using namespace column_type;
+  switch (column.type) {
+    case tiny: return integer_value(in, 1, column.is_unsigned);
+    case short_: return integer_value(in, 2, column.is_unsigned);
+    case int24: return integer_value(in, 3, column.is_unsigned);
+    case long_: return integer_value(in, 4, column.is_unsigned);
+    case longlong: return integer_value(in, 8, column.is_unsigned);
+    case float_: {
+      uint32_t bits = static_cast<uint32_t>(in.le(4));
+      float f;
+      std::memcpy(&f, &bits, sizeof f);
+      std::string s;
+      append_float(s, f);
+      return s;
+    }
+    case double_: {
+      uint64_t bits = in.le(8);
+      double d;
+      std::memcpy(&d, &bits, sizeof d);
+      std::string s;
+      append_double(s, d);
+      return s;
+    }
+    case newdecimal: {
+      std::string s;
+      read_decimal(in, column.meta >> 8, column.meta & 0xFF, s);
+      return s;
+    }
+    case year: {
+      unsigned v = in.u8();
+      return std::to_string(v == 0 ? 0 : 1900 + v);
+    }
+    case date:
+    case newdate:
+      return date_value(date_from_u24(in.u24()), false, 0, column, options, invalid_values);
+    case datetime:
+      return date_value(datetime_from_u64(in.u64()), true, 0, column, options, invalid_values);
+    case datetime2: {
+      int fsp = checked_fsp(in, column.meta);
+      int64_t packed = read_datetime2_packed(in, fsp);
+      if (packed < 0) return invalid_date(column, options, invalid_values, "datetime");
+      return date_value(datetime_from_packed(packed), true, fsp, column, options, invalid_values);
+    }
+    case timestamp: {
+      uint32_t seconds = in.u32();
+      if (seconds == 0) return invalid_date(column, options, invalid_values, "timestamp");
+      std::string s;
+      append_timestamp(s, seconds, 0, 0);
+      return s;
+    }
+    case timestamp2: {
+      int fsp = checked_fsp(in, column.meta);
+      uint32_t seconds = static_cast<uint32_t>(in.be(4));
+      uint32_t micro = read_fraction(in, fsp);
+      if (micro > 999999) in.fail("invalid TIMESTAMP fraction");
+      if (seconds == 0 && micro == 0) return invalid_date(column, options, invalid_values, "timestamp");
+      std::string s;
+      append_timestamp(s, seconds, micro, fsp);
+      return s;
+    }
+    case time: {
+      uint32_t raw = in.u24();
+      int32_t v = static_cast<int32_t>(raw << 8) >> 8;
+      return time_value(time_from_i24(v), 0);
+    }
+    case time2: {
+      int fsp = checked_fsp(in, column.meta);
+      return time_value(time_from_packed(read_time2_packed(in, fsp)), fsp);
+    }
+    case bit: {
+      unsigned bits = (column.meta >> 8) * 8u + (column.meta & 0xFF);
+      size_t bytes = (bits + 7) / 8;
+      const uint8_t* p = in.bytes(bytes, "bit");
+      std::string s;
+      append_bit_string(s, p, bytes, bits);
+      return s;
+    }
+    case enum_: return enum_value(in, column, options);
+    case set: return set_value(in, column, options);
+    case string: {
+      uint8_t real = string_real_type(column.meta);
+      if (real == enum_) return enum_value(in, column, options);
+      if (real == set) return set_value(in, column, options);
+      size_t len = string_max_length(column.meta) > 255 ? in.u16() : in.u8();
+      return string_value(in.bytes(len, "char"), len, column.collation);
+    }
+    case varchar:
+    case var_string: {
+      size_t len = column.meta > 255 ? in.u16() : in.u8();
+      return string_value(in.bytes(len, "varchar"), len, column.collation);
+    }
+    case tiny_blob:
+    case medium_blob:
+    case long_blob:
+    case blob: {
+      size_t len = static_cast<size_t>(in.le(length_prefix_bytes(in, column.meta)));
+      const uint8_t* p = in.bytes(len, "blob");
+      return string_value(p, len, column.collation);
+    }
+    case geometry: {
+      size_t len = static_cast<size_t>(in.le(length_prefix_bytes(in, column.meta)));
+      std::string s;
+      append_bytea(s, in.bytes(len, "geometry"), len);
+      return s;
+    }
+    case json: {
+      size_t len = static_cast<size_t>(in.le(length_prefix_bytes(in, column.meta)));
+      const uint8_t* p = in.bytes(len, "json");
+      std::string s;
+      append_json_binary_as_text(s, p, len);
+      return s;
+    }
+    case vector: {
+      size_t len = static_cast<size_t>(in.le(length_prefix_bytes(in, column.meta)));
+      return vector_value(in.bytes(len, "vector"), len);
+    }
+    case null:
+      return std::nullopt;
+    default:
+      throw ValueError("column type " + std::to_string(column.type) + " is not supported");
+  }
+}
+
+}  // namespace mysql_sync

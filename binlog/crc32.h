@@ -1,0 +1,12 @@
+// CRC-32 (ISO-HDLC, the zlib polynomial) as used by binlog_checksum=CRC32.
+#pragma once
+#include "cxx_zone.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace mysql_sync {
+
+uint32_t crc32_of(const uint8_t* data, size_t size, uint32_t crc = 0);
+
+}  // namespace mysql_sync

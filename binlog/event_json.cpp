@@ -1,0 +1,196 @@
+#include "event_json.h"
+
+#include "json_escape.h"
+#include "value_text.h"
+
+namespace mysql_sync {
+
+namespace {
+
+void append_uint(std::string& out, uint64_t v) { out += std::to_string(v); }
+
+void append_optional_string(std::string& out, const std::string& s) {
+  if (s.empty())
+    out += "null";
+  else
+    append_json_string(out, s);
+}
+
+void append_row(std::string& out, const Row* row) {
+  if (row == nullptr) {
+    out += "null";
+    return;
+  }
+  out.push_back('[');
+  for (size_t i = 0; i < row->size(); ++i) {
+    if (i) out.push_back(',');
+    const Value& v = (*row)[i];
+    if (v)
+      append_json_string(out, *v);
+    else
+      out += "null";
+  }
+  out.push_back(']');
+}
+
+void append_columns(std::string& out, const TableMap* table) {
+  bool named = table != nullptr && !table->columns.empty();
+  if (named)
+    for (const auto& c : table->columns)
+      if (c.name.empty()) named = false;
+  if (!named) {
+    out += "null";
+    return;
+  }
+  out.push_back('[');
+  for (size_t i = 0; i < table->columns.size(); ++i) {
+    if (i) out.push_back(',');
+    append_json_string(out, table->columns[i].name);
+  }
+  out.push_back(']');
+}
+
+// The fields every object starts with, up to and including "gtid".
+std::string head(const Event& ev, const std::string& file, const char* type, const std::string& gtid) {
+  std::string out;
+  out.reserve(256);
+  out += "{\"file\":";
+  append_json_string(out, file);
+  out += ",\"pos\":";
+  append_uint(out, ev.pos);
+  out += ",\"end_pos\":";
+  append_uint(out, ev.end_pos);
+  out += ",\"timestamp\":\"";
+  append_timestamp(out, ev.timestamp, 0, 0);
+  out += "\",\"type\":";
+  append_json_string(out, type);
+  out += ",\"gtid\":";
+  append_optional_string(out, gtid);
+  return out;
+}
+
+void append_table(std::string& out, const TableMap* table) {
+  out += ",\"schema\":";
+  if (table) append_json_string(out, table->schema); else out += "null";
+  out += ",\"table\":";
+  if (table) append_json_string(out, table->table); else out += "null";
+  out += ",\"columns\":";
+  append_columns(out, table);
+}
+
+const char* type_of(const Event& ev) {
+  switch (ev.kind) {
+    case EventKind::query:
+      switch (ev.query_kind) {
+        case QueryKind::begin: return "begin";
+        case QueryKind::commit: return "commit";
+        case QueryKind::rollback: return "rollback";
+        default: return "ddl";
+      }
+    case EventKind::xid: return "commit";
+    case EventKind::gtid: return "gtid";
+    case EventKind::rotate: return "rotate";
+    case EventKind::heartbeat: return "heartbeat";
+    default: return ev.name;
+  }
+}
+
+void rows_to_json(const Event& ev, const std::string& file, const std::string& gtid,
+                  const std::function<void(const std::string&)>& emit) {
+  const RowsData& rows = *ev.rows;
+  const char* type = rows.op == RowOp::insert ? "insert" : rows.op == RowOp::update ? "update" : "delete";
+  size_t n = rows.op == RowOp::insert ? rows.after.size() : rows.before.size();
+  for (size_t i = 0; i < n; ++i) {
+    std::string out = head(ev, file, type, gtid);
+    append_table(out, rows.table.get());
+    out += ",\"before\":";
+    append_row(out, rows.op == RowOp::insert ? nullptr : &rows.before[i]);
+    out += ",\"after\":";
+    append_row(out, rows.op == RowOp::remove ? nullptr : &rows.after[i]);
+    out.push_back('}');
+    emit(out);
+  }
+}
+
+}  // namespace
+
+void event_to_json(const Event& ev, const std::string& file, const std::string& current_gtid,
+                   const std::function<void(const std::string&)>& emit) {
+  if (ev.kind == EventKind::transaction_payload) {
+    std::string out = head(ev, file, ev.name, current_gtid);
+    out += ",\"events\":" + std::to_string(ev.nested.size()) + "}";
+    emit(out);
+    for (const Event& inner : ev.nested) event_to_json(inner, file, current_gtid, emit);
+    return;
+  }
+  if (ev.kind == EventKind::rows && ev.rows) {
+    rows_to_json(ev, file, current_gtid, emit);
+    return;
+  }
+  const bool own_gtid = ev.kind == EventKind::gtid || ev.type_code == 163 || ev.type_code == 35;
+  std::string out = head(ev, file, type_of(ev), own_gtid ? ev.gtid : current_gtid);
+  switch (ev.kind) {
+    case EventKind::query:
+      out += ",\"schema\":";
+      append_optional_string(out, ev.schema);
+      if (ev.query_kind == QueryKind::other || ev.query_kind == QueryKind::xa) {
+        out += ",\"sql\":";
+        append_json_string(out, ev.sql);
+      }
+      break;
+    case EventKind::annotate:
+      out += ",\"sql\":";
+      append_json_string(out, ev.sql);
+      break;
+    case EventKind::rotate:
+    case EventKind::heartbeat:
+      out += ",\"next_file\":";
+      append_json_string(out, ev.next_file);
+      out += ",\"next_pos\":";
+      append_uint(out, ev.next_pos);
+      break;
+    case EventKind::format_description:
+      out += ",\"server_version\":";
+      append_json_string(out, ev.server_version);
+      break;
+    case EventKind::xid:
+      out += ",\"xid\":";
+      append_uint(out, ev.xid);
+      break;
+    case EventKind::table_map:
+    case EventKind::rows:  // rows of a table the caller did not want
+      append_table(out, ev.table_map.get());
+      break;
+    default:
+      break;
+  }
+  out.push_back('}');
+  emit(out);
+}
+
+void EventJsonWriter::write(const Event& ev, const std::function<void(const std::string&)>& emit) {
+  if (ev.kind == EventKind::gtid) {
+    current_gtid_ = ev.gtid;
+    in_transaction_ = false;
+  }
+  event_to_json(ev, file_, current_gtid_, emit);
+  after(ev);
+}
+
+void EventJsonWriter::after(const Event& ev) {
+  bool ends = false;
+  if (ev.kind == EventKind::xid) ends = true;
+  if (ev.kind == EventKind::query) {
+    if (ev.query_kind == QueryKind::begin) in_transaction_ = true;
+    else if (ev.query_kind == QueryKind::commit || ev.query_kind == QueryKind::rollback) ends = true;
+    else if (!in_transaction_) ends = true;  // DDL outside BEGIN/COMMIT is its own transaction
+  }
+  if (ev.kind == EventKind::transaction_payload)
+    for (const Event& inner : ev.nested) after(inner);
+  if (ends) {
+    current_gtid_.clear();
+    in_transaction_ = false;
+  }
+}
+
+}  // namespace mysql_sync

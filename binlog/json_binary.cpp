@@ -1,0 +1,212 @@
+#include "json_binary.h"
+
+#include <charconv>
+#include <cstring>
+#include <string_view>
+
+#include "byte_reader.h"
+#include "column_value.h"
+#include "decimal.h"
+#include "errors.h"
+#include "json_escape.h"
+#include "temporal.h"
+#include "value_text.h"
+
+namespace mysql_sync {
+
+namespace {
+
+enum : uint8_t {
+  small_object = 0, large_object = 1, small_array = 2, large_array = 3, literal = 4, int16 = 5,
+  uint16 = 6, int32 = 7, uint32 = 8, int64 = 9, uint64 = 10, double_ = 11, string = 12, opaque = 15,
+};
+constexpr int kMaxDepth = 150;  // MySQL allows 100; deeper input is malformed, not a stack overflow
+
+[[noreturn]] void malformed(const std::string& what) { throw ValueError("malformed binary JSON: " + what); }
+
+// The binary value is self-contained; offsets are checked against the enclosing container.
+class JsonPrinter {
+ public:
+  explicit JsonPrinter(std::string& out) : out_(out) {}
+
+  void value(uint8_t type, const uint8_t* p, size_t size, int depth) {
+    if (depth > kMaxDepth) malformed("nesting too deep");
+    switch (type) {
+      case small_object: container(p, size, false, true, depth); return;
+      case large_object: container(p, size, true, true, depth); return;
+      case small_array: container(p, size, false, false, depth); return;
+      case large_array: container(p, size, true, false, depth); return;
+      case literal: need(size, 1); literal_value(p[0]); return;
+      case int16: need(size, 2); integer(static_cast<int16_t>(le(p, 2))); return;
+      case uint16: need(size, 2); integer(static_cast<uint16_t>(le(p, 2))); return;
+      case int32: need(size, 4); integer(static_cast<int32_t>(le(p, 4))); return;
+      case uint32: need(size, 4); integer(static_cast<uint32_t>(le(p, 4))); return;
+      case int64: need(size, 8); integer(static_cast<int64_t>(le(p, 8))); return;
+      case uint64: need(size, 8); integer(le(p, 8)); return;
+      case double_: {
+        need(size, 8);
+        uint64_t bits = le(p, 8);
+        double d;
+        std::memcpy(&d, &bits, sizeof d);
+        append_number(d);
+        return;
+      }
+      case string: {
+        size_t at = 0;
+        size_t len = varlen(p, size, at);
+        if (len > size - at) malformed("string length beyond the value");
+        append_json_string(out_, std::string_view(reinterpret_cast<const char*>(p + at), len));
+        return;
+      }
+      case opaque: opaque_value(p, size); return;
+      default: malformed("unknown value type " + std::to_string(type));
+    }
+  }
+
+ private:
+  static void need(size_t size, size_t n) {
+    if (size < n) malformed("value truncated");
+  }
+  static uint64_t le(const uint8_t* p, size_t n) {
+    uint64_t v = 0;
+    for (size_t i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+  }
+  // 7 bits per byte, least significant first; at most 5 bytes (32-bit lengths).
+  static size_t varlen(const uint8_t* p, size_t size, size_t& at) {
+    uint64_t v = 0;
+    for (int i = 0; i < 5; ++i) {
+      if (at >= size) malformed("length truncated");
+      uint8_t b = p[at++];
+      v |= static_cast<uint64_t>(b & 0x7F) << (7 * i);
+      if ((b & 0x80) == 0) return static_cast<size_t>(v);
+    }
+    malformed("length too long");
+  }
+
+  template <typename T>
+  void integer(T v) {
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, r.ptr);
+  }
+  void append_number(double d) {
+    char buf[400];
+    auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
+    if (r.ec != std::errc()) r = std::to_chars(buf, buf + sizeof buf, d);
+    std::string_view s(buf, static_cast<size_t>(r.ptr - buf));
+    out_.append(s);
+    if (s.find_first_of(".e") == std::string_view::npos) out_.append(".0");
+  }
+  void literal_value(uint8_t v) {
+    switch (v) {
+      case 0: out_.append("null"); return;
+      case 1: out_.append("true"); return;
+      case 2: out_.append("false"); return;
+      default: malformed("unknown literal " + std::to_string(v));
+    }
+  }
+
+  void container(const uint8_t* p, size_t size, bool large, bool is_object, int depth) {
+    const size_t word = large ? 4 : 2;
+    need(size, 2 * word);
+    const uint64_t count = le(p, word);
+    const uint64_t bytes = le(p + word, word);
+    if (bytes > size) malformed("container larger than its value");
+    size = static_cast<size_t>(bytes);
+    const size_t key_entry = is_object ? word + 2 : 0;
+    const size_t value_entry = 1 + word;
+    const size_t header = 2 * word;
+    if (count > (size - header) / (key_entry + value_entry)) malformed("element count beyond the value");
+    const size_t n = static_cast<size_t>(count);
+    const uint8_t* keys = p + header;
+    const uint8_t* values = keys + n * key_entry;
+    out_.push_back(is_object ? '{' : '[');
+    for (size_t i = 0; i < n; ++i) {
+      if (i != 0) out_.append(", ");
+      if (is_object) {
+        const uint8_t* k = keys + i * key_entry;
+        uint64_t key_offset = le(k, word), key_length = le(k + word, 2);
+        if (key_offset > size || key_length > size - key_offset) malformed("key beyond the object");
+        append_json_string(out_, std::string_view(reinterpret_cast<const char*>(p + key_offset), key_length));
+        out_.append(": ");
+      }
+      const uint8_t* v = values + i * value_entry;
+      uint8_t type = v[0];
+      if (is_inlined(type, large)) {
+        value(type, v + 1, word, depth + 1);
+      } else {
+        uint64_t offset = le(v + 1, word);
+        if (offset >= size) malformed("value offset beyond the container");
+        value(type, p + offset, size - static_cast<size_t>(offset), depth + 1);
+      }
+    }
+    out_.push_back(is_object ? '}' : ']');
+  }
+  static bool is_inlined(uint8_t type, bool large) {
+    return type == literal || type == int16 || type == uint16 || (large && (type == int32 || type == uint32));
+  }
+
+  void opaque_value(const uint8_t* p, size_t size) {
+    need(size, 1);
+    uint8_t field_type = p[0];
+    size_t at = 1;
+    size_t len = varlen(p, size, at);
+    if (len > size - at) malformed("opaque length beyond the value");
+    const uint8_t* data = p + at;
+    using namespace column_type;
+    if (field_type == newdecimal && len >= 2) {
+      ByteReader in(data + 2, len - 2, 0);
+      try {
+        read_decimal(in, data[0], data[1], out_);
+      } catch (const DecodeError&) {
+        malformed("bad decimal");
+      }
+      return;
+    }
+    if ((field_type == date || field_type == datetime || field_type == timestamp || field_type == time) &&
+        len >= 8) {
+      int64_t packed = static_cast<int64_t>(le(data, 8));
+      std::string text;
+      if (field_type == time) {
+        TimeParts t = time_from_packed(packed);
+        append_time(text, t.negative, t.hours, t.minute, t.second, t.microsecond, 6);
+      } else {
+        DateTimeParts d = datetime_from_packed(packed);
+        if (field_type == date)
+          append_date(text, d.year, d.month, d.day);
+        else
+          append_datetime(text, d.year, d.month, d.day, d.hour, d.minute, d.second, d.microsecond, 6);
+      }
+      append_json_string(out_, text);
+      return;
+    }
+    // Anything else MySQL itself prints as "base64:type<N>:<base64 of the bytes>".
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string text = "base64:type" + std::to_string(field_type) + ":";
+    for (size_t i = 0; i < len; i += 3) {
+      uint32_t chunk = static_cast<uint32_t>(data[i]) << 16;
+      if (i + 1 < len) chunk |= static_cast<uint32_t>(data[i + 1]) << 8;
+      if (i + 2 < len) chunk |= data[i + 2];
+      text.push_back(b64[(chunk >> 18) & 63]);
+      text.push_back(b64[(chunk >> 12) & 63]);
+      text.push_back(i + 1 < len ? b64[(chunk >> 6) & 63] : '=');
+      text.push_back(i + 2 < len ? b64[chunk & 63] : '=');
+    }
+    append_json_string(out_, text);
+  }
+
+  std::string& out_;
+};
+
+}  // namespace
+
+void append_json_binary_as_text(std::string& out, const uint8_t* data, size_t size) {
+  if (size == 0) {  // MySQL writes an empty value for a JSON null
+    out.append("null");
+    return;
+  }
+  JsonPrinter(out).value(data[0], data + 1, size - 1, 0);
+}
+
+}  // namespace mysql_sync

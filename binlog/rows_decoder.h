@@ -1,0 +1,24 @@
+// WRITE/UPDATE/DELETE_ROWS bodies (v1, v2, MariaDB compressed after inflation) -> RowsData.
+#pragma once
+#include "cxx_zone.h"
+
+#include "byte_reader.h"
+#include "column_value.h"
+#include "event.h"
+
+namespace mysql_sync {
+
+struct RowsHeader {
+  uint64_t table_id = 0;
+  uint16_t flags = 0;
+};
+
+// The post-header (table id, flags) and, for v2 events, the extra row info, which is skipped.
+RowsHeader read_rows_header(ByteReader& in, unsigned post_header_length, bool is_v2);
+
+// Everything after the post-header: column count, present-columns bitmaps and the row images.
+// `partial_json` is PARTIAL_UPDATE_ROWS (binlog_row_value_options=PARTIAL_JSON).
+RowsData decode_rows_body(ByteReader& in, RowOp op, bool partial_json, const TableMapPtr& table,
+                          const ValueOptions& options);
+
+}  // namespace mysql_sync

@@ -1,0 +1,42 @@
+#include "extension/guc.h"
+
+#include <climits>
+
+#include "extension/pg.h"
+
+extern "C" {
+#include "utils/guc.h"
+}
+
+int mysql_sync_max_tasks = 8;
+int mysql_sync_apply_batch_rows = 10000;
+int mysql_sync_queue_capacity = 65536;
+int mysql_sync_max_memory_kb = 256 * 1024;
+int mysql_sync_naptime_s = 5;
+int mysql_sync_restart_delay_s = 10;
+char* mysql_sync_database = nullptr;
+
+void mysql_sync_define_gucs(void) {
+  DefineCustomIntVariable("mysql_sync.max_tasks", "Most tasks that can run at once.", nullptr,
+                          &mysql_sync_max_tasks, 8, 1, 256, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("mysql_sync.apply_batch_rows",
+                          "Row changes grouped into one PostgreSQL transaction at most.", nullptr,
+                          &mysql_sync_apply_batch_rows, 10000, 1, 10000000, PGC_SIGHUP, 0, nullptr, nullptr,
+                          nullptr);
+  DefineCustomIntVariable("mysql_sync.queue_capacity",
+                          "Transactions the reader may decode ahead of the apply.", nullptr,
+                          &mysql_sync_queue_capacity, 65536, 16, 16777216, PGC_SIGHUP, 0, nullptr, nullptr,
+                          nullptr);
+  DefineCustomIntVariable("mysql_sync.max_memory", "Memory per task for decoded changes.", nullptr,
+                          &mysql_sync_max_memory_kb, 256 * 1024, 16 * 1024, INT_MAX, PGC_SIGHUP, GUC_UNIT_KB,
+                          nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("mysql_sync.naptime", "How often the launcher checks the task list.", nullptr,
+                          &mysql_sync_naptime_s, 5, 1, 3600, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("mysql_sync.restart_delay",
+                          "Wait before restarting a failed task; doubles up to 5 minutes.", nullptr,
+                          &mysql_sync_restart_delay_s, 10, 1, 3600, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr,
+                          nullptr);
+  DefineCustomStringVariable("mysql_sync.database", "The database whose tasks the launcher runs.", nullptr,
+                             &mysql_sync_database, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+  MarkGUCPrefixReserved("mysql_sync");
+}

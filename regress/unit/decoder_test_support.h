@@ -1,0 +1,76 @@
+// Shared helpers of the decoder tests: where the fixtures are, reading them, decoding to JSON lines.
+#pragma once
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "binlog/binlog_file.h"
+#include "binlog/errors.h"
+#include "binlog/event_json.h"
+
+namespace mysql_sync::test {
+
+inline std::string fixtures_dir() {
+  if (const char* env = std::getenv("MYSQL_SYNC_FIXTURES")) return env;
+  return MYSQL_SYNC_FIXTURES;
+}
+inline std::string binlog_fixture(const std::string& relative) { return fixtures_dir() + "/binlog/" + relative; }
+inline std::string expected_dir() { return MYSQL_SYNC_EXPECTED; }
+
+inline bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
+
+inline std::vector<uint8_t> read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The fixture paths listed in binlog/MANIFEST.tsv (first column), in order.
+inline std::vector<std::string> manifest_fixtures() {
+  std::ifstream in(fixtures_dir() + "/binlog/MANIFEST.tsv");
+  std::vector<std::string> out;
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::string path = line.substr(0, line.find('\t'));
+    if (!path.empty()) out.push_back(path);
+  }
+  return out;
+}
+
+inline std::string base_name(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// What the CLI prints for a file: the JSON lines, then "ERROR <kind>: <message>" if decoding stopped.
+inline std::string decode_to_text(const std::string& path, DecoderOptions options = {}) {
+  options.enum_index_when_unknown = true;
+  std::string text;
+  EventJsonWriter writer(base_name(path));
+  auto emit = [&](const std::string& line) {
+    text += line;
+    text += '\n';
+  };
+  try {
+    read_binlog_file(path, 4, options, [&](const Event& ev) { writer.write(ev, emit); });
+  } catch (const DecodeError& e) {
+    text += std::string("ERROR DecodeError: ") + e.what() + "\n";
+  } catch (const ValueError& e) {
+    text += std::string("ERROR ValueError: ") + e.what() + "\n";
+  }
+  return text;
+}
+
+// The committed expected output of a fixture ("boxercrab/02_query/log.bin" ->
+// expected/boxercrab__02_query__log.bin.jsonl).
+inline std::string expected_path(const std::string& fixture) {
+  std::string name = fixture;
+  for (size_t at; (at = name.find('/')) != std::string::npos;) name.replace(at, 1, "__");
+  return expected_dir() + "/" + name + ".jsonl";
+}
+
+}  // namespace mysql_sync::test

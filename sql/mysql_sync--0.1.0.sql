@@ -1,0 +1,442 @@
+-- mysql_sync 0.1.0: catalog, views and functions.
+\echo Use "CREATE EXTENSION mysql_sync" to load this file. \quit
+
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'mysql_sync_admin') THEN
+    CREATE ROLE mysql_sync_admin NOLOGIN;
+  END IF;
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Catalog. Only the extension owner (a superuser) reads these: task_config holds the password.
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE mysql_sync.task_config (
+  task            text PRIMARY KEY,
+  source          text NOT NULL,
+  objects         text[] NOT NULL,
+  initial_sync    text[] NOT NULL,
+  existing_tables text NOT NULL,
+  operations      text[] NOT NULL,
+  name_map        jsonb NOT NULL,
+  table_keys      jsonb NOT NULL,
+  options         jsonb NOT NULL,
+  server_id       bigint NOT NULL,
+  enabled         boolean NOT NULL DEFAULT true,
+  created_at      timestamptz NOT NULL DEFAULT now()
+);
+
+-- The applied position lives here and is updated in the same transaction as the changes it covers.
+CREATE TABLE mysql_sync.task_state (
+  task                 text PRIMARY KEY REFERENCES mysql_sync.task_config ON DELETE CASCADE,
+  state                text NOT NULL DEFAULT 'prechecking',
+  detail               text,
+  source_file          text,
+  source_pos           bigint,
+  source_gtid          text,
+  last_commit_at       timestamptz,  -- source commit time of the last applied transaction
+  rows_copied          bigint NOT NULL DEFAULT 0,
+  rows_estimate        bigint NOT NULL DEFAULT 0,
+  changes_applied      bigint NOT NULL DEFAULT 0,
+  transactions_applied bigint NOT NULL DEFAULT 0,
+  last_error           text,
+  last_error_at        timestamptz,
+  last_sqlstate        text,
+  started_at           timestamptz,
+  run_attempts         integer NOT NULL DEFAULT 0,  -- worker starts since the last good progress
+  last_run_at          timestamptz,
+  updated_at           timestamptz NOT NULL DEFAULT now(),
+  CHECK (state IN ('prechecking', 'schema', 'full_load', 'catching_up', 'streaming', 'paused',
+                   'failed', 'stopped'))
+);
+
+-- One row per synced source table. `columns` records the source shape at schema sync (names,
+-- ENUM/SET members, collations) and the target column of each source column.
+CREATE TABLE mysql_sync.table_state (
+  task            text NOT NULL REFERENCES mysql_sync.task_config ON DELETE CASCADE,
+  source_table    text NOT NULL,
+  source_schema   text NOT NULL,
+  source_name     text NOT NULL,
+  target_schema   text NOT NULL,
+  target_name     text NOT NULL,
+  columns         jsonb NOT NULL DEFAULT '[]',
+  state           text NOT NULL DEFAULT 'pending',
+  rows_copied     bigint NOT NULL DEFAULT 0,
+  rows_estimate   bigint NOT NULL DEFAULT 0,
+  changes_applied bigint NOT NULL DEFAULT 0,
+  invalid_values  bigint NOT NULL DEFAULT 0,
+  last_error      text,
+  PRIMARY KEY (task, source_table),
+  CHECK (state IN ('pending', 'copying', 'synced', 'failed', 'skipped', 'paused'))
+);
+
+REVOKE ALL ON mysql_sync.task_config, mysql_sync.task_state, mysql_sync.table_state FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------------------------
+-- Internal C functions
+-- ---------------------------------------------------------------------------------------------
+CREATE FUNCTION mysql_sync._mask_source(source text) RETURNS text
+  LANGUAGE c IMMUTABLE STRICT AS 'MODULE_PATHNAME', 'mysql_sync_mask_source';
+
+-- Raise 22023 with a hint for a malformed source URI / object pattern.
+CREATE FUNCTION mysql_sync._check_source(source text) RETURNS void
+  LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_check_source';
+CREATE FUNCTION mysql_sync._check_objects(objects text[]) RETURNS void
+  LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_check_objects';
+
+-- Validates the arguments that start_sync and precheck share. Nothing is silently ignored: an
+-- unknown value or key is 22023, a capability of a later version is 0A000 naming it.
+CREATE FUNCTION mysql_sync._validate_arguments(source text, objects text[], initial_sync text[],
+    existing_tables text, operations text[], name_map jsonb, table_keys jsonb, options jsonb)
+  RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  k text;
+  v jsonb;
+  parts int;
+BEGIN
+  PERFORM mysql_sync._check_source(source);
+  PERFORM mysql_sync._check_objects(objects);
+  IF initial_sync IS NULL OR NOT initial_sync <@ ARRAY['schema', 'data'] THEN
+    RAISE EXCEPTION 'invalid initial_sync %', initial_sync
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use any of schema, data, e.g. ''{schema,data}'', or ''{}''.';
+  END IF;
+  IF existing_tables IS NULL OR existing_tables NOT IN ('fail', 'clear', 'append') THEN
+    RAISE EXCEPTION 'invalid existing_tables "%"', existing_tables
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use fail, clear or append.';
+  END IF;
+  IF existing_tables = 'append' THEN
+    RAISE EXCEPTION 'existing_tables => ''append'' is not supported yet'
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'It arrives with the initial-sync issue; use fail or clear.';
+  END IF;
+  IF operations IS NULL OR NOT operations <@ ARRAY['insert', 'update', 'delete', 'alter'] THEN
+    RAISE EXCEPTION 'invalid operations %', operations
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use any of insert, update, delete, alter.';
+  END IF;
+  IF name_map IS NULL OR jsonb_typeof(name_map) <> 'object' THEN
+    RAISE EXCEPTION 'name_map must be a JSON object'
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'e.g. {"shop": "shop_pg", "shop.orders": "sales.orders"}';
+  END IF;
+  FOR k, v IN SELECT * FROM jsonb_each(name_map) LOOP
+    parts := array_length(string_to_array(k, '.'), 1);
+    IF jsonb_typeof(v) <> 'string' OR parts > 3 OR k ~ '(^\.|\.$|\.\.)' OR v #>> '{}' = ''
+       OR (parts = 2 AND (v #>> '{}') !~ '^[^.]+\.[^.]+$') OR (parts <> 2 AND (v #>> '{}') ~ '\.') THEN
+      RAISE EXCEPTION 'invalid name_map entry "%": %', k, v
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Map "db" to "schema", "db.table" to "schema.table", "db.table.column" to "column".';
+    END IF;
+  END LOOP;
+  IF table_keys IS NULL OR jsonb_typeof(table_keys) <> 'object' THEN
+    RAISE EXCEPTION 'table_keys must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF table_keys <> '{}' THEN
+    RAISE EXCEPTION 'table_keys is not supported yet'
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'It arrives with the initial-sync issue; give each source table a primary key meanwhile.';
+  END IF;
+  IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
+    RAISE EXCEPTION 'options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOR k, v IN SELECT * FROM jsonb_each(options) LOOP
+    CASE k
+    WHEN 'server_id' THEN
+      IF jsonb_typeof(v) <> 'number' OR (v #>> '{}') !~ '^[0-9]+$'
+         OR (v #>> '{}')::numeric NOT BETWEEN 1 AND 4294967295 THEN
+        RAISE EXCEPTION 'invalid options.server_id %', v
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'A whole number from 1 to 4294967295, unique among the source''s replicas.';
+      END IF;
+    WHEN 'start_position' THEN
+      IF initial_sync <> '{}' THEN
+        RAISE EXCEPTION 'options.start_position needs initial_sync => ''{}'''
+          USING ERRCODE = 'invalid_parameter_value', HINT = 'An initial copy starts from its own snapshot position.';
+      END IF;
+      IF jsonb_typeof(v) = 'object' AND v ? 'gtid' THEN
+        RAISE EXCEPTION 'options.start_position with a gtid is not supported yet'
+          USING ERRCODE = 'feature_not_supported', HINT = 'Give {"file": "binlog.000042", "pos": 4}.';
+      END IF;
+      IF jsonb_typeof(v) <> 'object' OR NOT v ? 'file' OR jsonb_typeof(v -> 'pos') IS DISTINCT FROM 'number'
+         OR (SELECT count(*) FROM jsonb_object_keys(v)) <> 2 THEN
+        RAISE EXCEPTION 'invalid options.start_position %', v
+          USING ERRCODE = 'invalid_parameter_value', HINT = 'Use {"file": "binlog.000042", "pos": 4}.';
+      END IF;
+    WHEN 'invalid_dates' THEN
+      IF v NOT IN ('"null"', '"error"') THEN
+        RAISE EXCEPTION 'invalid options.invalid_dates %', v
+          USING ERRCODE = 'invalid_parameter_value', HINT = 'Use "null" or "error".';
+      END IF;
+    WHEN 'skip_precheck' THEN
+      IF jsonb_typeof(v) <> 'array' OR EXISTS (
+           SELECT FROM jsonb_array_elements(v) e
+            WHERE jsonb_typeof(e) <> 'string' OR NOT (e #>> '{}') = ANY (ARRAY['connection', 'version',
+                  'binlog_enabled', 'binlog_format', 'binlog_row_image', 'binlog_row_metadata',
+                  'binlog_retention', 'server_id', 'privileges', 'objects_exist', 'primary_keys',
+                  'column_types', 'prefix_indexes', 'target_conflict', 'target_privileges',
+                  'distribution_keys'])) THEN
+        RAISE EXCEPTION 'invalid options.skip_precheck %', v
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'An array of precheck item names, e.g. ["binlog_retention"].';
+      END IF;
+    WHEN 'parallel', 'max_rows_per_second' THEN
+      RAISE EXCEPTION 'options.% is not supported yet', k
+        USING ERRCODE = 'feature_not_supported',
+              HINT = 'It arrives with the initial-sync issue; tables are copied one at a time.';
+    WHEN 'ddl' THEN
+      RAISE EXCEPTION 'options.ddl is not supported yet'
+        USING ERRCODE = 'feature_not_supported',
+              HINT = 'It arrives with the DDL issue; a DDL on a synced table stops the task.';
+    ELSE
+      RAISE EXCEPTION 'unknown option "%"', k
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Known options: server_id, start_position, parallel, max_rows_per_second, invalid_dates, ddl, skip_precheck.';
+    END CASE;
+  END LOOP;
+END
+$$;
+
+-- Live state of the running workers (shared memory).
+CREATE FUNCTION mysql_sync._live_status(
+    OUT task text, OUT pid integer, OUT state text, OUT source_file text, OUT source_pos bigint,
+    OUT applied_source_time timestamptz, OUT last_event_at timestamptz, OUT rows_copied bigint,
+    OUT changes_applied bigint, OUT transactions_applied bigint)
+  RETURNS SETOF record LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_live_status';
+
+-- Asks the launcher to look at the task table now; `terminate` also stops the task's worker.
+CREATE FUNCTION mysql_sync._signal_task(task text, terminate boolean) RETURNS boolean
+  LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'mysql_sync_signal_task';
+
+CREATE FUNCTION mysql_sync._precheck(source text, objects text[], initial_sync text[],
+    existing_tables text, operations text[], name_map jsonb, table_keys jsonb, options jsonb,
+    OUT item text, OUT status text, OUT detail text, OUT hint text)
+  RETURNS SETOF record LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_precheck';
+
+CREATE FUNCTION mysql_sync.binlog_events(file text, start_pos bigint DEFAULT 4)
+  RETURNS SETOF jsonb LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'mysql_sync_binlog_events';
+
+-- ---------------------------------------------------------------------------------------------
+-- Views
+-- ---------------------------------------------------------------------------------------------
+CREATE VIEW mysql_sync.tasks AS
+  SELECT c.task, mysql_sync._mask_source(c.source) AS source, c.objects, c.initial_sync,
+         c.existing_tables, c.operations, c.name_map, c.table_keys, c.options, c.enabled,
+         c.created_at
+    FROM mysql_sync.task_config c;
+
+CREATE VIEW mysql_sync.status AS
+  SELECT s.task,
+         CASE WHEN l.pid IS NOT NULL AND l.state IS NOT NULL THEN l.state ELSE s.state END AS state,
+         s.detail,
+         COALESCE(l.source_file, s.source_file) AS source_file,
+         COALESCE(l.source_pos, s.source_pos) AS source_pos,
+         s.source_gtid,
+         CASE WHEN l.applied_source_time IS NOT NULL
+              THEN round(GREATEST(extract(epoch FROM now() - l.applied_source_time), 0)::numeric, 3)
+              WHEN s.last_commit_at IS NOT NULL
+              THEN round(GREATEST(extract(epoch FROM now() - s.last_commit_at), 0)::numeric, 3)
+         END AS lag_seconds,
+         l.last_event_at,
+         GREATEST(s.rows_copied, COALESCE(l.rows_copied, 0)) AS rows_copied,
+         s.rows_estimate,
+         GREATEST(s.changes_applied, COALESCE(l.changes_applied, 0)) AS changes_applied,
+         GREATEST(s.transactions_applied, COALESCE(l.transactions_applied, 0)) AS transactions_applied,
+         s.last_error, s.last_error_at, s.started_at, s.updated_at
+    FROM mysql_sync.task_state s
+    LEFT JOIN mysql_sync._live_status() l ON l.task = s.task;
+
+CREATE VIEW mysql_sync.table_status AS
+  SELECT t.task, t.source_table, format('%s.%s', t.target_schema, t.target_name) AS target_table,
+         t.state, t.rows_copied, t.rows_estimate, t.changes_applied, t.invalid_values, t.last_error
+    FROM mysql_sync.table_state t;
+
+-- ---------------------------------------------------------------------------------------------
+-- User functions
+-- ---------------------------------------------------------------------------------------------
+CREATE FUNCTION mysql_sync.precheck(source text, objects text[],
+    initial_sync text[] DEFAULT '{schema,data}', existing_tables text DEFAULT 'fail',
+    operations text[] DEFAULT '{insert,update,delete,alter}', name_map jsonb DEFAULT '{}',
+    table_keys jsonb DEFAULT '{}', options jsonb DEFAULT '{}')
+  RETURNS TABLE(item text, status text, detail text, hint text)
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM mysql_sync._validate_arguments(source, objects, initial_sync, existing_tables, operations,
+                                         name_map, table_keys, options);
+  RETURN QUERY SELECT * FROM mysql_sync._precheck(source, objects, initial_sync, existing_tables,
+                                                  operations, name_map, table_keys, options);
+END
+$$;
+
+CREATE FUNCTION mysql_sync.start_sync(task_name text, source text, objects text[],
+    initial_sync text[] DEFAULT '{schema,data}', existing_tables text DEFAULT 'fail',
+    operations text[] DEFAULT '{insert,update,delete,alter}', name_map jsonb DEFAULT '{}',
+    table_keys jsonb DEFAULT '{}', options jsonb DEFAULT '{}')
+  RETURNS mysql_sync.status
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  check_row record;
+  failures text := '';
+  skip text[];
+  sid bigint;
+  result mysql_sync.status;
+BEGIN
+  IF current_database() <> current_setting('mysql_sync.database') THEN
+    RAISE EXCEPTION 'mysql_sync serves database "%", not "%"', current_setting('mysql_sync.database'),
+      current_database()
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Call start_sync in that database, or set mysql_sync.database in postgresql.conf and restart.';
+  END IF;
+  IF task_name IS NULL OR task_name !~ '^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$' THEN
+    RAISE EXCEPTION 'invalid task name "%"', task_name
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Use 1 to 63 letters, digits, underscores or dashes.';
+  END IF;
+  IF EXISTS (SELECT FROM mysql_sync.task_config c WHERE c.task = task_name) THEN
+    RAISE EXCEPTION 'task "%" already exists', task_name
+      USING ERRCODE = 'duplicate_object',
+            HINT = format('Choose another name, or remove it first with SELECT mysql_sync.drop_sync(%L).', task_name);
+  END IF;
+  PERFORM mysql_sync._validate_arguments(source, objects, initial_sync, existing_tables, operations,
+                                         name_map, table_keys, options);
+
+  -- A replica id of our own: derived from the task name, in a range real servers rarely use.
+  sid := COALESCE((options ->> 'server_id')::bigint, 2130706432 + (hashtext(task_name) & 16777215));
+  skip := COALESCE(ARRAY(SELECT jsonb_array_elements_text(options -> 'skip_precheck')), '{}');
+  FOR check_row IN SELECT * FROM mysql_sync._precheck(source, objects, initial_sync, existing_tables,
+                                                      operations, name_map, table_keys,
+                                                      options || jsonb_build_object('server_id', sid))
+  LOOP
+    IF check_row.status = 'failed' AND NOT check_row.item = ANY (skip) THEN
+      failures := failures || format(E'\n  %s: %s (fix: %s)', check_row.item, check_row.detail,
+                                     COALESCE(check_row.hint, 'see the README'));
+    ELSIF check_row.status <> 'passed' THEN
+      RAISE WARNING 'mysql_sync precheck %: %', check_row.item, check_row.detail
+        USING HINT = COALESCE(check_row.hint, '');
+    END IF;
+  END LOOP;
+  IF failures <> '' THEN
+    RAISE EXCEPTION 'task "%": precheck failed:%', task_name, failures
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Fix each item as its hint says, or list it in options.skip_precheck to accept the risk.';
+  END IF;
+
+  INSERT INTO mysql_sync.task_config (task, source, objects, initial_sync, existing_tables, operations,
+                                      name_map, table_keys, options, server_id)
+  VALUES (task_name, source, objects, initial_sync, existing_tables, operations, name_map, table_keys,
+          options, sid);
+  INSERT INTO mysql_sync.task_state (task, state, started_at) VALUES (task_name, 'prechecking', now());
+  IF options ? 'start_position' AND options -> 'start_position' ? 'file' THEN
+    UPDATE mysql_sync.task_state
+       SET source_file = options -> 'start_position' ->> 'file',
+           source_pos = (options -> 'start_position' ->> 'pos')::bigint
+     WHERE task = task_name;
+  END IF;
+  PERFORM mysql_sync._signal_task(task_name, false);
+  SELECT * INTO result FROM mysql_sync.status s WHERE s.task = task_name;
+  RETURN result;
+END
+$$;
+
+CREATE FUNCTION mysql_sync.stop_sync(task_name text) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  UPDATE mysql_sync.task_config SET enabled = false WHERE task = task_name;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'task "%" does not exist', task_name
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT task FROM mysql_sync.tasks lists the tasks.';
+  END IF;
+  UPDATE mysql_sync.task_state SET state = 'paused', detail = 'stopped by stop_sync', updated_at = now()
+   WHERE task = task_name;
+  PERFORM mysql_sync._signal_task(task_name, true);
+END
+$$;
+
+CREATE FUNCTION mysql_sync.resume_sync(task_name text) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  current_state text;
+BEGIN
+  SELECT s.state INTO current_state FROM mysql_sync.task_state s WHERE s.task = task_name FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'task "%" does not exist', task_name
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT task FROM mysql_sync.tasks lists the tasks.';
+  END IF;
+  UPDATE mysql_sync.task_config SET enabled = true WHERE task = task_name;
+  -- The worker sets the real state when it starts; until then say that it is catching up.
+  IF current_state IN ('paused', 'stopped', 'failed') THEN
+    UPDATE mysql_sync.task_state
+       SET state = CASE WHEN source_file IS NULL THEN 'prechecking' ELSE 'catching_up' END,
+           detail = 'resumed by resume_sync', updated_at = now()
+     WHERE task = task_name;
+  END IF;
+  PERFORM mysql_sync._signal_task(task_name, false);
+END
+$$;
+
+CREATE FUNCTION mysql_sync.drop_sync(task_name text, drop_tables boolean DEFAULT false) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t record;
+BEGIN
+  PERFORM FROM mysql_sync.task_config WHERE task = task_name FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'task "%" does not exist', task_name
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT task FROM mysql_sync.tasks lists the tasks.';
+  END IF;
+  PERFORM mysql_sync._signal_task(task_name, true);
+  IF drop_tables THEN
+    -- Only tables that no other task writes to.
+    FOR t IN SELECT DISTINCT target_schema, target_name FROM mysql_sync.table_state a
+              WHERE a.task = task_name
+                AND NOT EXISTS (SELECT FROM mysql_sync.table_state b
+                                 WHERE b.task <> task_name AND b.target_schema = a.target_schema
+                                   AND b.target_name = a.target_name)
+    LOOP
+      EXECUTE format('DROP TABLE IF EXISTS %I.%I', t.target_schema, t.target_name);
+    END LOOP;
+  END IF;
+  DELETE FROM mysql_sync.task_config WHERE task = task_name;
+END
+$$;
+
+CREATE FUNCTION mysql_sync.resync_table(task_name text, source_table text) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RAISE EXCEPTION 'resync_table is not supported yet'
+    USING ERRCODE = 'feature_not_supported',
+          HINT = 'It arrives with the production-operations issue; meanwhile drop_sync and start_sync again.';
+END
+$$;
+
+CREATE FUNCTION mysql_sync.verify(task_name text, source_table text DEFAULT NULL)
+  RETURNS TABLE(source_table text, target_table text, status text, source_rows bigint,
+                target_rows bigint, mismatched_rows bigint, detail text)
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RAISE EXCEPTION 'verify is not supported yet'
+    USING ERRCODE = 'feature_not_supported',
+          HINT = 'It arrives with the production-operations issue.';
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Privileges: superusers and members of mysql_sync_admin only.
+-- ---------------------------------------------------------------------------------------------
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA mysql_sync FROM PUBLIC;
+GRANT USAGE ON SCHEMA mysql_sync TO mysql_sync_admin;
+GRANT SELECT ON mysql_sync.tasks, mysql_sync.status, mysql_sync.table_status TO mysql_sync_admin;
+GRANT EXECUTE ON FUNCTION
+  mysql_sync.precheck(text, text[], text[], text, text[], jsonb, jsonb, jsonb),
+  mysql_sync.start_sync(text, text, text[], text[], text, text[], jsonb, jsonb, jsonb),
+  mysql_sync.stop_sync(text), mysql_sync.resume_sync(text), mysql_sync.drop_sync(text, boolean),
+  mysql_sync.resync_table(text, text), mysql_sync.verify(text, text),
+  mysql_sync.binlog_events(text, bigint),
+  mysql_sync._mask_source(text), mysql_sync._live_status()
+  TO mysql_sync_admin;
