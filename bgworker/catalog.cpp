@@ -76,7 +76,8 @@ bool load_task(void) {
       "       s.source_gtid, 'schema' = ANY (c.initial_sync), 'data' = ANY (c.initial_sync), "
       "       'insert' = ANY (c.operations), 'update' = ANY (c.operations), 'delete' = ANY (c.operations), "
       "       COALESCE(c.options ->> 'invalid_dates', 'null') "
-      "  FROM mysql_sync.task_config c JOIN mysql_sync.task_state s USING (task) WHERE c.task = $1",
+      "  FROM mysql_sync.task_config c JOIN mysql_sync.task_state s USING (task) WHERE c.task = $1 "
+      "   FOR SHARE OF c",  // waits for an uncommitted stop_sync or drop_sync of this task
       1, args);
   if (SPI_processed != 1) {
     end_catalog_transaction();
@@ -217,6 +218,15 @@ static std::vector<std::string> decode_members(const char* encoded) {
     p = colon + 1 + length;
   }
   return members;
+}
+
+int count_table_states(void) {
+  const char* args[1] = {worker_task.name};
+  begin_catalog_transaction();
+  spi_exec_text("SELECT count(*) FROM mysql_sync.table_state WHERE task = $1", 1, args);
+  int count = atoi(column_value(0, 1));
+  end_catalog_transaction();
+  return count;
 }
 
 void load_table_states(void) {

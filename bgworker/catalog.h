@@ -19,6 +19,9 @@ void save_task_failure(const char* state, const char* sqlstate, const char* mess
 // Replaces the task's table_state rows with runtime->tables (inside the caller's transaction).
 void write_table_states(const char* table_state);
 
+// How many table_state rows the task has (own transaction).
+int count_table_states(void);
+
 // Loads runtime->tables from table_state (own transaction).
 void load_table_states(void);
 

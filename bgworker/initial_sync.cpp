@@ -122,6 +122,17 @@ uint64 copy_table(int index) {
 
 }  // namespace
 
+void register_tables(void) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  set_live_state("schema");
+  MYSQL_SYNC_CXX(worker_task.name, runtime->describe_source());
+  reset_appliers();
+  begin_catalog_transaction();
+  for (size_t i = 0; i < runtime->tables.size(); i++) target_relid((int)i, false);
+  write_table_states("synced");
+  end_catalog_transaction();
+}
+
 void run_initial_sync(void) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   set_live_state("schema");

@@ -5,3 +5,7 @@
 #include "bgworker/worker.h"
 
 void run_initial_sync(void);
+
+// Without a copy (options.start_position): describes the source tables, checks that their
+// targets exist and records them, keeping the stored position.
+void register_tables(void);

@@ -295,7 +295,16 @@ void Reader::stream_once() {
                                  uint64_t(data[16]) << 24)
                               : 0;
     uint64_t offset = end >= size ? end - size : 0;
-    Event ev = decoder.decode(data, size, offset);
+    Event ev;
+    try {
+      ev = decoder.decode(data, size, offset);
+    } catch (const ValueError& e) {
+      throw ValueError(std::string(e.what()) + " (binlog " + file + ":" + std::to_string(offset) + ")", e.sqlstate());
+    } catch (const DecodeError& e) {
+      throw SyncError(e.sqlstate(), std::string(e.what()) + " in binlog " + file,
+                      "The event cannot be decoded; please report it with the output of "
+                      "mysql-sync-binlog --start-pos on that file.");
+    }
     handle(ev);
   }
 }

@@ -274,6 +274,8 @@ void run_task(void) {
     worker_task.source_file = MemoryContextStrdup(TopMemoryContext, start.file.c_str());
     worker_task.source_pos = (int64)start.pos;
     worker_task.source_gtid = MemoryContextStrdup(TopMemoryContext, start.gtid.c_str());
+  } else if (count_table_states() == 0) {
+    register_tables();  // initial_sync '{}' with options.start_position: no copy, but tables to follow
   } else {
     load_table_states();
     reset_appliers();

@@ -230,8 +230,16 @@ Value read_column_value(ByteReader& in, const ColumnDef& column, const ValueOpti
       uint8_t real = string_real_type(column.meta);
       if (real == enum_) return enum_value(in, column, options);
       if (real == set) return set_value(in, column, options);
-      size_t len = string_max_length(column.meta) > 255 ? in.u16() : in.u8();
-      return string_value(in.bytes(len, "char"), len, column.collation);
+      size_t max = string_max_length(column.meta);
+      size_t len = max > 255 ? in.u16() : in.u8();
+      const uint8_t* p = in.bytes(len, "char");
+      if (column.collation == kBinaryCollation && len < max) {
+        // BINARY(n) is logged without its trailing zero bytes, which are part of the value.
+        std::string padded(reinterpret_cast<const char*>(p), len);
+        padded.resize(max, '\0');
+        return string_value(reinterpret_cast<const uint8_t*>(padded.data()), max, column.collation);
+      }
+      return string_value(p, len, column.collation);
     }
     case varchar:
     case var_string: {

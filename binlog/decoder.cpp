@@ -9,6 +9,7 @@
 #include "crc32.h"
 #include "errors.h"
 #include "event_types.h"
+#include "gtid_decoder.h"
 #include "rows_decoder.h"
 #include "table_map_decoder.h"
 
@@ -77,18 +78,6 @@ bool fde_has_checksum_byte(const std::string& server_version) {
   return n >= 50601;
 }
 
-std::string hex_uuid(const uint8_t* p) {
-  static const char hex[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(36);
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) s.push_back('-');
-    s.push_back(hex[p[i] >> 4]);
-    s.push_back(hex[p[i] & 15]);
-  }
-  return s;
-}
-
 QueryKind classify_query(std::string_view sql) {
   while (!sql.empty() && (sql.front() == ' ' || sql.front() == '\n' || sql.front() == '\t')) sql.remove_prefix(1);
   while (!sql.empty() && (sql.back() == ' ' || sql.back() == '\n' || sql.back() == ';' || sql.back() == '\0'))
@@ -130,8 +119,6 @@ struct Decoder::State {
   void decode_format_description(const uint8_t* data, size_t size, uint64_t offset, Event& ev);
   void decode_body(ByteReader& body, Event& ev, uint64_t offset);
   void decode_query(ByteReader& body, Event& ev, bool compressed);
-  void decode_mysql_gtid(ByteReader& body, Event& ev);
-  void decode_tagged_gtid(ByteReader& body, Event& ev);
   void decode_table_map_event(ByteReader& body, Event& ev);
   void decode_rows(ByteReader& body, Event& ev, RowOp op, bool is_v2, bool compressed, bool partial);
   void decode_payload(ByteReader& body, Event& ev, uint64_t offset);
@@ -267,50 +254,9 @@ void Decoder::State::decode_body(ByteReader& body, Event& ev, uint64_t offset) {
     case event_type::gtid:
     case event_type::anonymous_gtid: decode_mysql_gtid(body, ev); return;
     case event_type::gtid_tagged: decode_tagged_gtid(body, ev); return;
-    case event_type::mariadb_gtid: {
-      ev.kind = EventKind::gtid;
-      uint64_t seq = body.u64();
-      uint32_t domain = body.u32();
-      uint8_t flags2 = body.u8();
-      ev.gtid_standalone = (flags2 & 0x01) != 0;
-      ev.gtid = std::to_string(domain) + "-" + std::to_string(ev.server_id) + "-" + std::to_string(seq);
-      return;
-    }
-    case event_type::gtid_list: {
-      uint32_t count = body.u32() & 0x0FFFFFFF;
-      if (count > body.remaining() / 16) body.fail("bad GTID list count " + std::to_string(count));
-      for (uint32_t i = 0; i < count; ++i) {
-        uint32_t domain = body.u32();
-        uint32_t server = body.u32();
-        uint64_t seq = body.u64();
-        if (i) ev.gtid += ",";
-        ev.gtid += std::to_string(domain) + "-" + std::to_string(server) + "-" + std::to_string(seq);
-      }
-      return;
-    }
-    case event_type::previous_gtids: {
-      uint64_t header = body.u64();
-      const bool tagged = (header >> 56) != 0;  // MySQL 8.4+: format byte on top, count below
-      uint64_t sids = tagged ? (header >> 8) & ((uint64_t{1} << 48) - 1) : header;
-      if (sids > body.remaining() / 24) body.fail("bad previous GTIDs count");
-      for (uint64_t i = 0; i < sids; ++i) {
-        if (i) ev.gtid += ",";
-        ev.gtid += hex_uuid(body.bytes(16, "uuid"));
-        if (tagged) {
-          uint64_t len = body.serial_uint();
-          if (len > body.remaining()) body.fail("bad GTID tag length");
-          if (len) ev.gtid += ":" + body.string(static_cast<size_t>(len), "GTID tag");
-        }
-        uint64_t intervals = body.u64();
-        if (intervals > body.remaining() / 16) body.fail("bad GTID interval count");
-        for (uint64_t k = 0; k < intervals; ++k) {
-          uint64_t start = body.u64(), end = body.u64();
-          ev.gtid += ":" + std::to_string(start);
-          if (end > start + 1) ev.gtid += "-" + std::to_string(end - 1);
-        }
-      }
-      return;
-    }
+    case event_type::mariadb_gtid: decode_mariadb_gtid(body, ev); return;
+    case event_type::gtid_list: decode_gtid_list(body, ev); return;
+    case event_type::previous_gtids: decode_previous_gtids(body, ev); return;
     case event_type::binlog_checkpoint: {
       uint32_t len = body.u32();
       ev.next_file = body.string(len, "checkpoint file name");
@@ -366,63 +312,6 @@ void Decoder::State::decode_query(ByteReader& body, Event& ev, bool compressed) 
   ev.query_kind = classify_query(ev.sql);
 }
 
-void Decoder::State::decode_mysql_gtid(ByteReader& body, Event& ev) {
-  ev.kind = EventKind::gtid;
-  body.u8();  // flags
-  const uint8_t* sid = body.bytes(16, "GTID source id");
-  uint64_t gno = body.u64();
-  if (ev.type_code == event_type::gtid) ev.gtid = hex_uuid(sid) + ":" + std::to_string(gno);
-  if (body.remaining() >= 17) body.skip(17, "logical clock");  // type, last_committed, sequence_number
-  if (body.remaining() >= 7) {
-    uint64_t immediate = body.le(7);
-    const uint64_t has_original = uint64_t{1} << 55;
-    ev.commit_timestamp_us = immediate & ~has_original;
-    if ((immediate & has_original) && body.remaining() >= 7) ev.commit_timestamp_us = body.le(7);
-  }
-}
-
-// GTID_TAGGED (MySQL 8.4+): a serialization-library message of numbered fields.
-void Decoder::State::decode_tagged_gtid(ByteReader& body, Event& ev) {
-  ev.kind = EventKind::gtid;
-  const size_t start = body.position();
-  uint8_t version = body.u8();
-  if (version != 2) body.fail("unsupported tagged GTID serialization version " + std::to_string(version));
-  uint64_t payload_size = body.serial_uint();
-  body.serial_uint();  // last non-ignorable field id
-  size_t envelope = body.position() - start;
-  if (payload_size < envelope || payload_size - envelope > body.remaining())
-    body.fail("bad tagged GTID payload size " + std::to_string(payload_size));
-  ByteReader fields = body.sub(static_cast<size_t>(payload_size - envelope), "tagged GTID fields");
-  uint8_t sid[16] = {};
-  std::string tag;
-  int64_t gno = 0;
-  uint64_t immediate = 0, original = 0;
-  while (!fields.at_end()) {
-    uint64_t id = fields.serial_uint();
-    switch (id) {
-      case 0: fields.serial_uint(); break;  // flags
-      case 1:
-        for (auto& b : sid) b = static_cast<uint8_t>(fields.serial_uint());
-        break;
-      case 2: gno = fields.serial_int(); break;
-      case 3: {
-        uint64_t len = fields.serial_uint();
-        if (len > fields.remaining()) fields.fail("bad GTID tag length");
-        tag = fields.string(static_cast<size_t>(len), "GTID tag");
-        break;
-      }
-      case 4: case 5: fields.serial_int(); break;  // last_committed, sequence_number
-      case 6: immediate = fields.serial_uint(); break;
-      case 7: original = fields.serial_uint(); break;
-      case 8: case 9: case 10: case 11: fields.serial_uint(); break;
-      default: goto done;  // a later, ignorable field whose size we cannot know
-    }
-  }
-done:
-  ev.gtid = hex_uuid(sid) + (tag.empty() ? "" : ":" + tag) + ":" + std::to_string(gno);
-  ev.commit_timestamp_us = original != 0 ? original : immediate;
-}
-
 void Decoder::State::decode_table_map_event(ByteReader& body, Event& ev) {
   ev.kind = EventKind::table_map;
   ByteReader probe = body;
@@ -433,7 +322,8 @@ void Decoder::State::decode_table_map_event(ByteReader& body, Event& ev) {
     ev.table_map = it->second.table;
     return;
   }
-  TableMapPtr table = decode_table_map(body, post_header_length(ev.type_code), options);
+  TableMapPtr table = decode_table_map(body, post_header_length(ev.type_code), options,
+                                       format.server_version.find("MariaDB") != std::string::npos);
   TableEntry entry{table, std::string(raw), !options.want_rows || options.want_rows(*table)};
   tables[table_id] = std::move(entry);
   ev.table_map = std::move(table);
@@ -448,15 +338,8 @@ void Decoder::State::decode_rows(ByteReader& body, Event& ev, RowOp op, bool is_
     body.fail("rows event for table id " + std::to_string(header.table_id) + " without a preceding table map");
   ev.table_map = it->second.table;
   if (!it->second.wanted) return;
-  RowsData rows;
-  if (compressed) {
-    std::vector<uint8_t> inflated = mariadb_inflate(body);
-    // Offsets inside inflated bytes do not exist in the file; errors name the event's offset.
-    ByteReader in(inflated.data(), inflated.size(), ev.pos);
-    rows = decode_rows_body(in, op, partial, it->second.table, value_options);
-  } else {
-    rows = decode_rows_body(body, op, partial, it->second.table, value_options);
-  }
+  RowsFormat format = partial ? RowsFormat::partial_json : compressed ? RowsFormat::mariadb_zlib : RowsFormat::plain;
+  RowsData rows = decode_rows_body(body, op, format, it->second.table, value_options);
   rows.statement_end = (header.flags & kStatementEndFlag) != 0;
   ev.rows = std::move(rows);
 }

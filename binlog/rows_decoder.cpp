@@ -1,5 +1,6 @@
 #include "rows_decoder.h"
 
+#include "compression.h"
 #include "table_map_decoder.h"
 
 namespace mysql_sync {
@@ -33,6 +34,23 @@ Row read_row(ByteReader& in, const TableMap& table, const ValueOptions& options,
   return row;
 }
 
+void read_images(ByteReader& in, RowOp op, const TableMap& table, const ValueOptions& options, RowsData& rows) {
+  while (!in.at_end()) {
+    switch (op) {
+      case RowOp::insert:
+        rows.after.push_back(read_row(in, table, options, rows.invalid_values));
+        break;
+      case RowOp::remove:
+        rows.before.push_back(read_row(in, table, options, rows.invalid_values));
+        break;
+      case RowOp::update:
+        rows.before.push_back(read_row(in, table, options, rows.invalid_values));
+        rows.after.push_back(read_row(in, table, options, rows.invalid_values));
+        break;
+    }
+  }
+}
+
 }  // namespace
 
 RowsHeader read_rows_header(ByteReader& in, unsigned post_header_length, bool is_v2) {
@@ -47,7 +65,7 @@ RowsHeader read_rows_header(ByteReader& in, unsigned post_header_length, bool is
   return h;
 }
 
-RowsData decode_rows_body(ByteReader& in, RowOp op, bool partial_json, const TableMapPtr& table,
+RowsData decode_rows_body(ByteReader& in, RowOp op, RowsFormat format, const TableMapPtr& table,
                           const ValueOptions& options) {
   RowsData rows;
   rows.op = op;
@@ -60,24 +78,20 @@ RowsData decode_rows_body(ByteReader& in, RowOp op, bool partial_json, const Tab
   const uint8_t* before_present = in.bytes(bitmap_bytes, "columns bitmap");
   require_full_image(before_present, count, *table);
   if (op == RowOp::update) require_full_image(in.bytes(bitmap_bytes, "columns bitmap"), count, *table);
-  if (partial_json)
+  if (format == RowsFormat::partial_json)
     throw ValueError("partial JSON updates are not supported (table " + table_name(*table) +
                      "; set binlog_row_value_options = '')");
-  while (!in.at_end()) {
-    switch (op) {
-      case RowOp::insert:
-        rows.after.push_back(read_row(in, *table, options, rows.invalid_values));
-        break;
-      case RowOp::remove:
-        rows.before.push_back(read_row(in, *table, options, rows.invalid_values));
-        break;
-      case RowOp::update:
-        rows.before.push_back(read_row(in, *table, options, rows.invalid_values));
-        rows.after.push_back(read_row(in, *table, options, rows.invalid_values));
-        break;
-    }
+  std::vector<uint8_t> inflated;
+  ByteReader images = in;
+  if (format == RowsFormat::mariadb_zlib) {
+    const uint64_t at = in.offset();
+    inflated = mariadb_inflate(in);
+    // Offsets inside inflated bytes do not exist in the file: errors name where the data starts.
+    images = ByteReader(inflated.data(), inflated.size(), at);
   }
+  read_images(images, op, *table, options, rows);
   return rows;
 }
+
 
 }  // namespace mysql_sync

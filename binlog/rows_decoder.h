@@ -16,9 +16,14 @@ struct RowsHeader {
 // The post-header (table id, flags) and, for v2 events, the extra row info, which is skipped.
 RowsHeader read_rows_header(ByteReader& in, unsigned post_header_length, bool is_v2);
 
+enum class RowsFormat : uint8_t {
+  plain,
+  partial_json,     // MySQL PARTIAL_UPDATE_ROWS (binlog_row_value_options=PARTIAL_JSON)
+  mariadb_zlib,     // MariaDB *_COMPRESSED: the row images (only they) are zlib-compressed
+};
+
 // Everything after the post-header: column count, present-columns bitmaps and the row images.
-// `partial_json` is PARTIAL_UPDATE_ROWS (binlog_row_value_options=PARTIAL_JSON).
-RowsData decode_rows_body(ByteReader& in, RowOp op, bool partial_json, const TableMapPtr& table,
+RowsData decode_rows_body(ByteReader& in, RowOp op, RowsFormat format, const TableMapPtr& table,
                           const ValueOptions& options);
 
 }  // namespace mysql_sync

@@ -101,9 +101,11 @@ void read_str_values(ByteReader& in, const std::vector<ColumnDef*>& cols) {
   }
 }
 
-void read_optional_metadata(ByteReader& in, TableMap& t) {
+void read_optional_metadata(ByteReader& in, TableMap& t, bool mariadb) {
   auto numeric = columns_where(t, is_numeric);
-  auto character = columns_where(t, is_character);
+  auto character = columns_where(t, [mariadb](const ColumnDef& c) {
+    return is_character(c) || (mariadb && real_type(c) == column_type::geometry);
+  });
   auto enum_set = columns_where(t, is_enum_or_set);
   auto enums = columns_where(t, [](const ColumnDef& c) { return real_type(c) == column_type::enum_; });
   auto sets = columns_where(t, [](const ColumnDef& c) { return real_type(c) == column_type::set; });
@@ -172,7 +174,7 @@ uint64_t read_table_id(ByteReader& in, unsigned post_header_length) {
 }
 
 std::shared_ptr<TableMap> decode_table_map(ByteReader& in, unsigned post_header_length,
-                                           const DecoderOptions& options) {
+                                           const DecoderOptions& options, bool mariadb) {
   auto t = std::make_shared<TableMap>();
   t->table_id = read_table_id(in, post_header_length);
   in.u16();  // flags
@@ -195,7 +197,7 @@ std::shared_ptr<TableMap> decode_table_map(ByteReader& in, unsigned post_header_
   for (auto& c : t->columns)
     if (is_enum_or_set(c)) c.type = real_type(c);
 
-  read_optional_metadata(in, *t);
+  read_optional_metadata(in, *t, mariadb);
 
   if (options.shape_of)
     if (const TableShape* shape = options.shape_of(t->schema, t->table)) complete_from_shape(*t, *shape);

@@ -10,9 +10,10 @@
 
 namespace mysql_sync {
 
-// `in` covers the event body (post-header first, checksum excluded).
+// `in` covers the event body (post-header first, checksum excluded). `mariadb`: the server is
+// MariaDB, whose charset metadata also covers GEOMETRY columns (MySQL's does not).
 std::shared_ptr<TableMap> decode_table_map(ByteReader& in, unsigned post_header_length,
-                                           const DecoderOptions& options);
+                                           const DecoderOptions& options, bool mariadb);
 
 // The table id that starts TABLE_MAP and rows post-headers: 4 bytes when the post-header is
 // 6 bytes long (servers before 5.1.4), else 6.

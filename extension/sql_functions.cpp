@@ -24,6 +24,7 @@ extern "C" {
 #include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(mysql_sync_mask_source);
+PG_FUNCTION_INFO_V1(mysql_sync_preloaded);
 PG_FUNCTION_INFO_V1(mysql_sync_check_source);
 PG_FUNCTION_INFO_V1(mysql_sync_check_objects);
 PG_FUNCTION_INFO_V1(mysql_sync_live_status);
@@ -109,6 +110,11 @@ Datum mysql_sync_mask_source(PG_FUNCTION_ARGS) {
   text* result = cstring_to_text(masked);
   free(masked);
   PG_RETURN_TEXT_P(result);
+}
+
+Datum mysql_sync_preloaded(PG_FUNCTION_ARGS) {
+  (void)fcinfo;
+  PG_RETURN_BOOL(sync_shared != nullptr);
 }
 
 Datum mysql_sync_check_source(PG_FUNCTION_ARGS) {
@@ -346,14 +352,13 @@ Datum mysql_sync_binlog_events(PG_FUNCTION_ARGS) {
     std::string base = path;
     size_t slash = base.rfind('/');
     if (slash != std::string::npos) base = base.substr(slash + 1);
-    std::string gtid;
+    mysql_sync::EventJsonWriter writer(base);
+    mysql_sync::DecoderOptions options;
+    options.enum_index_when_unknown = true;  // as the CLI: no schema to name ENUM members
     try {
-      mysql_sync::read_binlog_file(path, (uint64_t)start, mysql_sync::DecoderOptions{},
-                                   [&](const mysql_sync::Event& ev) {
-                                     if (ev.kind == mysql_sync::EventKind::gtid) gtid = ev.gtid;
-                                     mysql_sync::event_to_json(ev, base, gtid,
-                                                               [&](const std::string& line) { out.push_back(line); });
-                                   });
+      mysql_sync::read_binlog_file(path, (uint64_t)start, options, [&](const mysql_sync::Event& ev) {
+        writer.write(ev, [&](const std::string& line) { out.push_back(line); });
+      });
     } catch (...) {
       lines = static_cast<char**>(calloc(out.size() + 1, sizeof(char*)));
       for (size_t i = 0; lines && i < out.size(); i++) lines[line_count++] = strdup(out[i].c_str());

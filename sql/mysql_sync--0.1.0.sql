@@ -203,6 +203,10 @@ CREATE FUNCTION mysql_sync._live_status(
     OUT changes_applied bigint, OUT transactions_applied bigint)
   RETURNS SETOF record LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_live_status';
 
+-- True when the library was loaded by shared_preload_libraries (the launcher and workers exist).
+CREATE FUNCTION mysql_sync._preloaded() RETURNS boolean
+  LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_preloaded';
+
 -- Asks the launcher to look at the task table now; `terminate` also stops the task's worker.
 CREATE FUNCTION mysql_sync._signal_task(task text, terminate boolean) RETURNS boolean
   LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'mysql_sync_signal_task';
@@ -282,6 +286,11 @@ DECLARE
   sid bigint;
   result mysql_sync.status;
 BEGIN
+  IF NOT mysql_sync._preloaded() THEN
+    RAISE EXCEPTION 'mysql_sync is not loaded by shared_preload_libraries'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Add mysql_sync to shared_preload_libraries in postgresql.conf and restart PostgreSQL.';
+  END IF;
   IF current_database() <> current_setting('mysql_sync.database') THEN
     RAISE EXCEPTION 'mysql_sync serves database "%", not "%"', current_setting('mysql_sync.database'),
       current_database()

@@ -27,10 +27,13 @@ use Exporter 'import';
 use IPC::Run;
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(usleep);
+use JSON::PP;
 use PostgreSQL::Test::Utils;
 use PostgreSQL::Test::Cluster;
 
-our @EXPORT = qw(start_mariadb pg_node extension_installed wait_until);
+our @EXPORT = qw(start_mariadb pg_node extension_installed wait_until
+  sync_status wait_for_state worker_pids compare_table tables_equal
+  wait_tables_equal pg_column_types);
 
 # Everything started and not yet stopped, for the END block.
 my @live;
@@ -329,8 +332,13 @@ sub sql
 	push @cmd, "--database=$o{database}" if defined $o{database};
 
 	my ($out, $err) = ('', '');
-	my $ok = IPC::Run::run(\@cmd, '<', \$sql, '>', \$out, '2>', \$err,
-		IPC::Run::timeout($PostgreSQL::Test::Utils::timeout_default));
+	# eval: IPC::Run dies (e.g. "ack Broken pipe") when the client exits before it has
+	# read all of the SQL, as it does when the server is down.
+	my $ok = eval {
+		IPC::Run::run(\@cmd, '<', \$sql, '>', \$out, '2>', \$err,
+			IPC::Run::timeout($PostgreSQL::Test::Utils::timeout_default));
+	};
+	$err .= $@ if !$ok && $@;
 	if (!$ok)
 	{
 		$self->{last_error} = $err;
@@ -473,6 +481,330 @@ sub wait_until
 		return 0 if time() > $deadline;
 		usleep(100_000);
 	}
+}
+
+# ------------------------------------------------------------------------------------
+# Task status and process helpers.
+# ------------------------------------------------------------------------------------
+
+=pod
+
+=head1 sync_status($node, $task)
+
+The task's row of mysql_sync.status as a hashref (undef when there is none or the
+server cannot be reached, e.g. during a crash restart).
+
+=head1 wait_for_state($node, $task, $state_or_regex, $timeout)
+
+Polls mysql_sync.status until state matches (a string or a qr//); returns the status
+hashref, or undef after the timeout (the last status is printed with diag).
+
+=head1 worker_pids($node)
+
+Pids of the 'mysql_sync worker' backends in pg_stat_activity (empty while the server
+is down).
+
+=cut
+
+sub sync_status
+{
+	my ($node, $task) = @_;
+	my ($out, $err) = ('', '');
+	my $q = "SELECT row_to_json(s) FROM mysql_sync.status s WHERE task = '$task'";
+	# eval: psql dies with the server (broken pipe) during a crash restart.
+	my $rc = eval { $node->psql('postgres', $q, stdout => \$out, stderr => \$err) };
+	return undef if !defined $rc || $rc != 0 || $out eq '';
+	return JSON::PP::decode_json($out);
+}
+
+sub wait_for_state
+{
+	my ($node, $task, $want, $timeout) = @_;
+	my $last;
+	my $match = sub {
+		my ($st) = @_;
+		return 0 unless defined $st && defined $st->{state};
+		return ref($want) eq 'Regexp' ? $st->{state} =~ $want : $st->{state} eq $want;
+	};
+	my $ok = wait_until(sub { $last = sync_status($node, $task); $match->($last) }, $timeout);
+	return $last if $ok;
+	Test::More::diag("task $task did not reach state $want; last status: "
+		  . (defined $last ? JSON::PP->new->canonical->encode($last) : '(none)'));
+	return undef;
+}
+
+sub worker_pids
+{
+	my ($node) = @_;
+	my ($out, $err) = ('', '');
+	eval {
+		$node->psql('postgres',
+			"SELECT pid FROM pg_stat_activity WHERE backend_type = 'mysql_sync worker' ORDER BY pid",
+			stdout => \$out, stderr => \$err);
+	};
+	return grep { /^\d+$/ } split /\n/, $out;
+}
+
+# PostgreSQL column types of a target table: { column => 'numeric(20,0)', ... }
+# (format_type of the attribute, so typmods are included).
+sub pg_column_types
+{
+	my ($node, $schema, $table) = @_;
+	my $out = $node->safe_psql('postgres', qq{
+		SELECT a.attname || E'\\t' || format_type(a.atttypid, a.atttypmod)
+		  FROM pg_attribute a
+		 WHERE a.attrelid = format('%I.%I', '$schema', '$table')::regclass
+		   AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum});
+	return { map { split /\t/, $_, 2 } split /\n/, $out };
+}
+
+# ------------------------------------------------------------------------------------
+# Row-by-row comparison of a MariaDB table and its PostgreSQL target.
+# ------------------------------------------------------------------------------------
+
+=pod
+
+=head1 compare_table($my, $node, 'db.table', %opts)
+
+One test: fetches every row of the MariaDB table and of its target (default
+"db"."table", or opts target => 'schema.table'), each value converted to a canonical
+text per MariaDB column type on both sides, and compares the row sets sorted by the
+primary key (sorted in Perl: MariaDB's and PostgreSQL's collations order differently).
+On failure prints the row counts and the first differing rows (up to 10). Returns
+true when equal.
+
+Canonical forms: integers, decimals, year, enum, set, char/varchar/text as their text
+(char without trailing spaces, as both sides compare it); binary types as lower-case
+hex; bit(n) as n binary digits; date 'YYYY-MM-DD'; datetime 'YYYY-MM-DD HH:MM:SS.ffffff';
+timestamp the same in UTC; time as signed seconds with 6 decimals (PG interval epoch);
+float as %.6g and double as %.15g; JSON (a jsonb target) parsed and re-encoded with
+sorted keys. Values travel hex-encoded, so no byte is lost to the clients' escaping.
+
+=head1 tables_equal($my, $node, 'db.table', %opts)
+
+The same comparison without a test: true or false (false also when a side cannot be
+read, e.g. while a server restarts).
+
+=head1 wait_tables_equal($my, $node, [ 'db.t1', ... ], $timeout)
+
+Polls tables_equal for all tables until they all match; returns 1 or 0.
+
+=cut
+
+sub _col_specs
+{
+	my ($my, $node, $db, $table, $tschema, $ttable) = @_;
+	my @cols = $my->rows(
+		"SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE FROM information_schema.COLUMNS "
+		  . "WHERE TABLE_SCHEMA = '$db' AND TABLE_NAME = '$table' ORDER BY ORDINAL_POSITION");
+	croak "no columns for $db.$table in MariaDB" unless @cols;
+	my @pk = map { $_->[0] } $my->rows(
+		"SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
+		  . "WHERE TABLE_SCHEMA = '$db' AND TABLE_NAME = '$table' "
+		  . "AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION");
+	my $pgtypes = pg_column_types($node, $tschema, $ttable);
+
+	my @specs;
+	for my $c (@cols)
+	{
+		my ($name, $dt, $ct) = @$c;
+		$dt = lc $dt;
+		my $m = "`$name`";
+		(my $pgname = $name) =~ s/"/""/g;
+		my $p = qq{"$pgname"};
+		my $pgtype = $pgtypes->{$name} // '';
+		my ($mexpr, $pexpr, $kind) = ("CAST($m AS CHAR)", "$p\::text", 'text');
+		if ($dt =~ /^(binary|varbinary|tinyblob|blob|mediumblob|longblob)$/)
+		{
+			($mexpr, $pexpr, $kind) = ("LOWER(HEX($m))", "encode($p, 'hex')", 'raw');
+		}
+		elsif ($dt eq 'bit')
+		{
+			my ($n) = $ct =~ /\((\d+)\)/;
+			$n //= 1;
+			($mexpr, $pexpr) = ("LPAD(BIN($m + 0), $n, '0')", "$p\::text");
+		}
+		elsif ($dt =~ /^(char|varchar|tinytext|text|mediumtext|longtext|enum|set)$/)
+		{
+			$mexpr = "CONVERT($m USING utf8mb4)";
+			$kind = 'json' if $pgtype eq 'jsonb' || $pgtype eq 'json';
+		}
+		elsif ($dt eq 'date')
+		{
+			($mexpr, $pexpr) = ("DATE_FORMAT($m, '%Y-%m-%d')", "to_char($p, 'YYYY-MM-DD')");
+		}
+		elsif ($dt eq 'datetime')
+		{
+			($mexpr, $pexpr) = ("DATE_FORMAT($m, '%Y-%m-%d %H:%i:%s.%f')",
+				"to_char($p, 'YYYY-MM-DD HH24:MI:SS.US')");
+		}
+		elsif ($dt eq 'timestamp')
+		{
+			# the MariaDB session runs with time_zone = '+00:00'
+			($mexpr, $pexpr) = ("DATE_FORMAT($m, '%Y-%m-%d %H:%i:%s.%f')",
+				"to_char($p AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')");
+		}
+		elsif ($dt eq 'time')
+		{
+			($mexpr, $pexpr) = (
+				"CAST((TIME_TO_SEC($m) DIV 1) * 1000000 + IF($m < 0, -1, 1) * MICROSECOND($m) AS CHAR)",
+				"(extract(epoch FROM $p) * 1000000)::numeric(30,0)::text");
+			$kind = 'int';
+		}
+		elsif ($dt eq 'float')
+		{
+			$kind = 'float';
+		}
+		elsif ($dt eq 'double')
+		{
+			$kind = 'double';
+		}
+		push @specs, { name => $name, mexpr => $mexpr, pexpr => $pexpr, kind => $kind };
+	}
+	return (\@specs, \@pk);
+}
+
+sub _canon
+{
+	my ($kind, $hex) = @_;
+	return undef unless defined $hex;
+	return lc $hex if $kind eq 'raw';
+	my $v = pack('H*', $hex);
+	utf8::decode($v);
+	if ($kind eq 'float')  { return sprintf('%.6g',  $v); }
+	if ($kind eq 'double') { return sprintf('%.15g', $v); }
+	if ($kind eq 'int')    { return 0 + $v; }
+	if ($kind eq 'json')
+	{
+		my $j = eval { JSON::PP->new->allow_nonref->canonical->decode($v) };
+		return defined $j || $v eq 'null'
+		  ? JSON::PP->new->allow_nonref->canonical->encode($j)
+		  : "(invalid json) $v";
+	}
+	return $v;
+}
+
+# (\@mariadb_rows, \@pg_rows, \@column_names), rows as arrayrefs of canonical values
+# (undef = NULL), sorted by primary key. Dies when a side cannot be read.
+sub _fetch_both
+{
+	my ($my, $node, $src, %o) = @_;
+	my ($db, $table) = split /\./, $src, 2;
+	my ($tschema, $ttable) = defined $o{target} ? split(/\./, $o{target}, 2) : ($db, $table);
+	my ($specs, $pk) = _col_specs($my, $node, $db, $table, $tschema, $ttable);
+
+	my $mq = "SET time_zone = '+00:00'; SELECT CONCAT_WS(',', "
+	  . join(', ', map { "IFNULL(HEX($_->{mexpr}), 'N')" } @$specs)
+	  . ") FROM `$db`.`$table`";
+	my $pq = "SELECT concat_ws(',', "
+	  . join(', ', map { "coalesce(encode(convert_to($_->{pexpr}, 'UTF8'), 'hex'), 'N')" } @$specs)
+	  . qq{) FROM "$tschema"."$ttable"};
+	# raw (already hex) columns are hex-encoded once more for transport on both sides
+
+	my $parse = sub {
+		my ($line) = @_;
+		my @f = split /,/, $line, -1;
+		croak "column count mismatch in '$line'" unless @f == @$specs;
+		return [ map {
+			my $h = $f[$_];
+			$h eq 'N' ? undef : do {
+				my $k = $specs->[$_]{kind};
+				$k eq 'raw' ? lc(pack('H*', $h)) : _canon($k, $h);
+			}
+		} 0 .. $#f ];
+	};
+	my $mout = $my->sql($mq);
+	my $pout = $node->safe_psql('postgres', $pq);
+	my @mrows = map { $parse->($_) } grep { $_ ne '' } split /\n/, $mout;
+	my @prows = map { $parse->($_) } grep { $_ ne '' } split /\n/, $pout;
+
+	my %pos;
+	@pos{ map { $_->{name} } @$specs } = 0 .. $#$specs;
+	my @keyidx = @$pk ? map { $pos{$_} } @$pk : (0 .. $#$specs);
+	my $key = sub {
+		my ($r) = @_;
+		return join("\x01", map { defined $r->[$_] ? $r->[$_] : "\x00NULL" } @keyidx);
+	};
+	my $cmp = sub {
+		my ($x, $y) = @_;
+		for my $i (@keyidx)
+		{
+			my ($u, $v) = ($x->[$i] // '', $y->[$i] // '');
+			my $c = ($u =~ /^-?\d+(\.\d+)?$/ && $v =~ /^-?\d+(\.\d+)?$/) ? ($u <=> $v) : ($u cmp $v);
+			return $c if $c;
+		}
+		return 0;
+	};
+	@mrows = sort { $cmp->($a, $b) } @mrows;
+	@prows = sort { $cmp->($a, $b) } @prows;
+	return (\@mrows, \@prows, [ map { $_->{name} } @$specs ], $key);
+}
+
+sub _fmt_row
+{
+	my ($cols, $r) = @_;
+	return '(none)' unless defined $r;
+	return '{' . join(', ', map { "$cols->[$_]=" . (defined $r->[$_] ? "'$r->[$_]'" : 'NULL') } 0 .. $#$cols) . '}';
+}
+
+# Differences as text lines (empty when equal), at most $max.
+sub _diff_rows
+{
+	my ($mrows, $prows, $cols, $key, $max) = @_;
+	my (%m, %p);
+	$m{ $key->($_) } = $_ for @$mrows;
+	$p{ $key->($_) } = $_ for @$prows;
+	my @diff;
+	push @diff, sprintf('row counts: mariadb %d, postgresql %d', scalar @$mrows, scalar @$prows)
+	  if @$mrows != @$prows;
+	my %seen;
+	for my $k (map { $key->($_) } @$mrows, @$prows)
+	{
+		next if $seen{$k}++;
+		my ($x, $y) = ($m{$k}, $p{$k});
+		my $same = defined $x && defined $y
+		  && join("\x02", map { $_ // "\x00" } @$x) eq join("\x02", map { $_ // "\x00" } @$y);
+		next if $same;
+		push @diff, "  mariadb:    " . _fmt_row($cols, $x) . "\n  postgresql: " . _fmt_row($cols, $y);
+		last if @diff >= $max;
+	}
+	return @diff;
+}
+
+sub compare_table
+{
+	my ($my, $node, $src, %o) = @_;
+	my $name = $o{name} // "$src: all rows equal in PostgreSQL";
+	my ($mrows, $prows, $cols, $key) = eval { _fetch_both($my, $node, $src, %o) };
+	unless ($mrows)
+	{
+		Test::More::fail($name);
+		Test::More::diag("cannot read $src: $@");
+		return 0;
+	}
+	my @diff = _diff_rows($mrows, $prows, $cols, $key, 10);
+	my $ok = Test::More::ok(!@diff && @$mrows == @$prows, $name . ' (' . scalar(@$mrows) . ' rows)');
+	Test::More::diag("differences in $src:\n" . join("\n", @diff)) unless $ok;
+	return $ok;
+}
+
+sub tables_equal
+{
+	my ($my, $node, $src, %o) = @_;
+	my ($mrows, $prows, $cols, $key) = eval { _fetch_both($my, $node, $src, %o) };
+	return 0 unless $mrows;
+	return !_diff_rows($mrows, $prows, $cols, $key, 1);
+}
+
+sub wait_tables_equal
+{
+	my ($my, $node, $tables, $timeout) = @_;
+	return wait_until(
+		sub {
+			for my $t (@$tables) { return 0 unless tables_equal($my, $node, $t) }
+			return 1;
+		},
+		$timeout);
 }
 
 1;

@@ -2,6 +2,7 @@
 // mariadb-binlog -vv), and the decoder options want_rows and shape_of.
 #include <gtest/gtest.h>
 
+#include "binlog/decoder.h"
 #include "decoder_test_support.h"
 
 namespace mysql_sync::test {
@@ -21,6 +22,18 @@ std::vector<const Event*> rows_events(const std::vector<Event>& events) {
       if (inner.kind == EventKind::rows) out.push_back(&inner);
   }
   return out;
+}
+
+// Owns the events that `rows` points into.
+struct Decoded {
+  std::vector<Event> events;
+  std::vector<const Event*> rows;
+};
+Decoded decode_rows(const std::string& fixture, DecoderOptions options = {}) {
+  Decoded d;
+  d.events = decode_all(fixture, std::move(options));
+  d.rows = rows_events(d.events);
+  return d;
 }
 
 Row row(std::initializer_list<const char*> values) {
@@ -77,19 +90,22 @@ TEST(FixtureValues, MariaDbEnumTimestampAndGtid) {
 }
 
 TEST(FixtureValues, Time2NegativeHours) {
-  auto rows = rows_events(decode_all("rust_mysql_common/time_issue.000001"));
+  Decoded rows_d = decode_rows("rust_mysql_common/time_issue.000001");
+  auto& rows = rows_d.rows;
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0]->rows->after[0], row({"-507:48:27"}));
 }
 
 TEST(FixtureValues, BitColumns) {
-  auto rows = rows_events(decode_all("rust_mysql_common/mysql_type_bit.000001"));
+  Decoded rows_d = decode_rows("rust_mysql_common/mysql_type_bit.000001");
+  auto& rows = rows_d.rows;
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0]->rows->after[0], row({"100", "foo", "00100000"}));
 }
 
 TEST(FixtureValues, EnumSetWithFullMetadata) {
-  auto rows = rows_events(decode_all("rust_mysql_common/mysql-enum-string-set.000001"));
+  Decoded rows_d = decode_rows("rust_mysql_common/mysql-enum-string-set.000001");
+  auto& rows = rows_d.rows;
   ASSERT_EQ(rows.size(), 3u);
   const Row& first = rows[0]->rows->after[0];
   EXPECT_EQ(first[2], Value("var1"));
@@ -100,7 +116,8 @@ TEST(FixtureValues, EnumSetWithFullMetadata) {
 }
 
 TEST(FixtureValues, DecimalsAndUnsigned) {
-  auto rows = rows_events(decode_all("osheroff/mysql-bin.checksum-crc32"));
+  Decoded rows_d = decode_rows("osheroff/mysql-bin.checksum-crc32");
+  auto& rows = rows_d.rows;
   ASSERT_FALSE(rows.empty());
   bool found = false;
   for (const Event* ev : rows)
@@ -127,13 +144,15 @@ TEST(FixtureValues, DecimalsAndUnsigned) {
 }
 
 TEST(FixtureValues, MySqlJsonAndVector) {
-  auto rows = rows_events(decode_all("rust_mysql_common/json-opaque.binlog"));
+  Decoded rows_d = decode_rows("rust_mysql_common/json-opaque.binlog");
+  auto& rows = rows_d.rows;
   ASSERT_EQ(rows.size(), 8u);
   EXPECT_EQ(rows[1]->rows->after[0][0], Value("{\"b\": \"2012-03-18\"}"));
   EXPECT_EQ(rows[3]->rows->after[0][0], Value("{\"c\": \"87:31:46.654321\"}"));
   EXPECT_EQ(rows[5]->rows->after[0][0], Value("{\"e\": 9.00}"));
   EXPECT_EQ(rows[6]->rows->after[0][0], Value("{\"e\": [0, 1, true, false]}"));
-  auto vrows = rows_events(decode_all("rust_mysql_common/vector.binlog"));
+  Decoded vrows_d = decode_rows("rust_mysql_common/vector.binlog");
+  auto& vrows = vrows_d.rows;
   ASSERT_FALSE(vrows.empty());
   EXPECT_EQ(vrows[0]->rows->after[0], row({"1", "{1.1,2.2,3.3}"}));
 }
@@ -160,10 +179,12 @@ TEST(FixtureValues, QueryKindsAndRotate) {
     if (ev.kind == EventKind::query && ev.query_kind == QueryKind::commit) ++commits;
   }
   EXPECT_GT(begins, 0);
-  const Event& last = events.back();
-  EXPECT_EQ(last.kind, EventKind::rotate);
-  EXPECT_FALSE(last.next_file.empty());
-  EXPECT_EQ(last.next_pos, 4u);
+  // A relay log: the relay's ROTATE to the master's file comes right after the first FDE.
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events[1].kind, EventKind::rotate);
+  EXPECT_EQ(events[1].next_file, "master-bin.000003");
+  EXPECT_EQ(events[1].next_pos, 4u);
+  EXPECT_EQ(events.back().kind, EventKind::xid);
 }
 
 TEST(DecoderOptions, WantRowsSkipsUnwantedTables) {
@@ -196,7 +217,8 @@ TEST(DecoderOptions, ShapeFillsNamesAndSignedness) {
   options.shape_of = [&](const std::string& schema, const std::string& table) -> const TableShape* {
     return schema == "default" && table == "boxercrab" ? &shape : nullptr;
   };
-  auto rows = rows_events(decode_all("boxercrab/31_update_rows_v2/log.bin", options));
+  Decoded rows_d = decode_rows("boxercrab/31_update_rows_v2/log.bin", options);
+  auto& rows = rows_d.rows;
   ASSERT_EQ(rows.size(), 1u);
   const TableMap& t = *rows[0]->rows->table;
   EXPECT_FALSE(t.has_column_names);
@@ -217,6 +239,29 @@ TEST(EventJson, ShapeOfRowAndDdlLines) {
   std::string ddl = decode_to_text(binlog_fixture("boxercrab/02_query/log.bin"));
   EXPECT_NE(ddl.find("\"type\":\"ddl\""), std::string::npos);
   EXPECT_NE(ddl.find("\"sql\":"), std::string::npos);
+}
+
+TEST(DecoderStream, RotateBeforeAnyFormatDescription) {
+  // The dump thread sends an artificial ROTATE before the FDE; with CRC32 on the server it carries
+  // a checksum that the decoder must recognise without an FDE.
+  auto bytes = read_bytes(binlog_fixture("boxercrab/04_rotate/log.bin"));
+  std::vector<Event> events = decode_all("boxercrab/04_rotate/log.bin");
+  const Event& rotate = events.back();
+  ASSERT_EQ(rotate.kind, EventKind::rotate);
+  Decoder fresh;
+  Event again = fresh.decode(bytes.data() + rotate.pos, rotate.end_pos - rotate.pos, 0);
+  EXPECT_EQ(again.kind, EventKind::rotate);
+  EXPECT_EQ(again.next_file, rotate.next_file);
+  EXPECT_EQ(again.next_pos, 4u);
+  EXPECT_EQ(again.end_pos, rotate.end_pos);  // from the header's next position
+  EXPECT_FALSE(fresh.has_format());
+  // A length that disagrees with the header is a DecodeError naming the offset given.
+  try {
+    fresh.decode(bytes.data() + rotate.pos, rotate.end_pos - rotate.pos - 1, 1234);
+    FAIL();
+  } catch (const DecodeError& e) {
+    EXPECT_EQ(e.offset(), 1234u);
+  }
 }
 
 }  // namespace

@@ -1,0 +1,17 @@
+-- binlog_events decodes a binlog file on the server's disk into the same JSON objects as the
+-- mysql-sync-binlog command. The file is a real MariaDB 10.5 binlog from the shared fixtures
+-- (../shared/fixtures/binlog, beside the source tree); its path is not printed.
+\set fixture `cd ../shared/fixtures/binlog/rust_mysql_common && pwd`/mariadb-bin.000001
+SELECT (e->>'pos')::bigint AS pos, (e->>'end_pos')::bigint AS end_pos, e->>'type' AS type,
+       e->>'gtid' AS gtid, e->>'schema' AS schema, e->>'table' AS "table", e->'after'->>0 AS id
+  FROM mysql_sync.binlog_events(:'fixture') AS e;
+-- Every object has the file's base name and a timestamp; the rows name their columns.
+SELECT count(*) AS events, count(DISTINCT e->>'file') AS files, min(e->>'file') AS file,
+       count(*) FILTER (WHERE e ? 'timestamp') AS with_timestamp
+  FROM mysql_sync.binlog_events(:'fixture') AS e;
+SELECT e->'columns' AS columns, e->'before' AS before, e->>'sql' AS sql
+  FROM mysql_sync.binlog_events(:'fixture') AS e WHERE e->>'type' IN ('insert', 'annotate_rows')
+ ORDER BY (e->>'pos')::bigint LIMIT 2;
+-- From a position: the format description event, then the events from there on.
+SELECT (e->>'pos')::bigint AS pos, e->>'type' AS type, e->>'gtid' AS gtid
+  FROM mysql_sync.binlog_events(:'fixture', 702) AS e;
