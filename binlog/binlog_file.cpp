@@ -33,7 +33,10 @@ class Source {
 class FileSource : public Source {
  public:
   explicit FileSource(const std::string& path) : file_(std::fopen(path.c_str(), "rb")) {
-    if (!file_) throw DecodeError(0, "cannot open " + path + ": " + std::strerror(errno));
+    if (!file_) {
+      int error = errno;
+      throw SyncError(error == ENOENT ? "58P01" : "58030", "cannot open " + path + ": " + std::strerror(error));
+    }
     std::setvbuf(file_.get(), nullptr, _IOFBF, 1 << 20);
     if (std::fseek(file_.get(), 0, SEEK_END) != 0) throw DecodeError(0, "cannot seek in " + path);
     long end = std::ftell(file_.get());

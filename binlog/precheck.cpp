@@ -170,7 +170,8 @@ SourcePrecheck precheck_source(const SourceUri& uri, const ObjectPatterns& patte
       if (!h.empty() && h[0] && *h[0] == std::to_string(server_id))
         return row("server_id", "failed", "another replica already uses server_id " + std::to_string(server_id),
                    "Give the task another options.server_id.");
-    return row("server_id", "passed", "source server_id " + id + ", task server_id " + std::to_string(server_id));
+    return row("server_id", "passed",
+               "source server_id " + id + (server_id ? ", task server_id " + std::to_string(server_id) : ""));
   });
   guarded("privileges", [&] { return check_privileges(*client, mariadb, full_load); });
 

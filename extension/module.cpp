@@ -10,8 +10,12 @@ void _PG_init(void);
 }
 
 void _PG_init(void) {
+  // Its settings, shared memory and launcher exist only when the server starts with it.
+  if (!process_shared_preload_libraries_in_progress)
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("mysql_sync must be loaded by shared_preload_libraries"),
+                    errhint("Add mysql_sync to shared_preload_libraries in postgresql.conf and restart PostgreSQL.")));
   mysql_sync_define_gucs();
-  if (!process_shared_preload_libraries_in_progress) return;  // loaded by a backend: functions only
   mysql_sync_install_shmem_hooks();
   register_launcher();
 }

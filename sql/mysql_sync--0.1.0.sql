@@ -320,9 +320,13 @@ BEGIN
     IF check_row.status = 'failed' AND NOT check_row.item = ANY (skip) THEN
       failures := failures || format(E'\n  %s: %s (fix: %s)', check_row.item, check_row.detail,
                                      COALESCE(check_row.hint, 'see the README'));
-    ELSIF check_row.status <> 'passed' THEN
-      RAISE WARNING 'mysql_sync precheck %: %', check_row.item, check_row.detail
-        USING HINT = COALESCE(check_row.hint, '');
+    ELSIF check_row.status <> 'passed' AND check_row.detail NOT LIKE 'not checked%' THEN
+      IF check_row.hint IS NULL THEN
+        RAISE WARNING 'mysql_sync precheck %: %', check_row.item, check_row.detail;
+      ELSE
+        RAISE WARNING 'mysql_sync precheck %: %', check_row.item, check_row.detail
+          USING HINT = check_row.hint;
+      END IF;
     END IF;
   END LOOP;
   IF failures <> '' THEN
@@ -426,14 +430,8 @@ $$;
 CREATE FUNCTION mysql_sync.verify(task_name text, source_table text DEFAULT NULL)
   RETURNS TABLE(source_table text, target_table text, status text, source_rows bigint,
                 target_rows bigint, mismatched_rows bigint, detail text)
-  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  RAISE EXCEPTION 'verify is not supported yet'
-    USING ERRCODE = 'feature_not_supported',
-          HINT = 'It arrives with the production-operations issue.';
-END
-$$;
+  LANGUAGE c SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS 'MODULE_PATHNAME', 'mysql_sync_verify';
 
 -- ---------------------------------------------------------------------------------------------
 -- Privileges: superusers and members of mysql_sync_admin only.
