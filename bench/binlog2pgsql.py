@@ -79,6 +79,7 @@ def main():
     ap.add_argument("--batch-rows", type=int, default=10000)
     ap.add_argument("--stage-out", help="also write the changes as COPY text: seq, batch, tbl, op, values text[]")
     ap.add_argument("--procedure-out", help="also write a PL/pgSQL procedure replaying the staged changes")
+    ap.add_argument("--procedure-schema", help="target schema of the procedure's statements (default: as --schema-map)")
     args = ap.parse_args()
 
     schema_map = dict(m.split("=", 1) for m in args.schema_map)
@@ -210,13 +211,13 @@ def main():
     if stage:
         stage.close()
     if args.procedure_out:
-        write_procedure(args.procedure_out, tables)
+        write_procedure(args.procedure_out, tables, args.procedure_schema)
     sys.stderr.write("rows=%d transactions=%d inserts=%d updates=%d deletes=%d batches=%d\n" % (
         counts["rows"], counts["transactions"], counts["INSERT INTO"], counts["UPDATE"], counts["DELETE FROM"],
         batch_no - (0 if in_batch else 1)))
 
 
-def write_procedure(path, tables):
+def write_procedure(path, tables, schema=None):
     """CREATE PROCEDURE replay_stage(): loops over the staged changes batch by batch in static
     PL/pgSQL statements (SPI prepared plans, like the worker's), converting each text value with
     the column type's input function (like the worker), committing after each batch."""
@@ -227,15 +228,16 @@ def write_procedure(path, tables):
         cols, ty, n = t["cols"], t["types"], len(t["cols"])
         v = lambda k, c: "r.v[%d]::%s" % (k + 1, ty[c])
         i = t["id"]
+        target = qi(schema) + "." + qi(t["tbl"]) if schema else t["target"]
         cases.append("      WHEN r.tbl = %d AND r.op = 'i' THEN\n        INSERT INTO %s (%s) VALUES (%s);" % (
-            i, t["target"], ", ".join(qi(c) for c in cols), ", ".join(v(k, k) for k in range(n))))
+            i, target, ", ".join(qi(c) for c in cols), ", ".join(v(k, k) for k in range(n))))
         cases.append("      WHEN r.tbl = %d AND r.op = 'u' THEN\n        UPDATE %s SET %s WHERE %s;\n"
                      "        IF NOT FOUND THEN RAISE EXCEPTION 'update: row missing'; END IF;" % (
-            i, t["target"], ", ".join("%s = %s" % (qi(c), v(k, k)) for k, c in enumerate(cols)),
+            i, target, ", ".join("%s = %s" % (qi(c), v(k, k)) for k, c in enumerate(cols)),
             " AND ".join("%s = %s" % (qi(cols[p]), v(n + k, p)) for k, p in enumerate(t["pkpos"]))))
         cases.append("      WHEN r.tbl = %d AND r.op = 'd' THEN\n        DELETE FROM %s WHERE %s;\n"
                      "        IF NOT FOUND THEN RAISE EXCEPTION 'delete: row missing'; END IF;" % (
-            i, t["target"], " AND ".join("%s = %s" % (qi(cols[p]), v(k, p)) for k, p in enumerate(t["pkpos"]))))
+            i, target, " AND ".join("%s = %s" % (qi(cols[p]), v(k, p)) for k, p in enumerate(t["pkpos"]))))
     with open(path, "w") as f:
         f.write("""CREATE PROCEDURE replay_stage(batches int) LANGUAGE plpgsql AS $proc$
 DECLARE
