@@ -12,11 +12,13 @@ MARIADB_LIBS   := $(shell mariadb_config --libs)
 
 # -isystem silences warnings inside PostgreSQL's headers (they are not C++-clean under -Wextra).
 PG_CPPFLAGS = -isystem $(includedir_server) $(MARIADB_CFLAGS) -I$(srcdir)
-PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -pthread
+# -MMD: PGXS tracks no header dependencies, and a stale object built against an older struct
+# layout corrupts memory at run time. The .d files sit beside the objects.
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -pthread -MMD -MP
 SHLIB_LINK  = -lstdc++ $(MARIADB_LIBS) -lzstd -lz -pthread
 
 CLI = mysql-sync-binlog
-EXTRA_CLEAN = $(CLI) binlog/tools/*.o
+EXTRA_CLEAN = $(CLI) binlog/tools/*.o $(OBJS:.o=.d) binlog/tools/*.d
 
 REGRESS      = $(patsubst regress/sql/%.sql,%,$(sort $(wildcard regress/sql/*.sql)))
 REGRESS_OPTS = --inputdir=regress --outputdir=regress/out --load-extension=mysql_sync
@@ -29,6 +31,8 @@ include $(PGXS)
 
 # PGXS also emits LLVM bitcode with clang, which ignores PG_CXXFLAGS.
 BITCODE_CXXFLAGS += -std=c++17
+
+-include $(OBJS:.o=.d) binlog/tools/mysql_sync_binlog.d
 
 all: $(CLI)
 

@@ -92,9 +92,10 @@ bool read_event(Source& source, uint64_t offset, std::vector<uint8_t>& buffer) {
   return true;
 }
 
-Event decode_at(Decoder& decoder, const std::vector<uint8_t>& buffer, uint64_t offset) {
+// Decodes into `ev` (one Event reused for the whole file, so its buffers are too).
+void decode_at(Decoder& decoder, const std::vector<uint8_t>& buffer, uint64_t offset, Event& ev) {
   try {
-    return decoder.decode(buffer.data(), buffer.size(), offset);
+    decoder.decode(buffer.data(), buffer.size(), offset, ev);
   } catch (const ValueError& e) {
     throw ValueError(std::string(e.what()) + " in the " + event_type::name(buffer[4]) + " event at offset " +
                          std::to_string(offset),
@@ -115,17 +116,18 @@ void read_events(Source& source, uint64_t start_pos, const DecoderOptions& optio
 
   Decoder decoder(options);
   std::vector<uint8_t> buffer;
+  Event ev;
   uint64_t offset = kFirstEvent;
   if (start_pos > kFirstEvent) {
     // Like the server, read the file's FORMAT_DESCRIPTION first: later events need it.
     if (read_event(source, offset, buffer)) {
-      Event fde = decode_at(decoder, buffer, offset);
-      if (fde.kind == EventKind::format_description) on_event(fde);
+      decode_at(decoder, buffer, offset, ev);
+      if (ev.kind == EventKind::format_description) on_event(ev);
     }
     offset = start_pos;
   }
   while (read_event(source, offset, buffer)) {
-    Event ev = decode_at(decoder, buffer, offset);
+    decode_at(decoder, buffer, offset, ev);
     offset += buffer.size();
     on_event(ev);
   }

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <memory>
+#include <vector>
 
 #include "errors.h"
 
@@ -166,7 +167,9 @@ const char* charset_name(uint16_t collation) {
   return base_charset_name(id);
 }
 
-Charset charset_of(uint16_t collation) {
+namespace {
+
+Charset classify_collation(uint16_t collation) {
   const char* name = charset_name(collation);
   if (name == nullptr) return Charset::unknown;
   std::string n(name);
@@ -175,6 +178,20 @@ Charset charset_of(uint16_t collation) {
   if (n == "ascii") return Charset::ascii;
   if (n == "latin1") return Charset::latin1;
   return iconv_name(n) ? Charset::iconv : Charset::unknown;
+}
+
+// Every id charset_name knows is below this: one table lookup per string value on the hot path.
+constexpr unsigned kCollationTableSize = 4096;
+
+}  // namespace
+
+Charset charset_of(uint16_t collation) {
+  static const std::vector<Charset> table = [] {
+    std::vector<Charset> t(kCollationTableSize);
+    for (unsigned id = 0; id < kCollationTableSize; ++id) t[id] = classify_collation(static_cast<uint16_t>(id));
+    return t;
+  }();
+  return collation < kCollationTableSize ? table[collation] : classify_collation(collation);
 }
 
 bool is_valid_utf8(const uint8_t* s, size_t size) {

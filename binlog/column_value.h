@@ -32,6 +32,10 @@ struct ValueOptions {
 // Throws DecodeError on truncated bytes, ValueError on values PostgreSQL cannot hold.
 Value read_column_value(ByteReader& in, const ColumnDef& column, const ValueOptions& options,
                         uint32_t& invalid_values);
+// The same into `out`, whose string buffer is reused (the rows decoder's hot path: no allocation
+// once the buffers have grown to the values' sizes).
+void read_column_value_into(ByteReader& in, const ColumnDef& column, const ValueOptions& options,
+                            uint32_t& invalid_values, Value& out);
 
 // For STRING columns: the real type hidden in the metadata (STRING, ENUM or SET) and the
 // maximum byte length.

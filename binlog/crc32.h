@@ -7,6 +7,9 @@
 
 namespace mysql_sync {
 
+// Uses carry-less multiplication (PCLMULQDQ) where the CPU has it, zlib otherwise.
 uint32_t crc32_of(const uint8_t* data, size_t size, uint32_t crc = 0);
+// zlib's table-driven CRC only: the reference the fast path is tested against.
+uint32_t crc32_portable(const uint8_t* data, size_t size, uint32_t crc = 0);
 
 }  // namespace mysql_sync

@@ -17,13 +17,20 @@ uint32_t read_group(const uint8_t* p, unsigned nbytes) {
   return v;
 }
 
-void append_digits(std::string& out, uint32_t v, unsigned width) {
-  char buf[10];
+// Writes `v` as exactly `width` digits at `at`; returns the end.
+char* put_digits(char* at, uint32_t v, unsigned width) {
   for (unsigned i = width; i-- > 0;) {
-    buf[i] = static_cast<char>('0' + v % 10);
+    at[i] = static_cast<char>('0' + v % 10);
     v /= 10;
   }
-  out.append(buf, width);
+  return at + width;
+}
+
+// Writes `v` without leading zeros (nothing for 0); returns the end.
+char* put_number(char* at, uint32_t v) {
+  unsigned width = 0;
+  for (uint32_t t = v; t != 0; t /= 10) ++width;
+  return put_digits(at, v, width);
 }
 
 }  // namespace
@@ -55,42 +62,43 @@ void read_decimal(ByteReader& in, unsigned precision, unsigned scale, std::strin
     pos += nbytes;
     return v;
   };
+  // At most 65 digits in all: fixed buffers keep this allocation-free.
+  char integer[80], fraction[40];
+  char* int_end = integer;
+  char* frac_end = fraction;
   bool nonzero = false;
-  std::string integer;
   if (intg_part > 0) {
     uint32_t v = group(kDigitBytes[intg_part]);
     if (v >= kPow10[intg_part]) in.fail("invalid DECIMAL digits");
     if (v != 0) nonzero = true;
-    if (v != 0) integer += std::to_string(v);
+    int_end = put_number(int_end, v);
   }
   for (unsigned g = 0; g < intg_full; ++g) {
     uint32_t v = group(4);
     if (v > 999999999) in.fail("invalid DECIMAL digits");
     if (v != 0) nonzero = true;
-    if (integer.empty()) {
-      if (v != 0) integer += std::to_string(v);
-    } else {
-      append_digits(integer, v, kDigitsPerGroup);
-    }
+    int_end = int_end == integer ? put_number(int_end, v) : put_digits(int_end, v, kDigitsPerGroup);
   }
-  std::string fraction;
   for (unsigned g = 0; g < frac_full; ++g) {
     uint32_t v = group(4);
     if (v > 999999999) in.fail("invalid DECIMAL digits");
     if (v != 0) nonzero = true;
-    append_digits(fraction, v, kDigitsPerGroup);
+    frac_end = put_digits(frac_end, v, kDigitsPerGroup);
   }
   if (frac_part > 0) {
     uint32_t v = group(kDigitBytes[frac_part]);
     if (v >= kPow10[frac_part]) in.fail("invalid DECIMAL digits");
     if (v != 0) nonzero = true;
-    append_digits(fraction, v, frac_part);
+    frac_end = put_digits(frac_end, v, frac_part);
   }
   if (negative && nonzero) out.push_back('-');
-  out += integer.empty() ? "0" : integer;
+  if (int_end == integer)
+    out.push_back('0');
+  else
+    out.append(integer, int_end);
   if (scale > 0) {
     out.push_back('.');
-    out += fraction;
+    out.append(fraction, frac_end);
   }
 }
 

@@ -10,6 +10,7 @@
 #include "errors.h"
 #include "event_types.h"
 #include "gtid_decoder.h"
+#include "other_events.h"
 #include "rows_decoder.h"
 #include "table_map_decoder.h"
 
@@ -55,6 +56,9 @@ unsigned default_post_header_length(uint8_t type) {
     case event_type::update_rows_compressed: case event_type::delete_rows_compressed:
       return 10;
     case event_type::gtid: case event_type::anonymous_gtid: return 42;
+    case event_type::incident: return 2;
+    case event_type::transaction_context: return 18;
+    case event_type::view_change: return 52;
     case event_type::mariadb_gtid: return 19;
     default: return 0;
   }
@@ -96,11 +100,42 @@ QueryKind classify_query(std::string_view sql) {
   return QueryKind::other;
 }
 
+// Clears `ev` for the next event while keeping its strings' buffers; its rows go to `spare_rows`.
+void reset_event(Event& ev, std::optional<RowsData>& spare_rows) {
+  if (ev.rows) {
+    spare_rows = std::move(ev.rows);
+    ev.rows.reset();
+  }
+  ev.type_code = 0;
+  ev.name = "unknown";
+  ev.kind = EventKind::other;
+  ev.timestamp = ev.server_id = 0;
+  ev.flags = 0;
+  ev.pos = ev.end_pos = 0;
+  ev.artificial = false;
+  ev.sql.clear();
+  ev.schema.clear();
+  ev.query_kind = QueryKind::other;
+  ev.gtid.clear();
+  ev.gtid_standalone = false;
+  ev.commit_timestamp_us = 0;
+  ev.next_file.clear();
+  ev.next_pos = 0;
+  ev.xid = 0;
+  ev.server_version.clear();
+  ev.table_map.reset();
+  ev.nested.clear();
+  ev.fields.clear();
+}
+
 }  // namespace
 
 struct Decoder::State {
   DecoderOptions options;
-  ValueOptions value_options;
+  RowsOptions rows_options;
+  // Row buffers of the last rows event, reused by the next one (see Decoder::decode into an Event).
+  std::optional<RowsData> spare_rows;
+  RowPool row_pool;
   Format format;
   struct TableEntry {
     TableMapPtr table;
@@ -115,7 +150,7 @@ struct Decoder::State {
     return default_post_header_length(type);
   }
 
-  Event decode(const uint8_t* data, size_t size, uint64_t offset, bool nested);
+  void decode(const uint8_t* data, size_t size, uint64_t offset, bool nested, Event& ev);
   void decode_format_description(const uint8_t* data, size_t size, uint64_t offset, Event& ev);
   void decode_body(ByteReader& body, Event& ev, uint64_t offset);
   void decode_query(ByteReader& body, Event& ev, bool compressed);
@@ -126,8 +161,9 @@ struct Decoder::State {
 
 Decoder::Decoder(DecoderOptions options) : state_(std::make_unique<State>()) {
   state_->options = std::move(options);
-  state_->value_options.invalid_dates = state_->options.invalid_dates;
-  state_->value_options.enum_index_when_unknown = state_->options.enum_index_when_unknown;
+  state_->rows_options.values.invalid_dates = state_->options.invalid_dates;
+  state_->rows_options.values.enum_index_when_unknown = state_->options.enum_index_when_unknown;
+  state_->rows_options.partial_images = state_->options.partial_images;
 }
 Decoder::~Decoder() = default;
 
@@ -135,12 +171,18 @@ void Decoder::reset_tables() { state_->tables.clear(); }
 bool Decoder::has_format() const { return state_->format.seen; }
 
 Event Decoder::decode(const uint8_t* data, size_t size, uint64_t file_offset) {
-  return state_->decode(data, size, file_offset, false);
+  Event ev;
+  state_->decode(data, size, file_offset, false, ev);
+  return ev;
 }
 
-Event Decoder::State::decode(const uint8_t* data, size_t size, uint64_t offset, bool nested) {
+void Decoder::decode(const uint8_t* data, size_t size, uint64_t file_offset, Event& out) {
+  reset_event(out, state_->spare_rows);
+  state_->decode(data, size, file_offset, false, out);
+}
+
+void Decoder::State::decode(const uint8_t* data, size_t size, uint64_t offset, bool nested, Event& ev) {
   ByteReader header(data, size, offset);
-  Event ev;
   ev.timestamp = header.u32();
   ev.type_code = header.u8();
   ev.server_id = header.u32();
@@ -157,7 +199,7 @@ Event Decoder::State::decode(const uint8_t* data, size_t size, uint64_t offset, 
 
   if (ev.type_code == event_type::format_description && !nested) {
     decode_format_description(data, size, offset, ev);
-    return ev;
+    return;
   }
   if (ev.type_code == event_type::start_encryption)
     throw DecodeError(offset, "encrypted binlogs are not supported");
@@ -179,7 +221,6 @@ Event Decoder::State::decode(const uint8_t* data, size_t size, uint64_t offset, 
   if (body_end < format.header_length) throw DecodeError(offset, "event shorter than its header");
   ByteReader body(data + format.header_length, body_end - format.header_length, offset + format.header_length);
   decode_body(body, ev, offset);
-  return ev;
 }
 
 void Decoder::State::decode_format_description(const uint8_t* data, size_t size, uint64_t offset, Event& ev) {
@@ -190,7 +231,7 @@ void Decoder::State::decode_format_description(const uint8_t* data, size_t size,
   if (binlog_version != 4)
     throw DecodeError(offset, "binlog format version " + std::to_string(binlog_version) + " is not supported");
   std::string_view version = in.view(50, "server version");
-  ev.server_version = std::string(version.substr(0, version.find('\0')));
+  ev.server_version.assign(version.substr(0, version.find('\0')));
   in.u32();  // creation time
   size_t header_length = in.u8();
   if (header_length < kCommonHeaderLength)
@@ -238,7 +279,7 @@ void Decoder::State::decode_body(ByteReader& body, Event& ev, uint64_t offset) {
         ev.next_pos = body.u64();
         body.skip(ph - 8, "rotate post-header");
       }
-      ev.next_file = std::string(body.rest());
+      ev.next_file.assign(body.rest());
       return;
     }
     case event_type::xid:
@@ -248,9 +289,17 @@ void Decoder::State::decode_body(ByteReader& body, Event& ev, uint64_t offset) {
     case event_type::stop: ev.kind = EventKind::stop; return;
     case event_type::heartbeat:
       ev.kind = EventKind::heartbeat;
-      ev.next_file = std::string(body.rest());
+      ev.next_file.assign(body.rest());
       ev.next_pos = ev.end_pos;
       return;
+    case event_type::heartbeat_v2: decode_heartbeat_v2(body, ev); return;
+    case event_type::intvar: decode_intvar(body, ev); return;
+    case event_type::rand: decode_rand(body, ev); return;
+    case event_type::user_var: decode_user_var(body, ev); return;
+    case event_type::incident: decode_incident(body, ev); return;
+    case event_type::xa_prepare: decode_xa_prepare(body, ev); return;
+    case event_type::view_change: decode_view_change(body, ev); return;
+    case event_type::transaction_context: decode_transaction_context(body, ev); return;
     case event_type::gtid:
     case event_type::anonymous_gtid: decode_mysql_gtid(body, ev); return;
     case event_type::gtid_tagged: decode_tagged_gtid(body, ev); return;
@@ -264,12 +313,12 @@ void Decoder::State::decode_body(ByteReader& body, Event& ev, uint64_t offset) {
     }
     case event_type::annotate_rows:
       ev.kind = EventKind::annotate;
-      ev.sql = std::string(body.rest());
+      ev.sql.assign(body.rest());
       return;
     case event_type::rows_query:
       ev.kind = EventKind::annotate;
       body.skip(1, "rows query length");  // a one-byte length that truncates long SQL; the rest is whole
-      ev.sql = std::string(body.rest());
+      ev.sql.assign(body.rest());
       return;
     case event_type::table_map: decode_table_map_event(body, ev); return;
     case event_type::write_rows_v1: decode_rows(body, ev, RowOp::insert, false, false, false); return;
@@ -300,15 +349,16 @@ void Decoder::State::decode_query(ByteReader& body, Event& ev, bool compressed) 
   body.u16();  // error code
   size_t status_length = ph >= 13 ? body.u16() : 0;
   if (ph > 13) body.skip(ph - 13, "query post-header");
-  body.skip(status_length, "query status variables");
-  ev.schema = body.string(db_length, "default database");
+  const uint16_t client_collation = query_client_collation(body.sub(status_length, "query status variables"));
+  ev.schema.assign(body.view(db_length, "default database"));
   body.skip(1, "database terminator");
   if (compressed) {
     std::vector<uint8_t> sql = mariadb_inflate(body);
     ev.sql.assign(sql.begin(), sql.end());
   } else {
-    ev.sql = std::string(body.rest());
+    ev.sql.assign(body.rest());
   }
+  query_text_to_utf8(ev.sql, client_collation);
   ev.query_kind = classify_query(ev.sql);
 }
 
@@ -339,9 +389,11 @@ void Decoder::State::decode_rows(ByteReader& body, Event& ev, RowOp op, bool is_
   ev.table_map = it->second.table;
   if (!it->second.wanted) return;
   RowsFormat format = partial ? RowsFormat::partial_json : compressed ? RowsFormat::mariadb_zlib : RowsFormat::plain;
-  RowsData rows = decode_rows_body(body, op, format, it->second.table, value_options);
-  rows.statement_end = (header.flags & kStatementEndFlag) != 0;
-  ev.rows = std::move(rows);
+  if (!spare_rows) spare_rows.emplace();
+  decode_rows_body(body, op, format, it->second.table, rows_options, *spare_rows, row_pool);
+  spare_rows->statement_end = (header.flags & kStatementEndFlag) != 0;
+  ev.rows = std::move(spare_rows);
+  spare_rows.reset();
 }
 
 void Decoder::State::decode_payload(ByteReader& body, Event& ev, uint64_t offset) {
@@ -376,7 +428,8 @@ void Decoder::State::decode_payload(ByteReader& body, Event& ev, uint64_t offset
     uint32_t size = h.u32();
     if (size < format.header_length || size > inflated.size() - at)
       throw DecodeError(offset, "bad nested event length " + std::to_string(size));
-    Event inner = decode(inflated.data() + at, size, offset, true);
+    Event inner;
+    decode(inflated.data() + at, size, offset, true, inner);
     inner.pos = ev.pos;
     inner.end_pos = ev.end_pos;
     ev.nested.push_back(std::move(inner));

@@ -27,6 +27,10 @@ struct DecoderOptions {
   // With neither metadata nor a shape naming ENUM/SET members, print the member index (ENUM) or
   // bit mask (SET) as a number instead of raising ValueError. For the CLI; never for apply.
   bool enum_index_when_unknown = false;
+  // Accept rows events whose images lack columns (binlog_row_image = MINIMAL or NOBLOB); RowsData's
+  // before_present/after_present then say which columns each image holds. Off (for consumers that
+  // handle only full images): such an event is a ValueError naming the setting to fix.
+  bool partial_images = false;
 };
 
 class Decoder {
@@ -40,6 +44,10 @@ class Decoder {
   // the 4-byte CRC32 (verified). `file_offset` is where the event starts in its file (0 when unknown,
   // e.g. for the dump thread's artificial events). Throws DecodeError (with the offset) or ValueError.
   Event decode(const uint8_t* data, size_t size, uint64_t file_offset);
+  // The same into `out`, whose strings and row buffers are reused: with one Event decoded into
+  // again and again, steady-state decoding allocates nothing per row. `out`'s previous content is
+  // replaced (its rows are taken back by the decoder for reuse).
+  void decode(const uint8_t* data, size_t size, uint64_t file_offset, Event& out);
 
   // Forget table maps (after a ROTATE or a reconnect); the format description is kept.
   void reset_tables();

@@ -21,10 +21,11 @@ enum class EventKind : uint8_t {
   gtid,                // MySQL GTID/ANONYMOUS_GTID/GTID_TAGGED or MariaDB GTID: starts a transaction
   table_map,
   rows,
-  heartbeat,
+  heartbeat,           // HEARTBEAT and HEARTBEAT_V2: `next_file`, `next_pos`
   annotate,            // MariaDB ANNOTATE_ROWS or MySQL ROWS_QUERY: `sql`
   stop,
   transaction_payload, // MySQL 8 compressed transaction: `nested`
+  xa_prepare,          // MySQL XA_PREPARE (38): ends the XA transaction's first phase, like xid; `fields`
 };
 
 enum class QueryKind : uint8_t { other, begin, commit, rollback, xa };
@@ -34,8 +35,24 @@ struct RowsData {
   TableMapPtr table;
   std::vector<Row> before;      // update and delete; same length as `after` for update
   std::vector<Row> after;       // insert and update
+  // Which columns each image holds, one flag per table column. binlog_row_image = MINIMAL or NOBLOB
+  // logs only some columns; an absent column is NOT a NULL: its value in the Row is std::nullopt
+  // and its flag here is false. Empty = every column is present (FULL images, always the case
+  // unless DecoderOptions::partial_images is on). A Row always has one entry per table column.
+  std::vector<bool> before_present;
+  std::vector<bool> after_present;
   uint32_t invalid_values = 0;  // zero/invalid dates turned into NULL or -infinity
   bool statement_end = false;   // STMT_END_F: the statement's last rows event
+
+  bool has_partial_images() const { return !before_present.empty() || !after_present.empty(); }
+};
+
+// A field of an event that has no kind of its own (intvar, rand, user_var, incident, xa_prepare,
+// view_change, transaction_context): printed as an extra member of its JSON object, in order.
+struct EventField {
+  const char* name = "";               // static string
+  std::optional<std::string> value;    // std::nullopt prints as JSON null
+  bool is_number = false;              // printed as is (a number or true/false), not as a string
 };
 
 struct Event {
@@ -56,13 +73,14 @@ struct Event {
   std::string gtid;              // gtid: "0-1-17" (MariaDB) or "uuid:17" / "uuid:tag:17" (MySQL)
   bool gtid_standalone = false;  // MariaDB GTID with FL_STANDALONE: a DDL, no XID follows
   uint64_t commit_timestamp_us = 0;  // MySQL 8 GTID original commit timestamp, 0 if absent
-  std::string next_file;         // rotate, heartbeat: the binlog file
-  uint64_t next_pos = 0;         // rotate: the position in next_file
+  std::string next_file;         // rotate, heartbeat, binlog_checkpoint: the binlog file
+  uint64_t next_pos = 0;         // rotate: the position in next_file; heartbeat: the source's position
   uint64_t xid = 0;
   std::string server_version;    // format_description
   TableMapPtr table_map;         // table_map
   std::optional<RowsData> rows;  // rows
   std::vector<Event> nested;     // transaction_payload
+  std::vector<EventField> fields;  // other kinds: what the event says, for the CLI and binlog_events()
 };
 
 }  // namespace mysql_sync

@@ -1,5 +1,7 @@
 #include "event_json.h"
 
+#include <charconv>
+
 #include "json_escape.h"
 #include "value_text.h"
 
@@ -7,7 +9,11 @@ namespace mysql_sync {
 
 namespace {
 
-void append_uint(std::string& out, uint64_t v) { out += std::to_string(v); }
+void append_uint(std::string& out, uint64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
 
 void append_optional_string(std::string& out, const std::string& s) {
   if (s.empty())
@@ -16,19 +22,38 @@ void append_optional_string(std::string& out, const std::string& s) {
     append_json_string(out, s);
 }
 
-void append_row(std::string& out, const Row* row) {
+// A row image: every value, or with `present` (a partial image) only the present columns' values.
+void append_row(std::string& out, const Row* row, const std::vector<bool>& present) {
   if (row == nullptr) {
     out += "null";
     return;
   }
   out.push_back('[');
+  bool first = true;
   for (size_t i = 0; i < row->size(); ++i) {
-    if (i) out.push_back(',');
+    if (!present.empty() && !present[i]) continue;
+    if (!first) out.push_back(',');
+    first = false;
     const Value& v = (*row)[i];
     if (v)
       append_json_string(out, *v);
     else
       out += "null";
+  }
+  out.push_back(']');
+}
+
+// The indexes (into "columns") of a partial image's values.
+void append_present(std::string& out, const char* key, const std::vector<bool>& present) {
+  if (present.empty()) return;
+  out += key;
+  out.push_back('[');
+  bool first = true;
+  for (size_t i = 0; i < present.size(); ++i) {
+    if (!present[i]) continue;
+    if (!first) out.push_back(',');
+    first = false;
+    append_uint(out, i);
   }
   out.push_back(']');
 }
@@ -50,10 +75,9 @@ void append_columns(std::string& out, const TableMap* table) {
   out.push_back(']');
 }
 
-// The fields every object starts with, up to and including "gtid".
-std::string head(const Event& ev, const std::string& file, const char* type, const std::string& gtid) {
-  std::string out;
-  out.reserve(256);
+// The fields every object starts with, up to and including "gtid"; replaces `out`.
+void head(std::string& out, const Event& ev, const std::string& file, const char* type, const std::string& gtid) {
+  out.clear();
   out += "{\"file\":";
   append_json_string(out, file);
   out += ",\"pos\":";
@@ -66,7 +90,6 @@ std::string head(const Event& ev, const std::string& file, const char* type, con
   append_json_string(out, type);
   out += ",\"gtid\":";
   append_optional_string(out, gtid);
-  return out;
 }
 
 void append_table(std::string& out, const TableMap* table) {
@@ -76,6 +99,20 @@ void append_table(std::string& out, const TableMap* table) {
   if (table) append_json_string(out, table->table); else out += "null";
   out += ",\"columns\":";
   append_columns(out, table);
+}
+
+void append_fields(std::string& out, const std::vector<EventField>& fields) {
+  for (const EventField& f : fields) {
+    out += ",\"";
+    out += f.name;
+    out += "\":";
+    if (!f.value)
+      out += "null";
+    else if (f.is_number)
+      out += *f.value;
+    else
+      append_json_string(out, *f.value);
+  }
 }
 
 const char* type_of(const Event& ev) {
@@ -95,40 +132,44 @@ const char* type_of(const Event& ev) {
   }
 }
 
-void rows_to_json(const Event& ev, const std::string& file, const std::string& gtid,
-                  const std::function<void(const std::string&)>& emit) {
+using Emit = std::function<void(const std::string&)>;
+
+void rows_to_json(const Event& ev, const std::string& file, const std::string& gtid, std::string& out,
+                  const Emit& emit) {
   const RowsData& rows = *ev.rows;
   const char* type = rows.op == RowOp::insert ? "insert" : rows.op == RowOp::update ? "update" : "delete";
   size_t n = rows.op == RowOp::insert ? rows.after.size() : rows.before.size();
   for (size_t i = 0; i < n; ++i) {
-    std::string out = head(ev, file, type, gtid);
+    head(out, ev, file, type, gtid);
     append_table(out, rows.table.get());
     out += ",\"before\":";
-    append_row(out, rows.op == RowOp::insert ? nullptr : &rows.before[i]);
+    append_row(out, rows.op == RowOp::insert ? nullptr : &rows.before[i], rows.before_present);
     out += ",\"after\":";
-    append_row(out, rows.op == RowOp::remove ? nullptr : &rows.after[i]);
+    append_row(out, rows.op == RowOp::remove ? nullptr : &rows.after[i], rows.after_present);
+    append_present(out, ",\"before_present\":", rows.before_present);
+    append_present(out, ",\"after_present\":", rows.after_present);
     out.push_back('}');
     emit(out);
   }
 }
 
-}  // namespace
-
-void event_to_json(const Event& ev, const std::string& file, const std::string& current_gtid,
-                   const std::function<void(const std::string&)>& emit) {
+void write_event(const Event& ev, const std::string& file, const std::string& current_gtid, std::string& out,
+                 const Emit& emit) {
   if (ev.kind == EventKind::transaction_payload) {
-    std::string out = head(ev, file, ev.name, current_gtid);
-    out += ",\"events\":" + std::to_string(ev.nested.size()) + "}";
+    head(out, ev, file, ev.name, current_gtid);
+    out += ",\"events\":";
+    append_uint(out, ev.nested.size());
+    out.push_back('}');
     emit(out);
-    for (const Event& inner : ev.nested) event_to_json(inner, file, current_gtid, emit);
+    for (const Event& inner : ev.nested) write_event(inner, file, current_gtid, out, emit);
     return;
   }
   if (ev.kind == EventKind::rows && ev.rows) {
-    rows_to_json(ev, file, current_gtid, emit);
+    rows_to_json(ev, file, current_gtid, out, emit);
     return;
   }
   const bool own_gtid = ev.kind == EventKind::gtid || ev.type_code == 163 || ev.type_code == 35;
-  std::string out = head(ev, file, type_of(ev), own_gtid ? ev.gtid : current_gtid);
+  head(out, ev, file, type_of(ev), own_gtid ? ev.gtid : current_gtid);
   switch (ev.kind) {
     case EventKind::query:
       out += ",\"schema\":";
@@ -164,22 +205,30 @@ void event_to_json(const Event& ev, const std::string& file, const std::string& 
     default:
       break;
   }
+  append_fields(out, ev.fields);
   out.push_back('}');
   emit(out);
 }
 
-void EventJsonWriter::write(const Event& ev, const std::function<void(const std::string&)>& emit) {
+}  // namespace
+
+void event_to_json(const Event& ev, const std::string& file, const std::string& current_gtid, const Emit& emit) {
+  std::string out;
+  write_event(ev, file, current_gtid, out, emit);
+}
+
+void EventJsonWriter::write(const Event& ev, const Emit& emit) {
   if (ev.kind == EventKind::gtid) {
     current_gtid_ = ev.gtid;
     in_transaction_ = false;
   }
-  event_to_json(ev, file_, current_gtid_, emit);
+  write_event(ev, file_, current_gtid_, line_, emit);
   after(ev);
 }
 
 void EventJsonWriter::after(const Event& ev) {
   bool ends = false;
-  if (ev.kind == EventKind::xid) ends = true;
+  if (ev.kind == EventKind::xid || ev.kind == EventKind::xa_prepare) ends = true;
   if (ev.kind == EventKind::query) {
     if (ev.query_kind == QueryKind::begin) in_transaction_ = true;
     else if (ev.query_kind == QueryKind::commit || ev.query_kind == QueryKind::rollback) ends = true;

@@ -9,7 +9,10 @@
 
 namespace mysql_sync {
 
-// Calls `emit` with each JSON object (no trailing newline) that `event` prints as. `file` is the
+// Calls `emit` with each JSON object (no trailing newline) that `event` prints as. A rows event
+// prints one object per row; for a partial image (binlog_row_image = MINIMAL/NOBLOB) "before" /
+// "after" hold only the present columns' values, and "before_present" / "after_present" (added
+// after "after") list those columns' indexes into "columns". Full images print as before. `file` is the
 // base name of the binlog file the event came from. `current_gtid` is the GTID of the transaction
 // the event belongs to (empty if none). Nested events of a TRANSACTION_PAYLOAD are printed with the
 // payload's pos/end_pos.
@@ -32,6 +35,7 @@ class EventJsonWriter {
   void after(const Event& event);
   std::string file_;
   std::string current_gtid_;
+  std::string line_;  // the line being built, reused so that printing rows does not allocate
   bool in_transaction_ = false;
 };
 

@@ -24,6 +24,54 @@ constexpr int kMaxDepth = 150;  // MySQL allows 100; deeper input is malformed, 
 
 [[noreturn]] void malformed(const std::string& what) { throw ValueError("malformed binary JSON: " + what); }
 
+uint64_t load_le(const uint8_t* p, size_t n) {
+  uint64_t v = 0;
+  for (size_t i = n; i-- > 0;) v = (v << 8) | p[i];
+  return v;
+}
+
+bool is_inlined(uint8_t type, bool large) {
+  return type == literal || type == int16 || type == uint16 || (large && (type == int32 || type == uint32));
+}
+
+// Calls visit(key, type, value, value_size) for each element of an object or array (key empty for
+// arrays), in stored order, after checking every offset against the container. Inlined scalars
+// are passed as their `word`-sized slot.
+template <typename Visit>
+void for_each_element(const uint8_t* p, size_t size, bool large, bool is_object, Visit visit) {
+  const size_t word = large ? 4 : 2;
+  if (size < 2 * word) malformed("value truncated");
+  const uint64_t count = load_le(p, word);
+  const uint64_t bytes = load_le(p + word, word);
+  if (bytes > size) malformed("container larger than its value");
+  size = static_cast<size_t>(bytes);
+  const size_t key_entry = is_object ? word + 2 : 0;
+  const size_t value_entry = 1 + word;
+  const size_t header = 2 * word;
+  if (count > (size - header) / (key_entry + value_entry)) malformed("element count beyond the value");
+  const size_t n = static_cast<size_t>(count);
+  const uint8_t* keys = p + header;
+  const uint8_t* values = keys + n * key_entry;
+  for (size_t i = 0; i < n; ++i) {
+    std::string_view key;
+    if (is_object) {
+      const uint8_t* k = keys + i * key_entry;
+      uint64_t key_offset = load_le(k, word), key_length = load_le(k + word, 2);
+      if (key_offset > size || key_length > size - key_offset) malformed("key beyond the object");
+      key = std::string_view(reinterpret_cast<const char*>(p + key_offset), key_length);
+    }
+    const uint8_t* v = values + i * value_entry;
+    uint8_t type = v[0];
+    if (is_inlined(type, large)) {
+      visit(key, type, v + 1, word);
+    } else {
+      uint64_t offset = load_le(v + 1, word);
+      if (offset >= size) malformed("value offset beyond the container");
+      visit(key, type, p + offset, size - static_cast<size_t>(offset));
+    }
+  }
+}
+
 // The binary value is self-contained; offsets are checked against the enclosing container.
 class JsonPrinter {
  public:
@@ -67,11 +115,7 @@ class JsonPrinter {
   static void need(size_t size, size_t n) {
     if (size < n) malformed("value truncated");
   }
-  static uint64_t le(const uint8_t* p, size_t n) {
-    uint64_t v = 0;
-    for (size_t i = n; i-- > 0;) v = (v << 8) | p[i];
-    return v;
-  }
+  static uint64_t le(const uint8_t* p, size_t n) { return load_le(p, n); }
   // 7 bits per byte, least significant first; at most 5 bytes (32-bit lengths).
   static size_t varlen(const uint8_t* p, size_t size, size_t& at) {
     uint64_t v = 0;
@@ -108,43 +152,19 @@ class JsonPrinter {
   }
 
   void container(const uint8_t* p, size_t size, bool large, bool is_object, int depth) {
-    const size_t word = large ? 4 : 2;
-    need(size, 2 * word);
-    const uint64_t count = le(p, word);
-    const uint64_t bytes = le(p + word, word);
-    if (bytes > size) malformed("container larger than its value");
-    size = static_cast<size_t>(bytes);
-    const size_t key_entry = is_object ? word + 2 : 0;
-    const size_t value_entry = 1 + word;
-    const size_t header = 2 * word;
-    if (count > (size - header) / (key_entry + value_entry)) malformed("element count beyond the value");
-    const size_t n = static_cast<size_t>(count);
-    const uint8_t* keys = p + header;
-    const uint8_t* values = keys + n * key_entry;
     out_.push_back(is_object ? '{' : '[');
-    for (size_t i = 0; i < n; ++i) {
-      if (i != 0) out_.append(", ");
-      if (is_object) {
-        const uint8_t* k = keys + i * key_entry;
-        uint64_t key_offset = le(k, word), key_length = le(k + word, 2);
-        if (key_offset > size || key_length > size - key_offset) malformed("key beyond the object");
-        append_json_string(out_, std::string_view(reinterpret_cast<const char*>(p + key_offset), key_length));
-        out_.append(": ");
-      }
-      const uint8_t* v = values + i * value_entry;
-      uint8_t type = v[0];
-      if (is_inlined(type, large)) {
-        value(type, v + 1, word, depth + 1);
-      } else {
-        uint64_t offset = le(v + 1, word);
-        if (offset >= size) malformed("value offset beyond the container");
-        value(type, p + offset, size - static_cast<size_t>(offset), depth + 1);
-      }
-    }
+    bool first = true;
+    for_each_element(p, size, large, is_object,
+                     [&](std::string_view key, uint8_t type, const uint8_t* v, size_t v_size) {
+                       if (!first) out_.append(", ");
+                       first = false;
+                       if (is_object) {
+                         append_json_string(out_, key);
+                         out_.append(": ");
+                       }
+                       value(type, v, v_size, depth + 1);
+                     });
     out_.push_back(is_object ? '}' : ']');
-  }
-  static bool is_inlined(uint8_t type, bool large) {
-    return type == literal || type == int16 || type == uint16 || (large && (type == int32 || type == uint32));
   }
 
   void opaque_value(const uint8_t* p, size_t size) {
@@ -199,6 +219,28 @@ class JsonPrinter {
   std::string& out_;
 };
 
+// Builds a JsonTree; scalars are printed by JsonPrinter, so both paths give the same text.
+void build_tree(JsonTree& node, uint8_t type, const uint8_t* p, size_t size, int depth) {
+  if (depth > kMaxDepth) malformed("nesting too deep");
+  const bool is_object = type == small_object || type == large_object;
+  if (!is_object && type != small_array && type != large_array) {
+    node.kind = JsonTree::Kind::scalar;
+    JsonPrinter(node.scalar).value(type, p, size, depth);
+    return;
+  }
+  node.kind = is_object ? JsonTree::Kind::object : JsonTree::Kind::array;
+  const bool large = type == large_object || type == large_array;
+  for_each_element(p, size, large, is_object, [&](std::string_view key, uint8_t t, const uint8_t* v, size_t n) {
+    if (is_object) {
+      node.members.emplace_back(std::string(key), JsonTree());
+      build_tree(node.members.back().second, t, v, n, depth + 1);
+    } else {
+      node.elements.emplace_back();
+      build_tree(node.elements.back(), t, v, n, depth + 1);
+    }
+  });
+}
+
 }  // namespace
 
 void append_json_binary_as_text(std::string& out, const uint8_t* data, size_t size) {
@@ -207,6 +249,44 @@ void append_json_binary_as_text(std::string& out, const uint8_t* data, size_t si
     return;
   }
   JsonPrinter(out).value(data[0], data + 1, size - 1, 0);
+}
+
+}  // namespace mysql_sync
+
+namespace mysql_sync {
+
+JsonTree json_binary_to_tree(const uint8_t* data, size_t size) {
+  JsonTree tree;
+  if (size == 0) {
+    tree.scalar = "null";
+    return tree;
+  }
+  build_tree(tree, data[0], data + 1, size - 1, 0);
+  return tree;
+}
+
+void append_json_tree(std::string& out, const JsonTree& tree) {
+  switch (tree.kind) {
+    case JsonTree::Kind::scalar: out += tree.scalar; return;
+    case JsonTree::Kind::object:
+      out.push_back('{');
+      for (size_t i = 0; i < tree.members.size(); ++i) {
+        if (i) out.append(", ");
+        append_json_string(out, tree.members[i].first);
+        out.append(": ");
+        append_json_tree(out, tree.members[i].second);
+      }
+      out.push_back('}');
+      return;
+    case JsonTree::Kind::array:
+      out.push_back('[');
+      for (size_t i = 0; i < tree.elements.size(); ++i) {
+        if (i) out.append(", ");
+        append_json_tree(out, tree.elements[i]);
+      }
+      out.push_back(']');
+      return;
+  }
 }
 
 }  // namespace mysql_sync

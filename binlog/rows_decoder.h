@@ -22,8 +22,20 @@ enum class RowsFormat : uint8_t {
   mariadb_zlib,     // MariaDB *_COMPRESSED: the row images (only they) are zlib-compressed
 };
 
-// Everything after the post-header: column count, present-columns bitmaps and the row images.
-RowsData decode_rows_body(ByteReader& in, RowOp op, RowsFormat format, const TableMapPtr& table,
-                          const ValueOptions& options);
+struct RowsOptions {
+  ValueOptions values;
+  // Accept images without every column (binlog_row_image = MINIMAL/NOBLOB): RowsData's
+  // before_present/after_present say which columns they hold. Off: such an event is a ValueError.
+  bool partial_images = false;
+};
+
+// Rows kept for reuse when an event has fewer rows in an image than the previous one (an INSERT
+// after an UPDATE leaves the before image empty): their vectors and strings keep their capacity.
+using RowPool = std::vector<Row>;
+
+// Everything after the post-header: column count, present-columns bitmaps and the row images,
+// decoded into `rows`, whose vectors and value strings are reused (cleared, capacity kept).
+void decode_rows_body(ByteReader& in, RowOp op, RowsFormat format, const TableMapPtr& table,
+                      const RowsOptions& options, RowsData& rows, RowPool& pool);
 
 }  // namespace mysql_sync

@@ -1,5 +1,11 @@
-// mysql_sync.precheck(): the source-side items come from binlog/precheck (C++ zone), the
+// mysql_sync._precheck(): the source-side items come from binlog/precheck (C++ zone), the
 // target-side items (target_conflict, target_privileges, distribution_keys) are checked here.
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
 #include "binlog/object_patterns.h"
 #include "binlog/precheck.h"
 #include "binlog/source_uri.h"
@@ -27,6 +33,28 @@ PG_FUNCTION_INFO_V1(mysql_sync_precheck);
 
 namespace {
 
+// What the C++ zone found, as plain data read by the PostgreSQL code below (allocated by the
+// C++ block, deleted at the end; an ERROR in between only leaks it).
+struct TargetColumn {
+  std::string name;     // after name_map
+  std::string pg_type;  // the contract's mapping, "" when it has none
+};
+struct TargetTable {
+  std::string source;  // db.table
+  std::string schema, name;
+  std::vector<TargetColumn> columns;
+  std::vector<std::string> primary_key;  // source column names (table_keys' when given)
+  std::vector<std::vector<std::string>> unique_keys;  // source column names, primary key first
+  std::vector<std::string> distribution_key;          // table_keys' distribution_key, or empty
+};
+struct PrecheckData {
+  std::vector<mysql_sync::PrecheckRow> rows;
+  std::vector<TargetTable> tables;
+};
+
+struct TableKeysEntry {
+  std::vector<std::string> primary_key, distribution_key;
+};
 
 // The string members of a jsonb object, as parallel key/value arrays.
 int jsonb_object_strings(Jsonb* jb, char*** keys, char*** values) {
@@ -50,8 +78,7 @@ int jsonb_object_strings(Jsonb* jb, char*** keys, char*** values) {
   return n;
 }
 
-void put_precheck_row(ReturnSetInfo* rsinfo, const char* item, const char* status, const char* detail,
-                      const char* hint) {
+void put_row(ReturnSetInfo* rsinfo, const char* item, const char* status, const char* detail, const char* hint) {
   Datum values[4];
   bool nulls[4] = {false, false, false, false};
   values[0] = CStringGetTextDatum(item);
@@ -64,15 +91,116 @@ void put_precheck_row(ReturnSetInfo* rsinfo, const char* item, const char* statu
   tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
-bool spi_bool(const char* sql, const char* arg) {
-  Oid types[1] = {TEXTOID};
-  Datum values[1] = {arg ? CStringGetTextDatum(arg) : (Datum)0};
-  char nulls[1] = {arg ? ' ' : 'n'};
-  if (SPI_execute_with_args(sql, arg ? 1 : 0, types, values, nulls, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-    return false;
-  bool isnull;
-  Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-  return !isnull && DatumGetBool(d);
+// Runs a read-only query with up to three text arguments (NULL pointers are SQL NULL).
+int spi_query(const char* sql, int nargs, const char* a = nullptr, const char* b = nullptr, const char* c = nullptr) {
+  Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
+  const char* args[3] = {a, b, c};
+  Datum values[3];
+  char nulls[3];
+  for (int i = 0; i < 3; i++) {
+    values[i] = args[i] ? CStringGetTextDatum(args[i]) : (Datum)0;
+    nulls[i] = args[i] ? ' ' : 'n';
+  }
+  if (SPI_execute_with_args(sql, nargs, types, values, nulls, true, 0) != SPI_OK_SELECT)
+    elog(ERROR, "mysql_sync precheck: query failed: %s", sql);
+  return (int)SPI_processed;
+}
+
+// Column `col` (1-based) of result row `row` as text, or nullptr.
+const char* spi_text(int row, int col) { return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col); }
+
+bool spi_bool(const char* sql, const char* a = nullptr, const char* b = nullptr) {
+  int nargs = b ? 2 : a ? 1 : 0;
+  if (spi_query(sql, nargs, a, b) != 1) return false;
+  const char* v = spi_text(0, 1);
+  return v && v[0] == 't';
+}
+
+// A text[] result cell "{a,b}" -> strings (simple names; quoted elements are unquoted).
+std::vector<std::string> text_array_cell(const char* cell) {
+  std::vector<std::string> out;
+  if (!cell) return out;
+  std::string s(cell);
+  if (s.size() < 2) return out;
+  std::string cur;
+  bool quoted = false, any = false;
+  for (size_t i = 1; i + 1 < s.size(); i++) {
+    char ch = s[i];
+    if (quoted) {
+      if (ch == '\\' && i + 2 < s.size()) {
+        cur += s[++i];
+      } else if (ch == '"') {
+        quoted = false;
+      } else {
+        cur += ch;
+      }
+    } else if (ch == '"') {
+      quoted = true;
+      any = true;
+    } else if (ch == ',') {
+      out.push_back(cur);
+      cur.clear();
+      any = false;
+    } else {
+      cur += ch;
+      any = true;
+    }
+  }
+  if (any || !cur.empty()) out.push_back(cur);
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& items, const char* sep) {
+  std::string out;
+  for (const std::string& i : items) out += (out.empty() ? "" : sep) + i;
+  return out;
+}
+
+// At most `max` items, then "and N more".
+std::string capped(const std::vector<std::string>& items, const char* sep, size_t max = 6) {
+  if (items.size() <= max) return joined(items, sep);
+  std::vector<std::string> head(items.begin(), items.begin() + max);
+  return joined(head, sep) + sep + "and " + std::to_string(items.size() - max) + " more";
+}
+
+void push_unique(std::vector<std::string>& list, const std::string& item) {
+  for (const std::string& i : list)
+    if (i == item) return;
+  list.push_back(item);
+}
+
+std::string qualified_name(const std::string& schema, const std::string& table) {
+  return quote_qualified_identifier(schema.c_str(), table.c_str());
+}
+
+// Collects one item's findings: the worst status wins; details and hints are joined.
+struct CheckItem {
+  std::string status = "passed";
+  std::vector<std::string> details, hints;
+  void add(const char* s, const std::string& detail, const std::string& hint = "") {
+    if (strcmp(s, "failed") == 0 || (strcmp(s, "warning") == 0 && status == "passed")) status = s;
+    if (!detail.empty()) details.push_back(detail);
+    if (!hint.empty()) hints.push_back(hint);
+  }
+  void put(ReturnSetInfo* rsinfo, const char* name, const std::string& passed_detail) {
+    std::string detail = details.empty() ? passed_detail : joined(details, "; ");
+    put_row(rsinfo, name, status.c_str(), detail.c_str(), joined(hints, "; ").c_str());
+  }
+};
+
+// Types that compare equal for a target column: format_type's spelling against the mapping's.
+std::string normalized_type(std::string t) {
+  if (t == "int2") return "smallint";
+  if (t == "int4" || t == "int") return "integer";
+  if (t == "int8") return "bigint";
+  if (t == "float4") return "real";
+  if (t == "float8") return "double precision";
+  if (t == "timestamp") return "timestamp without time zone";
+  if (t == "timestamptz") return "timestamp with time zone";
+  if (t.rfind("varchar", 0) == 0) return "character varying" + t.substr(7);
+  if (t.rfind("char(", 0) == 0) return "character" + t.substr(4);
+  if (t == "char") return "character(1)";
+  return t;
 }
 
 }  // namespace
@@ -87,134 +215,338 @@ Datum mysql_sync_precheck(PG_FUNCTION_ARGS) {
   char* existing = text_to_cstring(PG_GETARG_TEXT_PP(3));
   char **map_keys, **map_values;
   int map_count = jsonb_object_strings(PG_GETARG_JSONB_P(5), &map_keys, &map_values);
-  char **option_keys, **option_values;
-  (void)jsonb_object_strings(PG_GETARG_JSONB_P(7), &option_keys, &option_values);
-  Jsonb* options = PG_GETARG_JSONB_P(7);
+  char* table_keys_text = JsonbToCString(nullptr, &PG_GETARG_JSONB_P(6)->root, VARSIZE(PG_GETARG_JSONB_P(6)));
+  char* options_text = JsonbToCString(nullptr, &PG_GETARG_JSONB_P(7)->root, VARSIZE(PG_GETARG_JSONB_P(7)));
   bool schema = false, data = false;
   for (int i = 0; i < initial_count; i++) {
     schema = schema || strcmp(initial[i], "schema") == 0;
     data = data || strcmp(initial[i], "data") == 0;
   }
+
+  SPI_connect();
+  // options: server_id and start_position (validated by _validate_arguments).
   int64 server_id = 0;
-  {
-    JsonbValue key, *found;
-    key.type = jbvString;
-    key.val.string.val = const_cast<char*>("server_id");
-    key.val.string.len = 9;
-    found = findJsonbValueFromContainer(&options->root, JB_FOBJECT, &key);
-    if (found && found->type == jbvNumeric)
-      server_id = DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(found->val.numeric)));
+  char* start_file = nullptr;
+  int64 start_pos = 0;
+  if (spi_query("SELECT ($1::jsonb ->> 'server_id')::numeric::bigint, $1::jsonb -> 'start_position' ->> 'file', "
+                "($1::jsonb -> 'start_position' ->> 'pos')::numeric::bigint",
+                1, options_text) == 1) {
+    const char* sid = spi_text(0, 1);
+    const char* file = spi_text(0, 2);
+    const char* pos = spi_text(0, 3);
+    if (sid) server_id = strtoll(sid, nullptr, 10);
+    if (file) start_file = pstrdup(file);
+    if (pos) start_pos = strtoll(pos, nullptr, 10);
+  }
+  // table_keys: {"db.table": {"primary_key": [...], "distribution_key": [...]}}
+  std::map<std::string, TableKeysEntry>* table_keys = nullptr;
+  int key_count = spi_query(
+      "SELECT key, ARRAY(SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(value -> 'primary_key') = 'array' "
+      "THEN value -> 'primary_key' ELSE '[]' END)), "
+      "ARRAY(SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(value -> 'distribution_key') = 'array' "
+      "THEN value -> 'distribution_key' ELSE '[]' END)) "
+      "FROM jsonb_each($1::jsonb) WHERE jsonb_typeof(value) = 'object'",
+      1, table_keys_text);
+  const char** tk_name = static_cast<const char**>(palloc0(sizeof(char*) * (key_count + 1)));
+  const char** tk_pk = static_cast<const char**>(palloc0(sizeof(char*) * (key_count + 1)));
+  const char** tk_dk = static_cast<const char**>(palloc0(sizeof(char*) * (key_count + 1)));
+  for (int i = 0; i < key_count; i++) {
+    tk_name[i] = spi_text(i, 1);
+    tk_pk[i] = spi_text(i, 2);
+    tk_dk[i] = spi_text(i, 3);
   }
 
-  // Source side, then each table's target name.
-  struct Row {
-    const char* item;
-    const char* status;
-    const char* detail;
-    const char* hint;
-  };
-  Row* rows = nullptr;
-  int row_count = 0;
-  int table_count = 0;
-  char** target_schema = nullptr;
-  char** target_table = nullptr;
-  char** source_table = nullptr;
+  PrecheckData* found = nullptr;
   MYSQL_SYNC_CXX("precheck", {
+    auto result_data = std::make_unique<PrecheckData>();
+    auto keys = std::make_unique<std::map<std::string, TableKeysEntry>>();
+    for (int i = 0; i < key_count; i++)
+      if (tk_name[i]) (*keys)[tk_name[i]] = TableKeysEntry{text_array_cell(tk_pk[i]), text_array_cell(tk_dk[i])};
     mysql_sync::SourceUri uri = mysql_sync::SourceUri::parse(source);
     mysql_sync::ObjectPatterns patterns(std::vector<std::string>(objects, objects + object_count));
     mysql_sync::NameMap names;
     for (int i = 0; i < map_count; i++) names.add(map_keys[i], map_values[i]);
-    mysql_sync::SourcePrecheck result = mysql_sync::precheck_source(uri, patterns, (uint32_t)server_id, data);
-    auto keep = [](const std::string& s) {
-      char* p = static_cast<char*>(malloc(s.size() + 1));
-      if (p == nullptr) throw std::bad_alloc();
-      memcpy(p, s.c_str(), s.size() + 1);
-      return p;
-    };
-    rows = static_cast<Row*>(calloc(result.rows.size() + 1, sizeof(Row)));
-    for (const auto& r : result.rows)
-      rows[row_count++] = Row{keep(r.item), keep(r.status), keep(r.detail), keep(r.hint)};
-    table_count = (int)result.tables.size();
-    target_schema = static_cast<char**>(calloc(table_count + 1, sizeof(char*)));
-    target_table = static_cast<char**>(calloc(table_count + 1, sizeof(char*)));
-    source_table = static_cast<char**>(calloc(table_count + 1, sizeof(char*)));
-    if (!rows || !target_schema || !target_table || !source_table) throw std::bad_alloc();
-    for (int i = 0; i < table_count; i++) {
-      auto target = names.table_of(result.tables[i].schema, result.tables[i].name);
-      target_schema[i] = keep(target.first);
-      target_table[i] = keep(target.second);
-      source_table[i] = keep(result.tables[i].schema + "." + result.tables[i].name);
+    mysql_sync::PrecheckOptions options;
+    options.server_id = (uint32_t)server_id;
+    options.full_load = data;
+    if (start_file) {
+      options.start_file = start_file;
+      options.start_pos = (uint64_t)start_pos;
     }
+    for (const auto& [name, entry] : *keys)
+      if (!entry.primary_key.empty()) options.primary_keys[name] = entry.primary_key;
+    mysql_sync::SourcePrecheck result = mysql_sync::precheck_source(uri, patterns, options);
+    result_data->rows = result.rows;
+    for (size_t i = 0; i < result.tables.size(); i++) {
+      const mysql_sync::SourceTable& st = result.tables[i];
+      TargetTable t;
+      t.source = st.schema + "." + st.name;
+      auto target = names.table_of(st.schema, st.name);
+      t.schema = target.first;
+      t.name = target.second;
+      for (const mysql_sync::SourceColumn& c : st.columns) {
+        std::string type;
+        try {
+          type = mysql_sync::pg_type_of(c);
+        } catch (const mysql_sync::SyncError&) {
+          // column_types reports it
+        }
+        t.columns.push_back(TargetColumn{names.column_of(st.schema, st.name, c.name), type});
+      }
+      t.primary_key = st.primary_key;
+      auto entry = keys->find(t.source);
+      if (entry != keys->end()) {
+        if (!entry->second.primary_key.empty()) t.primary_key = entry->second.primary_key;
+        t.distribution_key = entry->second.distribution_key;
+      }
+      if (!t.primary_key.empty()) t.unique_keys.push_back(t.primary_key);
+      if (i < result.unique_keys.size())
+        for (const mysql_sync::UniqueKey& k : result.unique_keys[i])
+          if (k.name != "PRIMARY" || entry == keys->end() || entry->second.primary_key.empty())
+            if (k.name != "PRIMARY" || t.unique_keys.empty() || t.unique_keys[0] != k.columns)
+              t.unique_keys.push_back(k.columns);
+      result_data->tables.push_back(std::move(t));
+    }
+    table_keys = keys.release();
+    found = result_data.release();
   });
-  for (int i = 0; i < row_count; i++) {
-    put_precheck_row(rsinfo, rows[i].item, rows[i].status, rows[i].detail, rows[i].hint);
-    free((void*)rows[i].item);
-    free((void*)rows[i].status);
-    free((void*)rows[i].detail);
-    free((void*)rows[i].hint);
-  }
-  free(rows);
 
-  // Target side.
-  StringInfoData conflicts, missing, merged;
-  initStringInfo(&conflicts);
-  initStringInfo(&missing);
-  initStringInfo(&merged);
-  for (int i = 0; i < table_count; i++) {
-    RangeVar* rv = makeRangeVar(target_schema[i], target_table[i], -1);
+  for (const auto& r : found->rows)
+    put_row(rsinfo, r.item.c_str(), r.status.c_str(), r.detail.c_str(), r.hint.c_str());
+  const std::vector<TargetTable>& tables = found->tables;
+  const bool clear = strcmp(existing, "clear") == 0;
+
+  // ---------------------------------------------------------------- target_conflict
+  CheckItem conflict;
+  std::vector<std::string> exist_fail, missing;
+  std::vector<int> used_existing;  // existing tables the task loads into or applies to
+  for (size_t i = 0; i < tables.size(); i++) {
+    RangeVar* rv = makeRangeVar(pstrdup(tables[i].schema.c_str()), pstrdup(tables[i].name.c_str()), -1);
     bool exists = OidIsValid(RangeVarGetRelid(rv, NoLock, true));
-    const char* name = quote_qualified_identifier(target_schema[i], target_table[i]);
-    if (exists && schema) appendStringInfo(&conflicts, "%s%s", conflicts.len ? ", " : "", name);
-    if (!exists && !schema) appendStringInfo(&missing, "%s%s", missing.len ? ", " : "", name);
-    for (int j = 0; j < i; j++)
-      if (strcmp(target_schema[i], target_schema[j]) == 0 && strcmp(target_table[i], target_table[j]) == 0)
-        appendStringInfo(&merged, "%s%s and %s into %s", merged.len ? "; " : "", source_table[j], source_table[i], name);
+    std::string name = qualified_name(tables[i].schema, tables[i].name);
+    if (!exists && !schema) push_unique(missing, name);
+    if (exists && schema && !clear) push_unique(exist_fail, name);
+    if (exists && (!schema || clear)) used_existing.push_back((int)i);
   }
-  if (merged.len)
-    put_precheck_row(rsinfo, "target_conflict", "failed", psprintf("several source tables map to one target: %s", merged.data),
-                     "Merging tables (existing_tables => 'append') arrives with the initial-sync issue; map them apart with name_map.");
-  else if (missing.len)
-    put_precheck_row(rsinfo, "target_conflict", "failed", psprintf("target tables do not exist: %s", missing.data),
-                     "Add schema to initial_sync, e.g. initial_sync => '{schema,data}', or create them.");
-  else if (conflicts.len && strcmp(existing, "fail") == 0)
-    put_precheck_row(rsinfo, "target_conflict", "failed", psprintf("target tables already exist: %s", conflicts.data),
-                     "Drop them, or use existing_tables => 'clear' to empty and reload them.");
-  else if (conflicts.len)
-    put_precheck_row(rsinfo, "target_conflict", "warning",
-                     psprintf("target tables exist and will be emptied (existing_tables => 'clear'): %s", conflicts.data),
-                     nullptr);
-  else
-    put_precheck_row(rsinfo, "target_conflict", "passed",
-                     table_count ? "no target table exists yet" : "no source table to check", nullptr);
+  // Several source tables into one target (many-to-one).
+  std::set<size_t> merged_seen;
+  for (size_t i = 0; i < tables.size(); i++) {
+    if (merged_seen.count(i)) continue;
+    std::vector<size_t> group = {i};
+    for (size_t j = i + 1; j < tables.size(); j++)
+      if (tables[j].schema == tables[i].schema && tables[j].name == tables[i].name) group.push_back(j);
+    if (group.size() < 2) continue;
+    std::vector<std::string> sources, differ, map_entries;
+    for (size_t g : group) {
+      merged_seen.insert(g);
+      sources.push_back(tables[g].source);
+    }
+    for (size_t k = 1; k < group.size(); k++) {
+      const TargetTable& a = tables[group[0]];
+      const TargetTable& b = tables[group[k]];
+      std::map<std::string, std::string> ca, cb;
+      for (const auto& c : a.columns) ca[c.name] = c.pg_type;
+      for (const auto& c : b.columns) cb[c.name] = c.pg_type;
+      for (const auto& [n, t] : cb)
+        if (!ca.count(n))
+          differ.push_back(b.source + "." + n + " is not in " + a.source);
+        else if (ca[n] != t)
+          differ.push_back(n + " is " + ca[n] + " in " + a.source + " but " + t + " in " + b.source);
+      for (const auto& [n, t] : ca)
+        if (!cb.count(n)) differ.push_back(a.source + "." + n + " is not in " + b.source);
+      std::string db = b.source.substr(0, b.source.find('.'));
+      std::string tbl = b.source.substr(b.source.find('.') + 1);
+      map_entries.push_back("\"" + b.source + "\": \"" + b.schema + "." + db + "_" + tbl + "\"");
+    }
+    conflict.add("failed",
+                 "several source tables map to " + qualified_name(tables[i].schema, tables[i].name) + ": " +
+                     joined(sources, ", ") +
+                     "; merging tables into one (existing_tables => 'append') is not supported yet" +
+                     (differ.empty() ? " (their columns are compatible)"
+                                     : " (their columns also differ: " + capped(differ, ", ") + ")"),
+                 "Map them to separate target tables, e.g. name_map => '{" + joined(map_entries, ", ") + "}'");
+  }
+  if (!missing.empty())
+    conflict.add("failed",
+                 "target tables do not exist and initial_sync has no schema: " + joined(missing, ", "),
+                 "Add schema to initial_sync (initial_sync => '{schema,data}'), or create the tables first.");
+  if (!exist_fail.empty()) {
+    std::string drops;
+    for (const std::string& n : exist_fail) drops += (drops.empty() ? "DROP TABLE " : ", ") + n;
+    conflict.add("failed", "target tables already exist (existing_tables => 'fail'): " + joined(exist_fail, ", "),
+                 drops + " -- or start with existing_tables => 'clear' to empty and reload them");
+  }
+  // Existing target tables the task writes into: every source column must be there, and no
+  // other column may demand a value.
+  std::vector<std::string> cleared, incompatible, type_differs;
+  for (int idx : used_existing) {
+    const TargetTable& t = tables[idx];
+    std::string name = qualified_name(t.schema, t.name);
+    int n = spi_query(
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull AND NOT a.atthasdef "
+        "AND a.attidentity = '' AND a.attgenerated = '' FROM pg_attribute a "
+        "WHERE a.attrelid = format('%I.%I', $1, $2)::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+        2, t.schema.c_str(), t.name.c_str());
+    std::map<std::string, std::pair<std::string, bool>> target;
+    for (int r = 0; r < n; r++) {
+      const char* col = spi_text(r, 1);
+      const char* type = spi_text(r, 2);
+      const char* required = spi_text(r, 3);
+      target[col ? col : ""] = {type ? type : "", required && required[0] == 't'};
+    }
+    std::vector<std::string> lacking, extra;
+    for (const TargetColumn& c : t.columns) {
+      auto f = target.find(c.name);
+      if (f == target.end()) {
+        lacking.push_back(quote_identifier(c.name.c_str()));
+        continue;
+      }
+      if (!c.pg_type.empty() && normalized_type(f->second.first) != normalized_type(c.pg_type))
+        type_differs.push_back(name + "." + quote_identifier(c.name.c_str()) + " is " + f->second.first +
+                               ", the source's maps to " + c.pg_type);
+    }
+    for (const auto& [col, info] : target) {
+      bool from_source = false;
+      for (const TargetColumn& c : t.columns) from_source = from_source || c.name == col;
+      if (!from_source && info.second) extra.push_back(quote_identifier(col.c_str()));
+    }
+    if (!lacking.empty())
+      incompatible.push_back(name + " lacks the source's column" + (lacking.size() > 1 ? "s " : " ") +
+                             capped(lacking, ", "));
+    if (!extra.empty())
+      incompatible.push_back(name + " has NOT NULL column" + (extra.size() > 1 ? "s " : " ") + capped(extra, ", ") +
+                             " without a default, which the source does not fill");
+    if (lacking.empty() && extra.empty() && clear && data) cleared.push_back(name);
+  }
+  if (!incompatible.empty())
+    conflict.add("failed", "existing target tables do not fit the source: " + joined(incompatible, "; "),
+                 "Drop them and let initial_sync create them (initial_sync => '{schema,data}'), or ALTER TABLE "
+                 "them to have the source's columns.");
+  if (!type_differs.empty())
+    conflict.add("warning", "column types differ from the mapping: " + joined(type_differs, "; "),
+                 "Values are converted on the way in; values outside the target type fail the task.");
+  if (!cleared.empty())
+    conflict.add("warning", "target tables exist and will be emptied (existing_tables => 'clear'): " +
+                                joined(cleared, ", "));
+  conflict.put(rsinfo, "target_conflict",
+               tables.empty() ? "no source table to check"
+                              : schema ? "no target table exists yet" : "the target tables exist and fit the source");
 
-  // target_privileges: the calling (session) role can create what the task creates.
-  SPI_connect();
-  StringInfoData denied;
-  initStringInfo(&denied);
+  // ---------------------------------------------------------------- target_privileges
+  // The calling (session) role must be able to create what the task creates (the functions are
+  // SECURITY DEFINER, so current_user is the extension's owner).
+  CheckItem privileges;
   char* session_name = GetUserNameFromId(GetSessionUserId(), false);
-  for (int i = 0; schema && i < table_count; i++) {
-    bool schema_exists = OidIsValid(get_namespace_oid(target_schema[i], true));
-    bool ok = schema_exists
-                  ? spi_bool(psprintf("SELECT has_schema_privilege(session_user, %s, 'CREATE')",
-                                      quote_literal_cstr(target_schema[i])),
-                             nullptr)
-                  : spi_bool("SELECT has_database_privilege(session_user, current_database(), 'CREATE')", nullptr);
-    if (!ok && !strstr(denied.data, target_schema[i]))
-      appendStringInfo(&denied, "%s%s", denied.len ? ", " : "", quote_identifier(target_schema[i]));
+  const char* role = quote_identifier(session_name);
+  const char* database = quote_identifier(get_database_name(MyDatabaseId));
+  std::set<std::string> no_db_create, no_schema_create;
+  std::vector<std::string> no_write;
+  if (schema) {
+    for (const TargetTable& t : tables) {
+      bool schema_exists = OidIsValid(get_namespace_oid(t.schema.c_str(), true));
+      if (schema_exists) {
+        if (!spi_bool("SELECT has_schema_privilege(session_user, $1, 'CREATE')", t.schema.c_str()))
+          no_schema_create.insert(t.schema);
+      } else if (!spi_bool("SELECT has_database_privilege(session_user, current_database(), 'CREATE')")) {
+        no_db_create.insert(t.schema);
+      }
+    }
+  }
+  for (int idx : used_existing) {
+    const TargetTable& t = tables[idx];
+    const char* sql = clear && data
+                          ? "SELECT has_table_privilege(session_user, format('%I.%I', $1, $2), 'INSERT') AND "
+                            "has_table_privilege(session_user, format('%I.%I', $1, $2), 'TRUNCATE')"
+                          : "SELECT has_table_privilege(session_user, format('%I.%I', $1, $2), 'INSERT') AND "
+                            "has_table_privilege(session_user, format('%I.%I', $1, $2), 'UPDATE') AND "
+                            "has_table_privilege(session_user, format('%I.%I', $1, $2), 'DELETE')";
+    if (!spi_bool(sql, t.schema.c_str(), t.name.c_str())) no_write.push_back(qualified_name(t.schema, t.name));
+  }
+  if (!no_db_create.empty()) {
+    std::vector<std::string> s;
+    for (const std::string& n : no_db_create) s.push_back(quote_identifier(n.c_str()));
+    privileges.add("failed",
+                   "role " + std::string(role) + " may not create the schema" + (s.size() > 1 ? "s " : " ") +
+                       joined(s, ", ") + " (no CREATE on database " + database + ")",
+                   "GRANT CREATE ON DATABASE " + std::string(database) + " TO " + role);
+  }
+  if (!no_schema_create.empty()) {
+    std::vector<std::string> s, grants;
+    for (const std::string& n : no_schema_create) {
+      s.push_back(quote_identifier(n.c_str()));
+      grants.push_back("GRANT CREATE ON SCHEMA " + std::string(quote_identifier(n.c_str())) + " TO " + role);
+    }
+    privileges.add("failed",
+                   "role " + std::string(role) + " may not create tables in schema" + (s.size() > 1 ? "s " : " ") +
+                       joined(s, ", "),
+                   joined(grants, "; "));
+  }
+  if (!no_write.empty()) {
+    std::vector<std::string> grants;
+    for (const std::string& n : no_write)
+      grants.push_back("GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON " + n + " TO " + role);
+    privileges.add("failed", "role " + std::string(role) + " may not write to " + joined(no_write, ", "),
+                   joined(grants, "; "));
+  }
+  privileges.put(rsinfo, "target_privileges",
+                 schema ? "role " + std::string(role) + " can create the target schemas and tables"
+                        : "role " + std::string(role) + " can write to the target tables (initial_sync has no schema)");
+
+  // ---------------------------------------------------------------- distribution_keys
+  CheckItem distribution;
+  bool greenplum = spi_bool("SELECT version() ~* 'greenplum'");
+  bool citus = spi_bool("SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')");
+  std::string platform = greenplum ? "Greenplum" : citus ? "Citus" : "";
+  if (platform.empty()) {
+    distribution.put(rsinfo, "distribution_keys", "plain PostgreSQL: distribution keys are recorded only");
+  } else {
+    for (const TargetTable& t : tables) {
+      std::vector<std::string> dist = t.distribution_key;
+      if (dist.empty() && !t.primary_key.empty()) dist.push_back(t.primary_key[0]);
+      if (dist.empty()) {
+        distribution.add("failed", t.source + " has no distribution key (no primary key)",
+                         "Give " + t.source + " a primary key (see primary_keys).");
+        continue;
+      }
+      std::vector<std::string> broken;
+      for (const std::vector<std::string>& key : t.unique_keys) {
+        bool covered = true;
+        for (const std::string& d : dist) {
+          bool in = false;
+          for (const std::string& k : key) in = in || k == d;
+          covered = covered && in;
+        }
+        if (!covered) broken.push_back("(" + joined(key, ", ") + ")");
+      }
+      if (broken.empty()) continue;
+      // A column every unique key has would work.
+      std::string common;
+      for (const std::string& c : t.unique_keys[0]) {
+        bool all = true;
+        for (const auto& key : t.unique_keys) {
+          bool in = false;
+          for (const std::string& k : key) in = in || k == c;
+          all = all && in;
+        }
+        if (all) {
+          common = c;
+          break;
+        }
+      }
+      distribution.add("failed",
+                       t.source + ": the distribution key (" + joined(dist, ", ") + ") is not part of the unique key" +
+                           (broken.size() > 1 ? "s " : " ") + joined(broken, ", ") + ", which " + platform +
+                           " cannot enforce then",
+                       common.empty() ? "Drop or widen those unique keys on the source, or leave " + t.source +
+                                            " out of objects."
+                                      : "table_keys => '{\"" + t.source + "\": {\"distribution_key\": [\"" + common +
+                                            "\"]}}' (table_keys arrives with the initial-sync issue)");
+    }
+    distribution.put(rsinfo, "distribution_keys",
+                     platform + ": every distribution key is part of its table's unique keys");
   }
   SPI_finish();
-  if (denied.len)
-    put_precheck_row(rsinfo, "target_privileges", "failed",
-                     psprintf("role %s cannot create tables in schema %s", session_name, denied.data),
-                     psprintf("GRANT CREATE ON DATABASE %s TO %s (or GRANT CREATE ON SCHEMA ... )",
-                              quote_identifier(get_database_name(MyDatabaseId)), quote_identifier(session_name)));
-  else
-    put_precheck_row(rsinfo, "target_privileges", "passed",
-                     schema ? psprintf("role %s can create the target schemas and tables", session_name)
-                            : "no table is created (initial_sync has no schema)",
-                     nullptr);
-  put_precheck_row(rsinfo, "distribution_keys", "passed",
-                   "plain PostgreSQL: distribution keys are recorded only", nullptr);
+  delete found;
+  delete table_keys;
   return (Datum)0;
 }
-

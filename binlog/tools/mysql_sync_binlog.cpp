@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
 
   mysql_sync::DecoderOptions options;
   options.enum_index_when_unknown = true;  // a dump tool shows what it can
+  options.partial_images = true;           // absent columns are shown as absent (see event_json.h)
   std::string line;
   for (size_t i = 0; i < files.size(); ++i) {
     const std::string& path = files[i];

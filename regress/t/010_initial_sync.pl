@@ -188,7 +188,7 @@ ROLLBACK;
 });
 is($my->sql('SELECT GROUP_CONCAT(id ORDER BY id) FROM types.alltypes'),
 	'1,4,5,6,7,8,30', 'MariaDB rows after the changes');
-ok(wait_tables_equal($my, $node, ['types.alltypes']), 'type changes streamed');
+ok(wait_tables_equal($my, $node, ['types.alltypes'], 60), 'type changes streamed');
 compare_table($my, $node, 'types.alltypes', name => 'types.alltypes: streamed changes equal');
 
 my $st = sync_status($node, 'ty');
@@ -250,7 +250,7 @@ UPDATE types.more SET bn = x'FFFF0000', st = 'y', b1 = b'0', b64 = b'10000000000
 UPDATE types.more SET id = 2 WHERE id = 1;
 INSERT INTO types.more (id, bn, l1, b64) VALUES (3, x'00', 'ÿ', b'101');
 });
-ok(wait_tables_equal($my, $node, ['types.more']), 'types.more changes streamed');
+ok(wait_tables_equal($my, $node, ['types.more'], 60), 'types.more changes streamed');
 compare_table($my, $node, 'types.more', name => 'types.more: streamed changes equal');
 
 # The comparison helper is honest: with the task paused, each small change to one

@@ -24,7 +24,7 @@ plan skip_all => 'mysql_sync is not installed (make install)' unless extension_i
 
 my $SEED         = $ENV{MYSQL_SYNC_TEST_SEED} // 20240229;
 my $TRANSACTIONS = 1500;
-my @TABLES       = qw(crash.t_int crash.t_comp crash.t_auto);
+my @TABLES       = qw(crash.t_int crash.t_comp crash.t_auto crash.ledger);
 
 my $my   = start_mariadb(name => 'src020');
 # The test cluster's default is restart_after_crash = off; a worker crash must not end it.
@@ -54,6 +54,10 @@ CREATE TABLE crash.t_auto (
   amount  decimal(20,4),
   created datetime
 );
+-- Every committed workload transaction bumps this one row: a transaction applied twice
+-- or lost shows in n.
+CREATE TABLE crash.ledger (id int PRIMARY KEY, n bigint NOT NULL, last_tx int);
+INSERT INTO crash.ledger VALUES (1, 0, 0);
 INSERT INTO crash.t_int (id, n, v) VALUES (1, 0, 'seed'), (2, 0, 'seed');
 INSERT INTO crash.t_comp (a, b) VALUES (1, 'x');
 });
@@ -104,25 +108,36 @@ sub rnd_stmt
 
 sub rnd_transaction
 {
-	my $kind = int(rand(10));
-	if ($kind < 4)    # autocommit statements
+	my ($i) = @_;
+	my $ledger = "UPDATE crash.ledger SET n = n + 1, last_tx = $i WHERE id = 1";
+	my $kind = int(rand(20));
+	if ($kind < 8)    # autocommit statements, the last one bumps the ledger
 	{
-		return join(";\n", map { rnd_stmt() } 1 .. 1 + int(rand(3))) . ";\n";
+		return join(";\n", (map { rnd_stmt() } 1 .. 1 + int(rand(3))), $ledger) . ";\n";
 	}
-	if ($kind < 8)    # a multi-statement transaction
+	if ($kind < 16)    # a multi-statement transaction
 	{
-		return "BEGIN;\n" . join(";\n", map { rnd_stmt() } 1 .. 2 + int(rand(8))) . ";\nCOMMIT;\n";
+		return "BEGIN;\n" . join(";\n", (map { rnd_stmt() } 1 .. 2 + int(rand(8))), $ledger) . ";\nCOMMIT;\n";
 	}
-	if ($kind < 9)    # a rolled-back transaction
+	if ($kind < 18)    # a rolled-back transaction
 	{
-		return "BEGIN;\n" . join(";\n", map { rnd_stmt() } 1 .. 1 + int(rand(5))) . ";\nROLLBACK;\n";
+		return "BEGIN;\n" . join(";\n", (map { rnd_stmt() } 1 .. 1 + int(rand(5))), $ledger) . ";\nROLLBACK;\n";
 	}
-	# a bigger transaction: 50-150 rows
 	my $base = 1000 + int(rand(100_000));
-	my $n    = 50 + int(rand(100));
-	return "BEGIN;\nINSERT INTO crash.t_auto (payload, amount, created) VALUES "
-	  . join(', ', map { "('bulk $base $_', $_.5, '2020-02-02 02:02:02')" } 1 .. $n)
-	  . ";\nUPDATE crash.t_int SET n = n + 100 WHERE id <= 50;\nCOMMIT;\n";
+	if ($kind < 19)    # a bigger transaction: 50-150 rows
+	{
+		my $n = 50 + int(rand(100));
+		return "BEGIN;\nINSERT INTO crash.t_auto (payload, amount, created) VALUES "
+		  . join(', ', map { "('bulk $base $_', $_.5, '2020-02-02 02:02:02')" } 1 .. $n)
+		  . ";\nUPDATE crash.t_int SET n = n + 100 WHERE id <= 50;\n$ledger;\nCOMMIT;\n";
+	}
+	# a big one, a few thousand row events, that takes the worker a while to apply,
+	# and a big delete that keeps t_auto's size in bounds
+	return "BEGIN;\nINSERT INTO crash.t_auto (payload, amount, created) "
+	  . "SELECT CONCAT('seq $base ', seq), seq / 4, '2021-01-01' + INTERVAL seq SECOND FROM seq_1_to_3000;\n"
+	  . "UPDATE crash.t_auto SET amount = amount * 2 WHERE payload LIKE 'seq $base %' AND MOD(id, 3) = 0;\n"
+	  . "DELETE FROM crash.t_auto WHERE payload LIKE 'seq %' AND payload NOT LIKE 'seq $base %' LIMIT 2500;\n"
+	  . "$ledger;\nCOMMIT;\n";
 }
 
 my $progress_file = PostgreSQL::Test::Utils::tempdir() . '/progress';
@@ -155,7 +170,7 @@ sub run_workload
 	my $rc = 0;
 	for my $i (1 .. $TRANSACTIONS)
 	{
-		my $sql = rnd_transaction();
+		my $sql = rnd_transaction($i);
 		my $deadline = time() + 90;
 		while (!defined $my->sql($sql, fail_ok => 1))
 		{
@@ -270,6 +285,10 @@ is( wait_until(
 		30) ? 1 : 0,
 	1,
 	"task position reached the source's binlog end $file:$pos");
+
+my ($ln) = $my->sql('SELECT CONCAT(n, \' \', last_tx) FROM crash.ledger');
+is($node->safe_psql('postgres', q{SELECT n || ' ' || last_tx FROM crash.ledger}),
+	$ln, "ledger equal: every committed transaction applied once ($ln)");
 
 # The data have the expected shape (the workload really did something).
 cmp_ok($my->sql('SELECT COUNT(*) FROM crash.t_auto'), '>', 100, 't_auto has bulk rows');

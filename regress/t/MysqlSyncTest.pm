@@ -10,6 +10,7 @@
 #   $my->sql("SELECT CURRENT_USER()", user => 'sync', tcp => 1);
 #   $my->source_uri;                            # mysql://sync:sync@127.0.0.1:PORT
 #   $my->stop; $my->start; $my->restart; $my->kill9;    # same port and datadir
+#   $my->restart(options => ['--skip-log-bin']);         # other mariadbd options from now on
 #
 #   my $node = pg_node('main');                 # started, mysql_sync preloaded
 #
@@ -23,6 +24,7 @@ use strict;
 use warnings;
 
 use Carp;
+use File::Copy ();
 use Exporter 'import';
 use IPC::Run;
 use POSIX qw(WNOHANG);
@@ -37,6 +39,8 @@ our @EXPORT = qw(start_mariadb pg_node extension_installed wait_until
 
 # Everything started and not yet stopped, for the END block.
 my @live;
+# Every server created, to keep their binlogs when a test failed.
+my @all;
 
 # The mariadbd options every test server gets: the settings mysql_sync requires of a
 # source (ROW, FULL image, FULL metadata) plus utf8mb4, which --no-defaults would
@@ -90,6 +94,7 @@ sub start_mariadb
 	}, __PACKAGE__;
 
 	$self->_install;
+	push @all, $self;
 	$self->start;
 	$self->create_sync_user unless $opts{no_sync_user};
 	return $self;
@@ -286,12 +291,32 @@ sub kill9
 	return;
 }
 
+=pod
+
+=head1 $my->restart(%opts)
+
+Clean stop, then start on the same port and datadir. Option:
+
+  options   arrayref that replaces the extra mariadbd options from now on (also for
+            later start/restart calls), e.g. ['--skip-log-bin'] or
+            ['--binlog-format=STATEMENT']; [] goes back to the base options only.
+            Without it the current options are kept.
+
+=head1 $my->options
+
+The current extra mariadbd options (arrayref).
+
+=cut
+
 sub restart
 {
-	my ($self) = @_;
+	my ($self, %o) = @_;
 	$self->stop;
+	$self->{options} = [ @{ $o{options} } ] if exists $o{options};
 	return $self->start;
 }
+
+sub options { $_[0]{options} }
 
 =pod
 
@@ -412,10 +437,29 @@ END
 {
 	# Stop what the test left running, before File::Temp removes the dirs. Keep the
 	# test's exit status: an END block's own system calls would overwrite $?.
+	my $status = $?;
 	local $?;
 	for my $my (reverse @live)
 	{
 		eval { $my->stop; 1 } or eval { $my->kill9 };
+	}
+	# After a failure, keep each server's binlogs beside the logs (tmp_check/log/
+	# mariadb_NAME_binlogs), for mysql-sync-binlog: the datadirs are removed on exit.
+	my $builder = Test::More->builder;
+	if (@all && ($status != 0 || !$builder->is_passing))
+	{
+		for my $my (@all)
+		{
+			my $dest = "$PostgreSQL::Test::Utils::log_path/mariadb_$my->{name}_binlogs";
+			eval {
+				mkdir $dest;
+				for my $f (glob("$my->{datadir}/binlog.*"))
+				{
+					File::Copy::copy($f, $dest);
+				}
+				1;
+			};
+		}
 	}
 }
 
@@ -669,17 +713,15 @@ sub _canon
 	my ($kind, $hex) = @_;
 	return undef unless defined $hex;
 	return lc $hex if $kind eq 'raw';
-	my $v = pack('H*', $hex);
-	utf8::decode($v);
+	my $v = pack('H*', $hex);    # UTF-8 bytes, kept as bytes (diag prints them as they are)
 	if ($kind eq 'float')  { return sprintf('%.6g',  $v); }
 	if ($kind eq 'double') { return sprintf('%.15g', $v); }
 	if ($kind eq 'int')    { return 0 + $v; }
 	if ($kind eq 'json')
 	{
-		my $j = eval { JSON::PP->new->allow_nonref->canonical->decode($v) };
-		return defined $j || $v eq 'null'
-		  ? JSON::PP->new->allow_nonref->canonical->encode($j)
-		  : "(invalid json) $v";
+		my $codec = JSON::PP->new->utf8->allow_nonref->canonical;
+		my $j = eval { $codec->decode($v) };
+		return defined $j || $v eq 'null' ? $codec->encode($j) : "(invalid json) $v";
 	}
 	return $v;
 }

@@ -49,6 +49,7 @@ inline std::string base_name(const std::string& path) {
 // What the CLI prints for a file: the JSON lines, then "ERROR <kind>: <message>" if decoding stopped.
 inline std::string decode_to_text(const std::string& path, DecoderOptions options = {}) {
   options.enum_index_when_unknown = true;
+  options.partial_images = true;
   std::string text;
   EventJsonWriter writer(base_name(path));
   auto emit = [&](const std::string& line) {

@@ -1,0 +1,20 @@
+// MySQL's partial JSON updates (binlog_row_value_options = PARTIAL_JSON): instead of the new
+// document, PARTIAL_UPDATE_ROWS events log the changes JSON_SET/JSON_REPLACE/JSON_REMOVE made, as
+// a list of (operation, path, value). Applied in order to the before image's document they give
+// the after image's document.
+#pragma once
+#include "cxx_zone.h"
+
+#include <cstddef>
+#include <cstdint>
+
+#include "json_binary.h"
+
+namespace mysql_sync {
+
+// Applies the diff list `data` (the column's bytes after its length prefix) to `doc`. Throws
+// ValueError when the list is malformed or a path does not exist in `doc` (the server logged the
+// diff against the same document, so that means damage, not a difference of opinion).
+void apply_json_diffs(JsonTree& doc, const uint8_t* data, size_t size);
+
+}  // namespace mysql_sync
