@@ -166,7 +166,7 @@ void Reader::stream_once() {
   std::unique_ptr<SourceItem> txn;  // the open transaction, if any
   bool txn_began = false;  // inside BEGIN ... COMMIT/XID (MariaDB's non-standalone GTID implies BEGIN)
   std::string gtid = config_.start.gtid;
-  const TableMap* cached_map = nullptr;
+  TableMapPtr cached_map;  // held, so that a new map can never reuse its address
   uint32_t cached_index = 0;
 
   auto is_synced = [this](const std::string& db, const std::string& table) {
@@ -199,7 +199,7 @@ void Reader::stream_once() {
           push(std::move(item));
         }
         decoder.reset_tables();
-        cached_map = nullptr;
+        cached_map.reset();
         break;
       case EventKind::gtid:
         txn = std::make_unique<SourceItem>();
@@ -240,7 +240,7 @@ void Reader::stream_once() {
         if (!txn) txn = std::make_unique<SourceItem>();
         RowsData& rows = *ev.rows;
         const TableMap* map = rows.table.get();
-        if (map != cached_map) {
+        if (rows.table != cached_map) {
           auto it = table_index_.find(table_key(map->schema, map->table));
           if (it == table_index_.end()) break;
           const ReaderTable& expected = config_.tables[it->second];
@@ -253,7 +253,7 @@ void Reader::stream_once() {
                             "The source table changed shape. drop_sync and start_sync again "
                             "(resync_table arrives with the operations issue).");
           }
-          cached_map = map;
+          cached_map = rows.table;
           cached_index = it->second;
         }
         size_t count = rows.op == RowOp::insert ? rows.after.size() : rows.before.size();

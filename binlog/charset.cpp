@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <iconv.h>
 
+#include <cstring>
 #include <map>
 #include <memory>
 #include <vector>
@@ -197,6 +198,14 @@ Charset charset_of(uint16_t collation) {
 bool is_valid_utf8(const uint8_t* s, size_t size) {
   size_t i = 0;
   while (i < size) {
+    // Text is mostly ASCII: skip 8 bytes at a time while none has its high bit set.
+    while (size - i >= 8) {
+      uint64_t word;
+      std::memcpy(&word, s + i, sizeof word);
+      if (word & 0x8080808080808080ull) break;
+      i += 8;
+    }
+    if (i == size) break;
     uint8_t c = s[i];
     if (c < 0x80) {
       ++i;

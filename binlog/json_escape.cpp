@@ -23,18 +23,24 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
   size_t i = 0;
   while (i < s.size()) {
-    uint8_t c = static_cast<uint8_t>(s[i]);
-    if (c >= 0x80) {
-      size_t n = utf8_sequence_length(s, i);
-      if (n == 0) {
-        out.append("\xEF\xBF\xBD");
-        ++i;
+    // Copy the longest run that needs no escaping (printable ASCII and valid UTF-8) in one append.
+    size_t run = i;
+    while (run < s.size()) {
+      uint8_t c = static_cast<uint8_t>(s[run]);
+      if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+        ++run;
+      } else if (c >= 0x80) {
+        size_t n = utf8_sequence_length(s, run);
+        if (n == 0) break;
+        run += n;
       } else {
-        out.append(s.data() + i, n);
-        i += n;
+        break;
       }
-      continue;
     }
+    out.append(s.data() + i, run - i);
+    i = run;
+    if (i == s.size()) break;
+    uint8_t c = static_cast<uint8_t>(s[i]);
     switch (c) {
       case '"': out.append("\\\""); break;
       case '\\': out.append("\\\\"); break;
@@ -49,7 +55,7 @@ void append_json_string(std::string& out, std::string_view s) {
           out.push_back(hex[c >> 4]);
           out.push_back(hex[c & 15]);
         } else {
-          out.push_back(static_cast<char>(c));
+          out.append("\xEF\xBF\xBD");  // a byte that starts no valid UTF-8 sequence
         }
     }
     ++i;

@@ -134,7 +134,7 @@ sub rnd_transaction
 	# a big one, a few thousand row events, that takes the worker a while to apply,
 	# and a big delete that keeps t_auto's size in bounds
 	return "BEGIN;\nINSERT INTO crash.t_auto (payload, amount, created) "
-	  . "SELECT CONCAT('seq $base ', seq), seq / 4, '2021-01-01' + INTERVAL seq SECOND FROM seq_1_to_3000;\n"
+	  . "SELECT CONCAT('seq $base ', seq), seq / 4, '2021-01-01' + INTERVAL seq SECOND FROM crash.seq_1_to_3000;\n"
 	  . "UPDATE crash.t_auto SET amount = amount * 2 WHERE payload LIKE 'seq $base %' AND MOD(id, 3) = 0;\n"
 	  . "DELETE FROM crash.t_auto WHERE payload LIKE 'seq %' AND payload NOT LIKE 'seq $base %' LIMIT 2500;\n"
 	  . "$ledger;\nCOMMIT;\n";
@@ -197,11 +197,23 @@ sub run_workload
 	return $rc;
 }
 
+my $child_status;    # set once the workload has exited (reaped)
+
+sub child_done
+{
+	return 1 if defined $child_status;
+	if (waitpid($child, POSIX::WNOHANG()) == $child)
+	{
+		$child_status = $? >> 8;
+		return 1;
+	}
+	return 0;
+}
+
 sub wait_progress
 {
 	my ($n) = @_;
-	return wait_until(sub { (progress())[0] >= $n || waitpid($child, POSIX::WNOHANG()) == $child },
-		150);
+	return wait_until(sub { (progress())[0] >= $n || child_done() }, 150);
 }
 
 sub worker_back
@@ -253,8 +265,12 @@ wait_progress(1400);
 @pids = worker_pids($node);
 kill('KILL', $pids[0]) if @pids;
 
-waitpid($child, 0);
-my $child_rc = $? >> 8;
+unless (child_done())
+{
+	waitpid($child, 0);
+	$child_status = $? >> 8;
+}
+my $child_rc = $child_status;
 is($child_rc, 0, 'workload finished without unexpected errors');
 my ($done, $statements, $retries) = progress();
 is($done, $TRANSACTIONS, "all $TRANSACTIONS transactions ran ($statements statements, $retries retries)");

@@ -122,6 +122,16 @@ sub _user_option
 	return $> == 0 ? ('--user=root') : ();
 }
 
+# A private tmpdir: servers of other test runs share /tmp, and mariadb-install-db once
+# failed on a temporary table name clash there.
+sub _tmpdir
+{
+	my ($self) = @_;
+	my $dir = "$self->{datadir}.tmp";
+	mkdir $dir unless -d $dir;
+	return $dir;
+}
+
 sub _install
 {
 	my ($self) = @_;
@@ -131,7 +141,7 @@ sub _install
 		'mariadb-install-db',                     '--no-defaults',
 		_user_option(),                           "--datadir=$self->{datadir}",
 		'--auth-root-authentication-method=normal', '--skip-test-db',
-		'--skip-name-resolve');
+		'--skip-name-resolve', "--tmpdir=" . $self->_tmpdir);
 	my ($out, $err) = ('', '');
 	IPC::Run::run(\@cmd, '<', \undef, '>', \$out, '2>', \$err)
 	  or croak "mariadb-install-db failed for $self->{name}:\n$out$err";
@@ -157,7 +167,8 @@ sub start
 		'mariadbd', '--no-defaults', _user_option(),
 		"--datadir=$self->{datadir}", "--socket=$self->{socket}",
 		"--pid-file=$self->{pidfile}", "--port=$self->{port}",
-		"--log-error=$self->{log}", @BASE_OPTIONS, @{ $self->{options} });
+		"--log-error=$self->{log}", "--tmpdir=" . $self->_tmpdir, @BASE_OPTIONS,
+		@{ $self->{options} });
 
 	my $pid = fork();
 	croak "fork: $!" unless defined $pid;

@@ -52,7 +52,7 @@ namespace {
 // What the largest allocation while decoding `input_size` bytes may be: MariaDB's zlib events may
 // inflate ~1000x and zstd payloads hold up to 128 KiB per 4-byte RLE block, plus fixed buffers
 // (1 MiB file read buffer, the collation table...).
-size_t allocation_bound(size_t input_size) { return input_size * 2048 + (8u << 20); }
+[[maybe_unused]] size_t allocation_bound(size_t input_size) { return input_size * 2048 + (8u << 20); }
 
 // Runs `f`, accepting only success or the two error types of the decoder.
 template <typename F>
