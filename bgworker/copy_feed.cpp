@@ -6,6 +6,9 @@
 #include <csignal>
 #include <pthread.h>
 
+#include "binlog/charset.h"
+#include "binlog/errors.h"
+
 namespace mysql_sync {
 namespace {
 
@@ -14,24 +17,31 @@ constexpr size_t kMaxChunks = 16;  // bounds the memory between the threads to ~
 
 }  // namespace
 
+void append_copy_escaped(std::string& line, const char* data, size_t size) {
+  const char* end = data + size;
+  const char* run = data;
+  for (const char* p = data; p < end; p++) {
+    char c = *p;
+    if (c != '\\' && c != '\n' && c != '\r' && c != '\t') continue;
+    line.append(run, p - run);
+    line += '\\';
+    line += c == '\\' ? '\\' : c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+    run = p + 1;
+  }
+  line.append(run, end - run);
+}
+
 void append_copy_field(std::string& line, const Value& value) {
   if (!value) {
     line += "\\N";
     return;
   }
-  for (char c : *value) {
-    switch (c) {
-      case '\\': line += "\\\\"; break;
-      case '\n': line += "\\n"; break;
-      case '\r': line += "\\r"; break;
-      case '\t': line += "\\t"; break;
-      default: line += c;
-    }
-  }
+  append_copy_escaped(line, value->data(), value->size());
 }
 
 CopyFeed::CopyFeed(MysqlClient& client, const SourceTable& table, InvalidDates invalid_dates)
     : table_(table), invalid_dates_(invalid_dates) {
+  for (const SourceColumn& column : table.columns) forms_.push_back(copy_form_of(column));
   std::string sql = copy_select_sql(table);
 
   sigset_t all, previous;
@@ -58,11 +68,20 @@ void CopyFeed::produce(MysqlClient& client, std::string sql) {
     client.stream(sql, [&](const RawRow& row) {
       for (size_t i = 0; i < row.count; i++) {
         if (i) chunk += '\t';
-        if (row.data[i] == nullptr) {
+        const char* data = row.data[i];
+        size_t length = row.lengths[i];
+        if (data == nullptr) {
           chunk += "\\N";
+        } else if (forms_[i] == CopyForm::number) {
+          chunk.append(data, length);  // digits, sign and point: nothing to escape
+        } else if (forms_[i] == CopyForm::text) {
+          if (!is_valid_utf8(reinterpret_cast<const uint8_t*>(data), length))
+            throw ValueError("column \"" + table_.columns[i].name + "\" of " + table_.schema + "." + table_.name +
+                                 " holds bytes that are not valid UTF-8",
+                             "22021");
+          append_copy_escaped(chunk, data, length);
         } else {
-          append_copy_field(chunk, copy_value_text(table_.columns[i], row.data[i], row.lengths[i], invalid_dates_,
-                                                   &invalid));
+          append_copy_field(chunk, copy_value_text(table_.columns[i], data, length, invalid_dates_, &invalid));
         }
       }
       chunk += '\n';

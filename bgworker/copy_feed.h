@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "binlog/mysql_client.h"
 #include "binlog/row.h"
@@ -37,6 +38,7 @@ class CopyFeed {
   void produce(MysqlClient& client, std::string sql);
 
   const SourceTable& table_;
+  std::vector<CopyForm> forms_;  // per column
   InvalidDates invalid_dates_;
   std::mutex mutex_;
   std::condition_variable changed_;
@@ -52,5 +54,6 @@ class CopyFeed {
 
 // Appends `value` to `line` in COPY text format (backslash escapes; \N for NULL).
 void append_copy_field(std::string& line, const Value& value);
+void append_copy_escaped(std::string& line, const char* data, size_t size);
 
 }  // namespace mysql_sync

@@ -273,8 +273,8 @@ void Reader::stream_once() {
           auto item = std::make_unique<SourceItem>();
           item->kind = SourceItem::Kind::heartbeat;
           item->end = position_;
-          if (!ev.next_file.empty() && ev.next_file == position_.file && ev.end_pos > position_.pos)
-            item->end.pos = ev.end_pos;
+          if (!ev.next_file.empty() && ev.next_file == position_.file && ev.next_pos > position_.pos)
+            item->end.pos = ev.next_pos;
           item->source_time_us = now_us();
           push(std::move(item));
         }

@@ -163,6 +163,16 @@ unsigned bit_width(const SourceColumn& column) {
 
 }  // namespace
 
+CopyForm copy_form_of(const SourceColumn& column) {
+  const std::string& type = column.data_type;
+  if (type == "tinyint" || type == "smallint" || type == "mediumint" || type == "int" || type == "integer" ||
+      type == "bigint" || type == "decimal" || type == "numeric")
+    return CopyForm::number;
+  if (type == "char" || type == "varchar" || type == "enum" || type == "set" || type == "json" || is_text_type(type))
+    return CopyForm::text;
+  return CopyForm::converted;
+}
+
 Value copy_value_text(const SourceColumn& column, const char* data, unsigned long length,
                       InvalidDates invalid_dates, uint32_t* invalid_values) {
   if (!data) return std::nullopt;

@@ -56,6 +56,13 @@ std::vector<SourceTable> describe_tables(MysqlClient& client, const ObjectPatter
 // the column for a type that cannot be mapped.
 std::string pg_type_of(const SourceColumn& column);
 
+// How the initial copy treats a column's text-protocol value, decided once per column:
+// `number` (integers, DECIMAL) is already in PostgreSQL's form; `text` (CHAR, VARCHAR, TEXT,
+// ENUM, SET, JSON) is too once checked to be valid UTF-8; `converted` goes through
+// copy_value_text().
+enum class CopyForm : uint8_t { number, text, converted };
+CopyForm copy_form_of(const SourceColumn& column);
+
 // Converts one text-protocol value of the initial copy into the PostgreSQL text form of the
 // column's mapped type, identical to what the decoder produces for the same stored value.
 // Returns nullopt for NULL, and for invalid dates under InvalidDates::to_null (counted in

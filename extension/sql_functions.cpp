@@ -12,6 +12,7 @@
 #include "extension/sql_args.h"
 
 extern "C" {
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "commands/dbcommands.h"
 #include "catalog/pg_authid.h"
@@ -109,6 +110,16 @@ Datum mysql_sync_live_status(PG_FUNCTION_ARGS) {
   return (Datum)0;
 }
 
+// The launcher reads the task table, so it must look only once the caller's change is
+// committed: wake it from a commit callback (a wake-up before the commit finds nothing new and
+// leaves the task waiting a whole naptime).
+static bool wake_at_commit = false;
+
+static void wake_launcher_on_commit(XactEvent event, void*) {
+  if (event == XACT_EVENT_COMMIT && wake_at_commit) wake_launcher();
+  if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT) wake_at_commit = false;
+}
+
 Datum mysql_sync_signal_task(PG_FUNCTION_ARGS) {
   char* task = text_to_cstring(PG_GETARG_TEXT_PP(0));
   bool terminate = PG_GETARG_BOOL(1);
@@ -129,7 +140,12 @@ Datum mysql_sync_signal_task(PG_FUNCTION_ARGS) {
       }
     }
   }
-  wake_launcher();
+  static bool callback_registered = false;
+  if (!callback_registered) {
+    RegisterXactCallback(wake_launcher_on_commit, nullptr);
+    callback_registered = true;
+  }
+  wake_at_commit = true;
   PG_RETURN_BOOL(signalled);
 }
 
@@ -155,6 +171,7 @@ Datum mysql_sync_binlog_events(PG_FUNCTION_ARGS) {
     mysql_sync::EventJsonWriter writer(base);
     mysql_sync::DecoderOptions options;
     options.enum_index_when_unknown = true;  // as the CLI: no schema to name ENUM members
+    options.partial_images = true;
     try {
       mysql_sync::read_binlog_file(path, (uint64_t)start, options, [&](const mysql_sync::Event& ev) {
         writer.write(ev, [&](const std::string& line) { out.push_back(line); });
