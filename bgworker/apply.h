@@ -1,11 +1,23 @@
-// Applies row changes to the target tables through SPI with prepared plans, one per table and
-// statement kind. Runs inside the worker's apply transaction.
+// Applies row changes to the target tables inside the worker's apply transaction.
+//
+// The fast path is the executor-level one that PostgreSQL's own logical replication apply uses
+// (execReplication.c): per table and batch one EState/ResultRelInfo with its indexes open, tuples
+// built from the text values with the columns' input functions, ExecSimpleRelationInsert, and for
+// updates and deletes a lookup through the key's unique btree index followed by
+// ExecSimpleRelationUpdate/Delete. Tables that path cannot serve exactly like an INSERT/UPDATE/
+// DELETE statement would (target columns the source does not fill, rules, partitioned tables, no
+// unique index on exactly the key columns) go through SPI prepared plans instead.
 #pragma once
 #include "bgworker/worker.h"
 
 // Applies one change. ERROR (with the task, table, key and binlog position in its context) when the
 // row to update or delete is missing, on a duplicate key, or for a value the column cannot hold.
 void apply_change(const mysql_sync::TableChange& change, const mysql_sync::BinlogPosition& end);
+
+// Closes the per-batch executor state (relations, indexes, scans) before the transaction the
+// changes were applied in commits. A pre-commit callback does it too, so a caller that forgets
+// leaks nothing; harmless when nothing is open.
+void apply_batch_end(void);
 
 // Forgets the prepared plans and column types (the table list changed).
 void reset_appliers(void);

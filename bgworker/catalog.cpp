@@ -8,6 +8,7 @@ extern "C" {
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "pgstat.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/snapmgr.h"
@@ -75,7 +76,9 @@ bool load_task(void) {
       "SELECT c.source, c.existing_tables, c.enabled, c.server_id, s.state, s.source_file, s.source_pos, "
       "       s.source_gtid, 'schema' = ANY (c.initial_sync), 'data' = ANY (c.initial_sync), "
       "       'insert' = ANY (c.operations), 'update' = ANY (c.operations), 'delete' = ANY (c.operations), "
-      "       COALESCE(c.options ->> 'invalid_dates', 'null') "
+      "       COALESCE(c.options ->> 'invalid_dates', 'null'), "
+      "       COALESCE((c.options ->> 'foreign_keys')::boolean, false), "
+      "       COALESCE((c.options ->> 'max_rows_per_second')::numeric::bigint, 0) "
       "  FROM mysql_sync.task_config c JOIN mysql_sync.task_state s USING (task) WHERE c.task = $1 "
       "   FOR SHARE OF c",  // waits for an uncommitted stop_sync or drop_sync of this task
       1, args);
@@ -98,6 +101,8 @@ bool load_task(void) {
   t->apply_update = strcmp(column_value(0, 12), "t") == 0;
   t->apply_delete = strcmp(column_value(0, 13), "t") == 0;
   invalid_dates = top_strdup(column_value(0, 14));
+  bool foreign_keys = strcmp(column_value(0, 15), "t") == 0;
+  int64 max_rows_per_second = strtoll(column_value(0, 16), nullptr, 10);
 
   spi_exec_text("SELECT unnest(objects) FROM mysql_sync.task_config WHERE task = $1", 1, args);
   objects = column_strings(1, &object_count);
@@ -105,6 +110,29 @@ bool load_task(void) {
                 args);
   map_keys = column_strings(1, &map_count);
   map_values = column_strings(2, &map_count);
+  // table_keys: one row per table and key kind, columns as a text[] cell.
+  spi_exec_text("SELECT e.key, k.kind, ARRAY(SELECT jsonb_array_elements_text(e.value -> k.kind)) "
+                "  FROM mysql_sync.task_config c, jsonb_each(c.table_keys) e, "
+                "       unnest(ARRAY['primary_key', 'distribution_key']) AS k(kind) "
+                " WHERE c.task = $1 AND jsonb_typeof(e.value -> k.kind) = 'array'",
+                1, args);
+  int key_count;
+  char** key_tables = column_strings(1, &key_count);
+  char** key_kinds = column_strings(2, &key_count);
+  Datum* key_arrays = static_cast<Datum*>(palloc0(sizeof(Datum) * (key_count + 1)));
+  char*** key_columns = static_cast<char***>(palloc0(sizeof(char**) * (key_count + 1)));
+  int* key_column_counts = static_cast<int*>(palloc0(sizeof(int) * (key_count + 1)));
+  for (int i = 0; i < key_count; i++) {
+    bool isnull;
+    key_arrays[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3, &isnull);
+    Datum* elems;
+    bool* elem_nulls;
+    int n;
+    deconstruct_array(DatumGetArrayTypeP(key_arrays[i]), TEXTOID, -1, false, TYPALIGN_INT, &elems, &elem_nulls, &n);
+    key_columns[i] = static_cast<char**>(MemoryContextAllocZero(TopMemoryContext, sizeof(char*) * (n + 1)));
+    for (int e = 0; e < n; e++) key_columns[i][e] = top_strdup(TextDatumGetCString(elems[e]));
+    key_column_counts[i] = n;
+  }
   end_catalog_transaction();
 
   mysql_sync::TaskRuntime* runtime = t->runtime;
@@ -118,6 +146,17 @@ bool load_task(void) {
     runtime->invalid_dates = strcmp(invalid_dates, "error") == 0 ? mysql_sync::InvalidDates::error
                                                                   : mysql_sync::InvalidDates::to_null;
     runtime->server_id = static_cast<uint32_t>(server_id);
+    runtime->foreign_keys = foreign_keys;
+    runtime->max_rows_per_second = max_rows_per_second;
+    runtime->table_keys.clear();
+    for (int i = 0; i < key_count; i++) {
+      std::vector<std::string> columns(key_columns[i], key_columns[i] + key_column_counts[i]);
+      mysql_sync::TableKeys& keys = runtime->table_keys[key_tables[i]];
+      if (strcmp(key_kinds[i], "primary_key") == 0)
+        keys.primary_key = columns;
+      else
+        keys.distribution_key = columns;
+    }
   });
   return true;
 }
@@ -160,8 +199,13 @@ void write_table_states(const char* table_state) {
   const char* del_args[1] = {worker_task.name};
   spi_exec_text("DELETE FROM mysql_sync.table_state WHERE task = $1", 1, del_args);
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
-  for (size_t i = 0; i < runtime->tables.size(); i++) {
-    const SyncTable& table = runtime->tables[i];
+  for (size_t i = 0; i < runtime->tables.size(); i++) write_table_state((int)i, table_state, false);
+}
+
+void write_table_state(int index, const char* table_state, bool created_target) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  {
+    const SyncTable& table = runtime->tables[index];
     StringInfoData json;
     initStringInfo(&json);
     appendStringInfoChar(&json, '[');
@@ -194,14 +238,15 @@ void write_table_states(const char* table_state) {
     char estimate[32];
     snprintf(estimate, sizeof estimate, "%lld", (long long)table.source.rows_estimate);
     char* source_table = psprintf("%s.%s", table.source_schema.c_str(), table.source_name.c_str());
-    const char* args[9] = {worker_task.name,           source_table,        table.source_schema.c_str(),
-                           table.source_name.c_str(),  table.target_schema.c_str(), table.target_name.c_str(),
-                           json.data,                  table_state,                 estimate};
+    const char* args[10] = {worker_task.name,           source_table,        table.source_schema.c_str(),
+                            table.source_name.c_str(),  table.target_schema.c_str(), table.target_name.c_str(),
+                            json.data,                  table_state,                 estimate,
+                            created_target ? "true" : "false"};
     spi_exec_text(
         "INSERT INTO mysql_sync.table_state (task, source_table, source_schema, source_name, target_schema, "
-        "                                    target_name, columns, state, rows_estimate) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::bigint)",
-        9, args);
+        "                                    target_name, columns, state, rows_estimate, created_target) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::bigint, $10::boolean)",
+        10, args);
   }
 }
 
@@ -323,4 +368,75 @@ void add_table_counters(int table, int64 changes, int64 invalid_values, int64 ro
       "       state = COALESCE($6, state) "
       " WHERE task = $1 AND source_table = $2",
       6, args);
+}
+
+int load_copy_progress(int64* rows_copied_total) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  const char* args[1] = {worker_task.name};
+  spi_exec_text("SELECT rows_copied FROM mysql_sync.task_state WHERE task = $1", 1, args);
+  *rows_copied_total = SPI_processed == 1 ? strtoll(column_value(0, 1), nullptr, 10) : 0;
+  spi_exec_text("SELECT source_table, state, copy_file, copy_pos, rows_copied, created_target "
+                "  FROM mysql_sync.table_state WHERE task = $1",
+                1, args);
+  int rows = (int)SPI_processed;
+  for (int r = 0; r < rows; r++) {
+    char* source_table = column_value(r, 1);
+    char* state = column_value(r, 2);
+    char* file = column_value(r, 3);
+    char* pos = column_value(r, 4);
+    int64 copied = strtoll(column_value(r, 5), nullptr, 10);
+    bool created = strcmp(column_value(r, 6), "t") == 0;
+    int found = -1;
+    MYSQL_SYNC_CXX(worker_task.name, {
+      for (size_t i = 0; i < runtime->tables.size(); i++)
+        if (runtime->tables[i].source_table() == source_table) found = (int)i;
+      if (found >= 0) {
+        SyncTable& table = runtime->tables[found];
+        table.known = true;
+        table.created_target = created;
+        table.copy_done = strcmp(state, "synced") == 0 && file != nullptr;
+        if (table.copy_done) {
+          table.copied_at.file = file;
+          table.copied_at.pos = strtoull(pos, nullptr, 10);
+          table.rows_copied = copied;
+        }
+      }
+    });
+  }
+  return rows;
+}
+
+void mark_table_state(int index, const char* state) {
+  const SyncTable& t = worker_task.runtime->tables[index];
+  char* source_table = psprintf("%s.%s", t.source_schema.c_str(), t.source_name.c_str());
+  const char* args[3] = {worker_task.name, source_table, state};
+  spi_exec_text("UPDATE mysql_sync.table_state SET state = $3 WHERE task = $1 AND source_table = $2", 3, args);
+}
+
+void mark_table_copied(int index, const mysql_sync::BinlogPosition& at, int64 rows, int64 invalid_values) {
+  const SyncTable& t = worker_task.runtime->tables[index];
+  char* source_table = psprintf("%s.%s", t.source_schema.c_str(), t.source_name.c_str());
+  char* pos = psprintf("%llu", (unsigned long long)at.pos);
+  char* rows_text = psprintf("%lld", (long long)rows);
+  char* invalid_text = psprintf("%lld", (long long)invalid_values);
+  const char* args[6] = {worker_task.name, source_table, at.file.c_str(), pos, rows_text, invalid_text};
+  spi_exec_text(
+      "UPDATE mysql_sync.table_state SET state = 'synced', copy_file = $3, copy_pos = $4::bigint, "
+      "       rows_copied = $5::bigint, invalid_values = invalid_values + $6::bigint "
+      " WHERE task = $1 AND source_table = $2",
+      6, args);
+  const char* task_args[2] = {worker_task.name, rows_text};
+  spi_exec_text("UPDATE mysql_sync.task_state SET rows_copied = rows_copied + $2::bigint, updated_at = now() "
+                " WHERE task = $1",
+                2, task_args);
+}
+
+void set_table_copy_position(int index, const mysql_sync::BinlogPosition& at) {
+  const SyncTable& t = worker_task.runtime->tables[index];
+  char* source_table = psprintf("%s.%s", t.source_schema.c_str(), t.source_name.c_str());
+  char* pos = psprintf("%llu", (unsigned long long)at.pos);
+  const char* args[4] = {worker_task.name, source_table, at.file.c_str(), pos};
+  spi_exec_text("UPDATE mysql_sync.table_state SET copy_file = $3, copy_pos = $4::bigint "
+                " WHERE task = $1 AND source_table = $2",
+                4, args);
 }

@@ -19,6 +19,26 @@ void save_task_failure(const char* state, const char* sqlstate, const char* mess
 // Replaces the task's table_state rows with runtime->tables (inside the caller's transaction).
 void write_table_states(const char* table_state);
 
+// Inserts the table_state row of one table (inside the caller's transaction). `created_target`:
+// the initial sync created the target table (it then adds the keys and indexes after the data).
+void write_table_state(int index, const char* table_state, bool created_target);
+
+// Initial sync resuming: marks runtime->tables with their table_state rows (known, created_target,
+// copy_done and copied_at for a table whose copy committed). Returns the number of rows; the task's
+// committed rows_copied in *rows_copied_total (inside the caller's transaction).
+int load_copy_progress(int64* rows_copied_total);
+
+// table_state.state of one table (inside the caller's transaction).
+void mark_table_state(int index, const char* state);
+
+// The table's copy is complete as of `at`: state synced, its position and counters; adds the rows
+// to task_state.rows_copied (inside the caller's transaction, the one holding the copied rows).
+void mark_table_copied(int index, const mysql_sync::BinlogPosition& at, int64 rows, int64 invalid_values);
+
+// The table holds every change up to `at` (catch-up of a table copied from an older snapshot;
+// inside the transaction that applied those changes).
+void set_table_copy_position(int index, const mysql_sync::BinlogPosition& at);
+
 // How many table_state rows the task has (own transaction).
 int count_table_states(void);
 

@@ -39,8 +39,9 @@ void append_copy_field(std::string& line, const Value& value) {
   append_copy_escaped(line, value->data(), value->size());
 }
 
-CopyFeed::CopyFeed(MysqlClient& client, const SourceTable& table, InvalidDates invalid_dates)
-    : table_(table), invalid_dates_(invalid_dates) {
+CopyFeed::CopyFeed(MysqlClient& client, const SourceTable& table, InvalidDates invalid_dates,
+                   int64_t max_rows_per_second)
+    : table_(table), invalid_dates_(invalid_dates), max_rows_per_second_(max_rows_per_second) {
   for (const SourceColumn& column : table.columns) forms_.push_back(copy_form_of(column));
   std::string sql = copy_select_sql(table);
 
@@ -60,11 +61,26 @@ CopyFeed::~CopyFeed() {
   if (thread_.joinable()) thread_.join();
 }
 
+void CopyFeed::hand_over(std::string& chunk) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [this] { return chunks_.size() < kMaxChunks || stopping_; });
+  if (stopping_) throw std::runtime_error("copy stopped");
+  chunks_.push_back(std::move(chunk));
+  chunk = std::string();
+  chunk.reserve(kChunkBytes + 4096);
+  changed_.notify_all();
+}
+
 void CopyFeed::produce(MysqlClient& client, std::string sql) {
   try {
     std::string chunk;
     chunk.reserve(kChunkBytes + 4096);
     uint32_t invalid = 0;
+    const auto started = std::chrono::steady_clock::now();
+    // Throttled: look at the clock about 20 times a second's worth of rows.
+    const uint64_t check_every =
+        max_rows_per_second_ > 0 ? std::max<uint64_t>(1, static_cast<uint64_t>(max_rows_per_second_) / 20) : 0;
+    uint64_t produced = 0;
     client.stream(sql, [&](const RawRow& row) {
       for (size_t i = 0; i < row.count; i++) {
         if (i) chunk += '\t';
@@ -86,16 +102,23 @@ void CopyFeed::produce(MysqlClient& client, std::string sql) {
       }
       chunk += '\n';
       rows_.fetch_add(1, std::memory_order_relaxed);
+      produced++;
       if (chunk.size() >= kChunkBytes) {
         invalid_values_.fetch_add(invalid);
         invalid = 0;
-        std::unique_lock<std::mutex> lock(mutex_);
-        changed_.wait(lock, [this] { return chunks_.size() < kMaxChunks || stopping_; });
-        if (stopping_) throw std::runtime_error("copy stopped");
-        chunks_.push_back(std::move(chunk));
-        chunk = std::string();
-        chunk.reserve(kChunkBytes + 4096);
-        changed_.notify_all();
+        hand_over(chunk);
+      }
+      if (check_every && produced % check_every == 0) {
+        auto due = started + std::chrono::microseconds(produced * 1000000 / static_cast<uint64_t>(max_rows_per_second_));
+        if (due > std::chrono::steady_clock::now()) {
+          if (!chunk.empty()) {
+            invalid_values_.fetch_add(invalid);
+            invalid = 0;
+            hand_over(chunk);
+          }
+          std::unique_lock<std::mutex> lock(mutex_);
+          if (changed_.wait_until(lock, due, [this] { return stopping_; })) throw std::runtime_error("copy stopped");
+        }
       }
     });
     invalid_values_.fetch_add(invalid);

@@ -22,7 +22,9 @@ namespace mysql_sync {
 
 class CopyFeed {
  public:
-  CopyFeed(MysqlClient& client, const SourceTable& table, InvalidDates invalid_dates);
+  // max_rows_per_second > 0 throttles the producer to that rate (options.max_rows_per_second).
+  CopyFeed(MysqlClient& client, const SourceTable& table, InvalidDates invalid_dates,
+           int64_t max_rows_per_second = 0);
   ~CopyFeed();  // stops and joins
   CopyFeed(const CopyFeed&) = delete;
   CopyFeed& operator=(const CopyFeed&) = delete;
@@ -36,10 +38,12 @@ class CopyFeed {
 
  private:
   void produce(MysqlClient& client, std::string sql);
+  void hand_over(std::string& chunk);  // queues a chunk, waiting for room; throws when stopping
 
   const SourceTable& table_;
   std::vector<CopyForm> forms_;  // per column
   InvalidDates invalid_dates_;
+  int64_t max_rows_per_second_ = 0;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<std::string> chunks_;

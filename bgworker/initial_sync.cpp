@@ -3,24 +3,44 @@
 #include "binlog/snapshot.h"
 #include "bgworker/apply.h"
 #include "bgworker/catalog.h"
+#include "bgworker/dialect.h"
 #include "bgworker/shmem.h"
 #include "extension/bridge.h"
+#include "extension/guc.h"
 
 extern "C" {
 #include "access/table.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
 #include "commands/copy.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_node.h"
 #include "parser/parse_relation.h"
+#include "pgstat.h"
+#include "storage/latch.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 }
 
 using mysql_sync::SyncTable;
 
 namespace {
+
+// The target's dialect and version, read once per run.
+mysql_sync::Dialect dialect = mysql_sync::Dialect::postgresql;
+int server_version = 150000;
+int64 copy_base = 0;  // rows of the task committed before the table being copied
+
+void set_live_rows(int64 rows) {
+  TaskSlot* slot = &sync_shared->slots[worker_task.slot];
+  SpinLockAcquire(&sync_shared->mutex);
+  slot->rows_copied = rows;
+  SpinLockRelease(&sync_shared->mutex);
+}
 
 // COPY's data-source callback has no argument: the one copy in progress is the runtime's.
 int copy_read(void* outbuf, int, int maxread) {
@@ -32,71 +52,278 @@ int copy_read(void* outbuf, int, int maxread) {
       n = runtime->copy->read(static_cast<char*>(outbuf), maxread, 200);
       rows = runtime->copy->rows();
     });
-    TaskSlot* slot = &sync_shared->slots[worker_task.slot];
-    SpinLockAcquire(&sync_shared->mutex);
-    slot->rows_copied = (int64)rows;
-    SpinLockRelease(&sync_shared->mutex);
+    set_live_rows(copy_base + (int64)rows);
     if (n >= 0) return n;
     CHECK_FOR_INTERRUPTS();
   }
 }
 
+const char* qualified_target(const SyncTable& table) {
+  return quote_qualified_identifier(table.target_schema.c_str(), table.target_name.c_str());
+}
+
+bool target_exists(const SyncTable& table) {
+  RangeVar* rv = makeRangeVar(pstrdup(table.target_schema.c_str()), pstrdup(table.target_name.c_str()), -1);
+  return OidIsValid(RangeVarGetRelid(rv, NoLock, true));
+}
+
+void detect_dialect(void) {
+  spi_exec_text("SELECT version(), EXISTS (SELECT FROM pg_extension WHERE extname = 'citus'), "
+                "current_setting('server_version_num')::int",
+                0, nullptr);
+  char* version = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+  bool citus = strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2), "t") == 0;
+  server_version = atoi(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3));
+  MYSQL_SYNC_CXX(worker_task.name, dialect = mysql_sync::detect_dialect(version, citus));
+}
+
+// Plain copies of the quoted target names of `columns` (source column names) of a table.
+List* quoted_target_columns(const SyncTable& table, const std::vector<std::string>& columns) {
+  List* out = NIL;
+  for (const std::string& name : columns)
+    for (size_t c = 0; c < table.source.columns.size(); c++)
+      if (table.source.columns[c].name == name) out = lappend(out, pstrdup(quote_identifier(table.target_columns[c].c_str())));
+  return out;
+}
+
 void create_target_table(int index) {
   const SyncTable& table = worker_task.runtime->tables[index];
+  const char* qualified = qualified_target(table);
   StringInfoData sql;
   initStringInfo(&sql);
   appendStringInfo(&sql, "CREATE SCHEMA IF NOT EXISTS %s", quote_identifier(table.target_schema.c_str()));
   spi_exec_text(sql.data, 0, nullptr);
 
   resetStringInfo(&sql);
-  appendStringInfo(&sql, "CREATE TABLE %s (",
-                   quote_qualified_identifier(table.target_schema.c_str(), table.target_name.c_str()));
+  appendStringInfo(&sql, "CREATE TABLE %s (", qualified);
   for (size_t c = 0; c < table.target_columns.size(); c++) {
+    const mysql_sync::SourceColumn& source = table.source.columns[c];
     const char* column = quote_identifier(table.target_columns[c].c_str());
     appendStringInfo(&sql, "%s%s %s", c ? ", " : "", column, table.pg_types[c].c_str());
-    if (!table.source.columns[c].nullable) appendStringInfoString(&sql, " NOT NULL");
-    const std::vector<std::string>& members = table.source.columns[c].enum_values;
-    if (table.source.columns[c].data_type == "enum" && !members.empty()) {
+    std::string identity;
+    mysql_sync::PgDefault def;
+    MYSQL_SYNC_CXX(worker_task.name, {
+      if (source.auto_increment) identity = mysql_sync::identity_clause(dialect, server_version, table.pg_types[c]);
+      def = mysql_sync::pg_default_of(source);
+    });
+    if (!identity.empty()) appendStringInfoString(&sql, identity.c_str());
+    if (!source.nullable || !identity.empty()) appendStringInfoString(&sql, " NOT NULL");
+    if (identity.empty() && def.kind == mysql_sync::PgDefault::Kind::literal)
+      appendStringInfo(&sql, " DEFAULT %s::%s", quote_literal_cstr(def.text.c_str()), table.pg_types[c].c_str());
+    else if (identity.empty() && def.kind == mysql_sync::PgDefault::Kind::expression)
+      appendStringInfo(&sql, " DEFAULT %s", def.text.c_str());  // one of our fixed expressions
+    const std::vector<std::string>& members = source.enum_values;
+    if (source.data_type == "enum" && !members.empty()) {
       appendStringInfo(&sql, " CHECK (%s IN (", column);
       for (size_t e = 0; e < members.size(); e++)
         appendStringInfo(&sql, "%s%s", e ? ", " : "", quote_literal_cstr(members[e].c_str()));
       appendStringInfoString(&sql, "))");
     }
   }
-  appendStringInfoString(&sql, ", PRIMARY KEY (");
-  for (size_t k = 0; k < table.shape.primary_key.size(); k++)
-    appendStringInfo(&sql, "%s%s", k ? ", " : "",
-                     quote_identifier(table.target_columns[table.shape.primary_key[k]].c_str()));
-  appendStringInfoString(&sql, "))");
+  appendStringInfoChar(&sql, ')');
+
+  mysql_sync::DistributionDdl distribution;
+  List* dist_quoted = quoted_target_columns(table, table.distribution_key);
+  MYSQL_SYNC_CXX(worker_task.name, {
+    std::vector<std::string> quoted, names;
+    ListCell* lc;
+    foreach (lc, dist_quoted) quoted.push_back(static_cast<char*>(lfirst(lc)));
+    for (const std::string& d : table.distribution_key)
+      for (size_t c = 0; c < table.source.columns.size(); c++)
+        if (table.source.columns[c].name == d) names.push_back(table.target_columns[c]);
+    distribution = mysql_sync::distribution_ddl(dialect, qualified, quoted, names);
+  });
+  appendStringInfoString(&sql, distribution.create_suffix.c_str());
   spi_exec_text(sql.data, 0, nullptr);
+  if (!distribution.after_create.empty()) {
+    const char* args[2] = {distribution.params[0].c_str(), distribution.params[1].c_str()};
+    spi_exec_text(distribution.after_create.c_str(), 2, args);
+  }
+  if (!distribution.note.empty() && dialect != mysql_sync::Dialect::postgresql)
+    elog(LOG, "mysql_sync task \"%s\": %s: %s", worker_task.name, qualified, distribution.note.c_str());
+
+  if (!table.source.comment.empty()) {
+    resetStringInfo(&sql);
+    appendStringInfo(&sql, "COMMENT ON TABLE %s IS %s", qualified, quote_literal_cstr(table.source.comment.c_str()));
+    spi_exec_text(sql.data, 0, nullptr);
+  }
+  for (size_t c = 0; c < table.target_columns.size(); c++) {
+    if (table.source.columns[c].comment.empty()) continue;
+    resetStringInfo(&sql);
+    appendStringInfo(&sql, "COMMENT ON COLUMN %s.%s IS %s", qualified, quote_identifier(table.target_columns[c].c_str()),
+                     quote_literal_cstr(table.source.columns[c].comment.c_str()));
+    spi_exec_text(sql.data, 0, nullptr);
+  }
 }
 
-// Creates, clears or checks the target table as initial_sync and existing_tables say.
-void prepare_target_table(int index) {
+bool relation_name_taken(const char* schema, const char* name) {
+  Oid nsp = get_namespace_oid(schema, true);
+  return OidIsValid(nsp) && OidIsValid(get_relname_relid(name, nsp));
+}
+
+// The primary key, unique keys and secondary indexes of a table the sync created, built after
+// its data (faster than maintaining them row by row).
+void add_keys(int index) {
   const SyncTable& table = worker_task.runtime->tables[index];
-  const char* qualified = quote_qualified_identifier(table.target_schema.c_str(), table.target_name.c_str());
-  bool exists = OidIsValid(target_relid(index, true));
-  if (!exists) {
+  const char* qualified = qualified_target(table);
+  StringInfoData sql;
+  initStringInfo(&sql);
+  List* pk = quoted_target_columns(table, table.primary_key);
+  appendStringInfo(&sql, "ALTER TABLE %s ADD PRIMARY KEY (", qualified);
+  ListCell* lc;
+  bool first = true;
+  foreach (lc, pk) {
+    appendStringInfo(&sql, "%s%s", first ? "" : ", ", static_cast<char*>(lfirst(lc)));
+    first = false;
+  }
+  appendStringInfoChar(&sql, ')');
+  spi_exec_text(sql.data, 0, nullptr);
+
+  for (size_t i = 0; i < table.source.indexes.size(); i++) {
+    const mysql_sync::SourceIndex& idx = table.source.indexes[i];
+    const char* skip = nullptr;
+    if (idx.on_expression) skip = "a functional key part";
+    else if (idx.type == "FULLTEXT" || idx.type == "SPATIAL") skip = "a FULLTEXT or SPATIAL index";
+    bool long_prefix = false;
+    for (const std::string& name : idx.columns)
+      for (size_t c = 0; c < table.source.columns.size(); c++)
+        if (table.source.columns[c].name == name && (table.pg_types[c] == "text" || table.pg_types[c] == "bytea"))
+          long_prefix = long_prefix || idx.on_prefix;
+    if (!skip && long_prefix) skip = "a prefix of a TEXT or BLOB column (values may exceed a btree entry)";
+    if (skip) {
+      elog(LOG, "mysql_sync task \"%s\": index \"%s\" of %s not created: %s", worker_task.name, idx.name.c_str(),
+           table.source_table().c_str(), skip);
+      continue;
+    }
+    List* cols = quoted_target_columns(table, idx.columns);
+    std::string name;
+    bool unique = idx.unique;
+    std::string statement;
+    MYSQL_SYNC_CXX(worker_task.name, {
+      name = mysql_sync::object_name(table.target_name, idx.name);
+      if (unique && !mysql_sync::unique_index_allowed(dialect, table.distribution_key, idx.columns)) unique = false;
+    });
+    if (unique != idx.unique)
+      elog(LOG, "mysql_sync task \"%s\": unique index \"%s\" of %s created as non-unique: %s cannot enforce it "
+                "without the distribution key", worker_task.name, idx.name.c_str(), table.source_table().c_str(),
+           mysql_sync::dialect_name(dialect));
+    const char* quoted_name = relation_name_taken(table.target_schema.c_str(), name.c_str())
+                                  ? ""  // the server picks a free name
+                                  : quote_identifier(name.c_str());
+    MYSQL_SYNC_CXX(worker_task.name, {
+      std::vector<std::string> quoted;
+      ListCell* c;
+      foreach (c, cols) quoted.push_back(static_cast<char*>(lfirst(c)));
+      statement = mysql_sync::create_index_sql(quoted_name, qualified, quoted, unique);
+    });
+    spi_exec_text(statement.c_str(), 0, nullptr);
+  }
+}
+
+// Identity sequences past the copied maximum and the source's AUTO_INCREMENT counter.
+void set_identities(int index) {
+  const SyncTable& table = worker_task.runtime->tables[index];
+  for (size_t c = 0; c < table.source.columns.size(); c++) {
+    if (!table.source.columns[c].auto_increment) continue;
+    const char* column = quote_identifier(table.target_columns[c].c_str());
+    char* qualified = pstrdup(qualified_target(table));
+    char* auto_increment = psprintf("%llu", (unsigned long long)table.source.auto_increment);
+    const char* args[3] = {qualified, table.target_columns[c].c_str(), auto_increment};
+    char* sql = psprintf(
+        "SELECT setval(s, GREATEST(COALESCE(max(%s), 0) + 1, $3::numeric, 1)::bigint, false) "
+        "  FROM %s, pg_get_serial_sequence($1, $2) s WHERE s IS NOT NULL GROUP BY s",
+        column, qualified);
+    spi_exec_text(sql, 3, args);
+  }
+}
+
+// Foreign keys between tables of the task, NOT VALID (options.foreign_keys).
+void add_foreign_keys(void) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  for (size_t i = 0; i < runtime->tables.size(); i++) {
+    const SyncTable& table = runtime->tables[i];
+    if (!table.created_target) continue;
+    for (const mysql_sync::SourceForeignKey& fk : table.source.foreign_keys) {
+      int ref = -1;
+      for (size_t j = 0; j < runtime->tables.size(); j++)
+        if (runtime->tables[j].source_schema == fk.ref_schema && runtime->tables[j].source_name == fk.ref_table)
+          ref = (int)j;
+      const SyncTable* referenced = ref >= 0 ? &runtime->tables[ref] : nullptr;
+      bool keyed = false;
+      if (referenced) {
+        keyed = referenced->primary_key == fk.ref_columns;
+        for (const mysql_sync::SourceIndex& idx : referenced->source.indexes)
+          keyed = keyed || (idx.unique && !idx.on_prefix && idx.columns == fk.ref_columns);
+      }
+      if (!keyed) {
+        elog(LOG, "mysql_sync task \"%s\": foreign key \"%s\" of %s not created: %s", worker_task.name,
+             fk.name.c_str(), table.source_table().c_str(),
+             referenced ? "the referenced columns are not a primary or unique key"
+                        : "the referenced table is not synced by this task");
+        continue;
+      }
+      char* qualified = pstrdup(qualified_target(table));
+      const char* args[2] = {qualified, fk.name.c_str()};
+      spi_exec_text("SELECT FROM pg_constraint WHERE conrelid = $1::regclass AND conname = $2", 2, args);
+      if (SPI_processed > 0) continue;  // a resumed run made it already
+      List* cols = quoted_target_columns(table, fk.columns);
+      List* ref_cols = quoted_target_columns(*referenced, fk.ref_columns);
+      const char* ref_qualified = qualified_target(*referenced);
+      const char* name = quote_identifier(fk.name.c_str());
+      std::string statement;
+      MYSQL_SYNC_CXX(worker_task.name, {
+        std::vector<std::string> a, b;
+        ListCell* c;
+        foreach (c, cols) a.push_back(static_cast<char*>(lfirst(c)));
+        foreach (c, ref_cols) b.push_back(static_cast<char*>(lfirst(c)));
+        statement = mysql_sync::foreign_key_sql(qualified, name, a, ref_qualified, b, fk.on_update, fk.on_delete);
+      });
+      spi_exec_text(statement.c_str(), 0, nullptr);
+    }
+  }
+}
+
+// Creates, clears or checks the target table as initial_sync and existing_tables say, for a
+// table without a table_state row yet. Returns whether it created the table.
+bool prepare_target_table(int index) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  const SyncTable& table = runtime->tables[index];
+  const char* qualified = qualified_target(table);
+  // Another source table of this task maps to the same target (many-to-one).
+  int merged_with = -1;
+  for (int j = 0; j < index; j++)
+    if (runtime->tables[j].target_schema == table.target_schema && runtime->tables[j].target_name == table.target_name)
+      merged_with = j;
+  bool append = strcmp(worker_task.existing_tables, "append") == 0;
+  if (merged_with >= 0 && !append)
+    ereport(ERROR, (errcode(ERRCODE_DUPLICATE_TABLE),
+                    errmsg("mysql_sync task \"%s\": %s and %s both map to the target table %s", worker_task.name,
+                           runtime->tables[merged_with].source_table().c_str(), table.source_table().c_str(), qualified),
+                    errhint("Merge them with existing_tables => 'append', or map them to separate tables in name_map.")));
+  if (merged_with >= 0) return false;  // the first of them prepared the target
+  if (!target_exists(table)) {
     if (!worker_task.sync_schema) target_relid(index, false);  // ERROR naming the table
     create_target_table(index);
-    return;
+    return true;
   }
   if (worker_task.sync_schema && strcmp(worker_task.existing_tables, "fail") == 0)
     ereport(ERROR, (errcode(ERRCODE_DUPLICATE_TABLE),
                     errmsg("mysql_sync task \"%s\": target table %s already exists", worker_task.name, qualified),
-                    errhint("Drop it, or start the task with existing_tables => 'clear'.")));
+                    errhint("Drop it, or start the task with existing_tables => 'clear' or 'append'.")));
   if (worker_task.sync_data && strcmp(worker_task.existing_tables, "clear") == 0) {
     char* sql = psprintf("TRUNCATE %s", qualified);
     spi_exec_text(sql, 0, nullptr);
   }
+  return false;
 }
 
-uint64 copy_table(int index) {
+// COPY of one table inside the current transaction; returns the rows.
+uint64 copy_table(int index, int64* invalid_out) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   const SyncTable& table = runtime->tables[index];
   MYSQL_SYNC_CXX(worker_task.name, {
     runtime->copy = std::make_unique<mysql_sync::CopyFeed>(*runtime->snapshot_client, table.source,
-                                                          runtime->invalid_dates);
+                                                          runtime->invalid_dates, runtime->max_rows_per_second);
   });
   Relation rel = table_open(target_relid(index, false), RowExclusiveLock);
   List* columns = NIL;
@@ -116,8 +343,113 @@ uint64 copy_table(int index) {
     invalid = runtime->copy->invalid_values();
     runtime->copy.reset();
   });
-  add_table_counters(index, 0, (int64)invalid, (int64)processed, "synced");
+  *invalid_out = (int64)invalid;
   return processed;
+}
+
+// Brings the tables copied from older snapshots (a resumed load) up to `target`: their changes
+// after their own copy position are applied, in transactions that also advance those positions.
+void catch_up(const mysql_sync::BinlogPosition& target) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  mysql_sync::BinlogPosition* from = nullptr;
+  bool behind = false;
+  for (size_t i = 0; i < runtime->tables.size(); i++) {
+    if (mysql_sync::compare_positions(runtime->tables[i].copied_at, target) >= 0) continue;
+    behind = true;
+    if (!from || mysql_sync::compare_positions(runtime->tables[i].copied_at, *from) < 0)
+      from = &runtime->tables[i].copied_at;
+  }
+  if (!behind) return;
+  set_live_state("catching_up");
+  elog(LOG, "mysql_sync task \"%s\": tables copied from an older snapshot catch up from %s:%llu to %s:%llu",
+       worker_task.name, from->file.c_str(), (unsigned long long)from->pos, target.file.c_str(),
+       (unsigned long long)target.pos);
+  MYSQL_SYNC_CXX(worker_task.name, {
+    runtime->make_reader(*from, (size_t)mysql_sync_queue_capacity);
+    runtime->reader->start();
+  });
+
+  bool open = false;
+  int64 changes = 0;
+  bool done = false;
+  mysql_sync::BinlogPosition* last = nullptr;  // the newest boundary applied in the open transaction
+  auto commit = [&]() {
+    if (!open) return;
+    if (last)
+      for (size_t i = 0; i < runtime->tables.size(); i++)
+        if (mysql_sync::compare_positions(runtime->tables[i].copied_at, *last) < 0) {
+          set_table_copy_position((int)i, *last);
+          MYSQL_SYNC_CXX(worker_task.name, runtime->tables[i].copied_at = *last);
+        }
+    end_catalog_transaction();
+    open = false;
+    changes = 0;
+  };
+  while (!done) {
+    CHECK_FOR_INTERRUPTS();
+    mysql_sync::SourceItem* item = nullptr;
+    MYSQL_SYNC_CXX(worker_task.name, {
+      std::unique_ptr<mysql_sync::SourceItem> next = runtime->reader->pop();
+      if (next) {
+        runtime->current = std::move(next);
+        item = runtime->current.get();
+      }
+    });
+    if (item == nullptr) {
+      commit();
+      bool wait = true;
+      MYSQL_SYNC_CXX(worker_task.name, wait = runtime->reader->prepare_to_wait());
+      if (wait) {
+        (void)WaitLatchOrSocket(MyLatch, WL_LATCH_SET | WL_SOCKET_READABLE | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+                                runtime->reader->wake_fd(), 1000, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        MYSQL_SYNC_CXX(worker_task.name, {
+          runtime->reader->done_waiting();
+          runtime->reader->drain_wake_fd();
+        });
+      }
+      continue;
+    }
+    if (item->kind == mysql_sync::SourceItem::Kind::failure) {
+      commit();
+      const char* s = item->sqlstate.c_str();
+      ereport(ERROR, (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])),
+                      errmsg("mysql_sync task \"%s\": %s", worker_task.name, item->message.c_str()),
+                      item->hint.empty() ? 0 : errhint("%s", item->hint.c_str())));
+    }
+    int order = mysql_sync::compare_positions(item->end, target);
+    if (item->kind != mysql_sync::SourceItem::Kind::transaction) {
+      done = order >= 0;  // everything up to the target was seen
+      continue;
+    }
+    if (order > 0) break;  // past the target: streaming applies it
+    if (!open) {
+      begin_catalog_transaction();
+      open = true;
+    }
+    for (size_t i = 0; i < item->changes.size(); i++) {
+      const mysql_sync::TableChange& change = item->changes[i];
+      // In the table's copy already?
+      if (mysql_sync::compare_positions(item->end, runtime->tables[change.table].copied_at) <= 0) continue;
+      bool wanted = change.op == mysql_sync::RowOp::insert   ? worker_task.apply_insert
+                    : change.op == mysql_sync::RowOp::update ? worker_task.apply_update
+                                                             : worker_task.apply_delete;
+      if (!wanted) continue;
+      apply_change(change, item->end);
+      changes++;
+    }
+    MYSQL_SYNC_CXX(worker_task.name, {
+      runtime->last_end = item->end;
+      last = &runtime->last_end;
+    });
+    if (order == 0) done = true;
+    if (changes >= mysql_sync_apply_batch_rows) commit();
+  }
+  commit();
+  MYSQL_SYNC_CXX(worker_task.name, {
+    runtime->reader->stop();
+    runtime->reader.reset();
+  });
 }
 
 }  // namespace
@@ -139,41 +471,109 @@ void run_initial_sync(void) {
   save_task_state("schema", "reading the source's tables");
   MYSQL_SYNC_CXX(worker_task.name, runtime->describe_source());
   reset_appliers();
+  const int count = (int)runtime->tables.size();
 
-  int64 estimate = 0;
-  for (size_t i = 0; i < runtime->tables.size(); i++) estimate += runtime->tables[i].source.rows_estimate;
-
+  // 1. Schema: the tables without a table_state row (all of them, unless resuming).
   begin_catalog_transaction();
-  write_table_states(worker_task.sync_data ? "copying" : "synced");
-  for (size_t i = 0; i < runtime->tables.size(); i++) prepare_target_table((int)i);
+  detect_dialect();
+  int64 committed_rows = 0;
+  int known = load_copy_progress(&committed_rows);
+  for (int i = 0; i < count; i++) {
+    if (runtime->tables[i].known) continue;
+    bool created = prepare_target_table(i);
+    MYSQL_SYNC_CXX(worker_task.name, runtime->tables[i].created_target = created);
+    if (created && !worker_task.sync_data) add_keys(i);
+    write_table_state(i, worker_task.sync_data ? "pending" : "synced", created);
+  }
+  end_catalog_transaction();
+  if (known > 0)
+    elog(LOG, "mysql_sync task \"%s\": resuming an interrupted initial sync (%d tables known)", worker_task.name,
+         known);
 
-  mysql_sync::BinlogPosition* start = nullptr;
+  // 2. One snapshot for every table still to copy; each copy commits on its own.
+  int pending = 0;
+  int64 estimate = 0;
+  for (int i = 0; i < count; i++) {
+    estimate += runtime->tables[i].source.rows_estimate;
+    if (!runtime->tables[i].copy_done) pending++;
+  }
+  mysql_sync::BinlogPosition* snapshot = nullptr;
   MYSQL_SYNC_CXX(worker_task.name, {
     runtime->snapshot_client = std::make_unique<mysql_sync::MysqlClient>(runtime->uri);
     runtime->current = std::make_unique<mysql_sync::SourceItem>();
-    runtime->current->end = worker_task.sync_data ? begin_consistent_snapshot(*runtime->snapshot_client)
-                                                  : current_binlog_position(*runtime->snapshot_client);
-    start = &runtime->current->end;
+    if (worker_task.sync_data && pending > 0) {
+      if (runtime->max_rows_per_second > 0)  // a throttled read may pause longer than the server waits
+        runtime->snapshot_client->execute("SET SESSION net_write_timeout = 86400");
+      runtime->current->end = begin_consistent_snapshot(*runtime->snapshot_client);
+    } else {
+      runtime->current->end = current_binlog_position(*runtime->snapshot_client);
+    }
+    snapshot = &runtime->current->end;
   });
 
-  int64 copied = 0;
-  if (worker_task.sync_data) {
+  if (worker_task.sync_data && pending > 0) {
     set_live_state("full_load");
+    char* detail = psprintf("copying %d of %d tables", pending, count);
+    save_task_state("full_load", detail);
     char estimate_text[32];
     snprintf(estimate_text, sizeof estimate_text, "%lld", (long long)estimate);
     const char* args[2] = {worker_task.name, estimate_text};
+    begin_catalog_transaction();
     spi_exec_text("UPDATE mysql_sync.task_state SET rows_estimate = $2::bigint WHERE task = $1", 2, args);
-    for (size_t i = 0; i < runtime->tables.size(); i++) {
-      copied += (int64)copy_table((int)i);
-      elog(LOG, "mysql_sync task \"%s\": copied %s.%s", worker_task.name, runtime->tables[i].source_schema.c_str(),
-           runtime->tables[i].source_name.c_str());
-    }
+    end_catalog_transaction();
   }
-  store_position("catching_up", *start, 0, 0, 0, copied);
-  end_catalog_transaction();
+  copy_base = committed_rows;
+  set_live_rows(copy_base);
+  for (int i = 0; i < count; i++) {
+    if (runtime->tables[i].copy_done) continue;
+    if (!worker_task.sync_data) {
+      begin_catalog_transaction();
+      mark_table_copied(i, *snapshot, 0, 0);
+      end_catalog_transaction();
+    } else {
+      begin_catalog_transaction();  // visible at once: table_status shows which table is copying
+      mark_table_state(i, "copying");
+      end_catalog_transaction();
+
+      begin_catalog_transaction();
+      int64 invalid = 0;
+      uint64 rows = copy_table(i, &invalid);
+      if (runtime->tables[i].created_target) add_keys(i);
+      mark_table_copied(i, *snapshot, (int64)rows, invalid);
+      end_catalog_transaction();
+      copy_base += (int64)rows;
+      set_live_rows(copy_base);
+      elog(LOG, "mysql_sync task \"%s\": copied %s (%llu rows)", worker_task.name,
+           runtime->tables[i].source_table().c_str(), (unsigned long long)rows);
+    }
+    MYSQL_SYNC_CXX(worker_task.name, {
+      runtime->tables[i].copy_done = true;
+      runtime->tables[i].copied_at = *snapshot;
+    });
+  }
   MYSQL_SYNC_CXX(worker_task.name, {
     runtime->snapshot_client.reset();  // ends the source's snapshot transaction
   });
+
+  // 3. Tables copied by an earlier run catch up to the newest copy position.
+  mysql_sync::BinlogPosition* target = snapshot;
+  for (int i = 0; i < count; i++)
+    if (mysql_sync::compare_positions(runtime->tables[i].copied_at, *target) > 0) target = &runtime->tables[i].copied_at;
+  MYSQL_SYNC_CXX(worker_task.name, runtime->copy_target = *target);
+  catch_up(runtime->copy_target);
+  MYSQL_SYNC_CXX(worker_task.name, {
+    runtime->last_end = runtime->copy_target;
+    runtime->current = std::make_unique<mysql_sync::SourceItem>();
+    runtime->current->end = runtime->copy_target;  // the worker streams from here
+  });
+
+  // 4. Sequences, foreign keys, and the task's position: streaming starts there.
+  begin_catalog_transaction();
+  for (int i = 0; i < count; i++)
+    if (runtime->tables[i].created_target) set_identities(i);
+  if (runtime->foreign_keys) add_foreign_keys();
+  store_position("catching_up", runtime->last_end, 0, 0, 0, 0);
+  end_catalog_transaction();
   elog(LOG, "mysql_sync task \"%s\": initial sync done (%lld rows), streaming from %s:%llu", worker_task.name,
-       (long long)copied, runtime->current->end.file.c_str(), (unsigned long long)runtime->current->end.pos);
+       (long long)copy_base, runtime->last_end.file.c_str(), (unsigned long long)runtime->last_end.pos);
 }

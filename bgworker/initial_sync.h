@@ -1,6 +1,12 @@
-// The initial sync: target schemas and tables, then every table's rows from one consistent
-// snapshot of the source, committed together with the snapshot's binlog position. A crash
-// rolls it all back and the next run starts it again.
+// The initial sync: target schemas and tables, then every table's rows from a consistent snapshot
+// of the source, each table in its own PostgreSQL transaction that also records the snapshot's
+// binlog position in the table's table_state row.
+//
+// Resuming: an interrupted load keeps the tables whose copy committed; the others are copied
+// from a new snapshot. Tables copied from an older snapshot then catch up, in transactions that
+// apply their changes and advance their recorded position together, until every table is at the
+// newest snapshot position T; the task's position T is stored last, and streaming starts there.
+// A change at or before a table's recorded position is never applied to it (it is in the copy).
 #pragma once
 #include "bgworker/worker.h"
 

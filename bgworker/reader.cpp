@@ -12,6 +12,7 @@
 #include "binlog/decoder.h"
 #include "binlog/errors.h"
 #include "bgworker/ddl_guard.h"
+#include "bgworker/spill.h"
 
 namespace mysql_sync {
 namespace {
@@ -65,10 +66,48 @@ void Reader::stop() {
 }
 
 std::unique_ptr<SourceItem> Reader::pop() {
+  if (popped_bytes_ != 0) {
+    held_bytes_.fetch_sub(popped_bytes_);
+    popped_bytes_ = 0;
+  }
   SourceItem* item = nullptr;
-  if (!queue_.pop(item)) return nullptr;
-  space_available_.notify_one();
-  return std::unique_ptr<SourceItem>(item);
+  bool got = queue_.pop(item);
+  if (got) popped_bytes_ = int64_t(item->bytes);
+  // Pairs with the fence in wait_for_space: either we see the reader waiting, or it sees the
+  // space we just made.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (reader_waiting_.load(std::memory_order_relaxed) && below_low_water()) {
+    std::lock_guard<std::mutex> lock(space_mutex_);
+    space_available_.notify_one();
+  }
+  return got ? std::unique_ptr<SourceItem>(item) : nullptr;
+}
+
+bool Reader::has_space(int64_t incoming_bytes) const {
+  if (queue_.write_available() == 0) return false;
+  if (config_.max_memory == 0) return true;
+  // Memory bound: the items queued or being applied may hold half of max_memory. One item always
+  // goes (an item is at most a quarter: larger transactions spill).
+  int64_t held = held_bytes_.load();
+  return held == 0 || held + incoming_bytes <= int64_t(config_.max_memory / 2);
+}
+
+bool Reader::below_low_water() const {
+  if (queue_.read_available() > config_.queue_capacity / 2) return false;
+  return config_.max_memory == 0 || held_bytes_.load() <= int64_t(config_.max_memory / 4);
+}
+
+void Reader::wait_for_space(int64_t incoming_bytes) {
+  while (!has_space(incoming_bytes) && !stopping_.load()) {
+    std::unique_lock<std::mutex> lock(space_mutex_);
+    reader_waiting_.store(true);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    // The timeout is only a safety net; the main thread wakes us at the low-water mark.
+    space_available_.wait_for(lock, std::chrono::milliseconds(50), [&] {
+      return stopping_.load() || below_low_water() || (held_bytes_.load() == 0 && queue_.write_available() > 0);
+    });
+    reader_waiting_.store(false);
+  }
 }
 
 bool Reader::prepare_to_wait() {
@@ -90,14 +129,14 @@ void Reader::drain_wake_fd() {
 }
 
 void Reader::push(std::unique_ptr<SourceItem> item) {
+  wait_for_space(int64_t(item->bytes));
+  if (stopping_.load()) return;
+  held_bytes_.fetch_add(int64_t(item->bytes));
   SourceItem* raw = item.release();
-  while (!queue_.push(raw)) {
-    if (stopping_.load()) {
-      delete raw;
-      return;
-    }
-    std::unique_lock<std::mutex> lock(space_mutex_);
-    space_available_.wait_for(lock, std::chrono::milliseconds(50));
+  if (!queue_.push(raw)) {  // cannot happen: has_space saw room, and this is the only producer
+    held_bytes_.fetch_sub(int64_t(raw->bytes));
+    delete raw;
+    throw SyncError("XX000", "mysql_sync reader: queue unexpectedly full");
   }
   std::atomic_thread_fence(std::memory_order_seq_cst);
   if (main_waiting_.load(std::memory_order_seq_cst)) {
@@ -164,6 +203,8 @@ void Reader::stream_once() {
 
   std::string file = config_.start.file;
   std::unique_ptr<SourceItem> txn;  // the open transaction, if any
+  std::unique_ptr<SpillWriter> spill;  // the open transaction's spill file, once it outgrew memory
+  const size_t spill_at = config_.max_memory / 4;  // 0 = never
   bool txn_began = false;  // inside BEGIN ... COMMIT/XID (MariaDB's non-standalone GTID implies BEGIN)
   std::string gtid = config_.start.gtid;
   TableMapPtr cached_map;  // held, so that a new map can never reuse its address
@@ -176,11 +217,15 @@ void Reader::stream_once() {
 
   auto close_txn = [&](const Event& ev) {
     if (!txn) txn = std::make_unique<SourceItem>();
+    if (spill) {
+      txn->spill = spill->finish();
+      spill.reset();
+    }
     txn->end.file = file;
     txn->end.pos = ev.end_pos;
     txn->end.gtid = gtid;
     if (txn->source_time_us == 0) txn->source_time_us = int64_t(ev.timestamp) * 1000000;
-    txn->kind = txn->changes.empty() ? SourceItem::Kind::position : SourceItem::Kind::transaction;
+    txn->kind = txn->changes.empty() && !txn->spill ? SourceItem::Kind::position : SourceItem::Kind::transaction;
     position_ = txn->end;
     push(std::move(txn));
     txn.reset();
@@ -202,6 +247,7 @@ void Reader::stream_once() {
         cached_map.reset();
         break;
       case EventKind::gtid:
+        spill.reset();
         txn = std::make_unique<SourceItem>();
         txn->kind = SourceItem::Kind::transaction;
         if (ev.commit_timestamp_us) txn->source_time_us = int64_t(ev.commit_timestamp_us);
@@ -216,7 +262,11 @@ void Reader::stream_once() {
           close_txn(ev);
         } else if (ev.query_kind == QueryKind::rollback) {
           // A rolled back transaction of non-transactional statements: nothing to apply.
-          if (txn) txn->changes.clear();
+          if (txn) {
+            txn->changes.clear();
+            txn->bytes = 0;
+          }
+          spill.reset();
           close_txn(ev);
         } else {
           std::string touched = synced_table_in_statement(ev.sql, ev.schema, is_synced, db_synced);
@@ -264,7 +314,19 @@ void Reader::stream_once() {
           if (r == 0) change.invalid_values = rows.invalid_values;
           if (rows.op != RowOp::insert) change.before = std::move(rows.before[r]);
           if (rows.op != RowOp::remove) change.after = std::move(rows.after[r]);
+          if (spill) {
+            spill->append(change);
+            continue;
+          }
+          txn->bytes += change_bytes(change);
           txn->changes.push_back(std::move(change));
+          if (spill_at != 0 && txn->bytes > spill_at) {
+            // Too large to hold: this and the rest of the transaction go to a file.
+            spill = std::make_unique<SpillWriter>(config_.spill_dir);
+            for (const TableChange& held : txn->changes) spill->append(held);
+            std::vector<TableChange>().swap(txn->changes);
+            txn->bytes = 0;
+          }
         }
         break;
       }

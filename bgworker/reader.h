@@ -38,6 +38,11 @@ struct ReaderConfig {
   std::vector<ReaderTable> tables;
   InvalidDates invalid_dates = InvalidDates::to_null;
   size_t queue_capacity = 65536;
+  // Bytes of decoded changes the task may hold (mysql_sync.max_memory); 0 = no limit. Queued
+  // and applying items may take half, a transaction being assembled a quarter: a transaction
+  // larger than that goes to a spill file in spill_dir.
+  size_t max_memory = 0;
+  std::string spill_dir;
   double heartbeat_seconds = 1.0;
 };
 
@@ -51,7 +56,8 @@ class Reader {
   void start();
   void stop();  // thread-safe, idempotent
 
-  // Main thread: the next item, or null when the queue is empty.
+  // Main thread: the next item, or null when the queue is empty. Calling it says the previous
+  // item is done with (its memory no longer counts).
   std::unique_ptr<SourceItem> pop();
   // Main thread: call before waiting; returns false (do not wait) when items arrived meanwhile.
   bool prepare_to_wait();
@@ -75,8 +81,17 @@ class Reader {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> main_waiting_{false};
   std::atomic<int64_t> last_event_at_us_{0};
+  std::atomic<int64_t> held_bytes_{0};  // estimated bytes of items queued or being applied
+  int64_t popped_bytes_ = 0;            // main thread: the item being applied
+  // The reader waits for space with hysteresis: once the queue is full (or the memory limit is
+  // reached) it sleeps until the main thread has drained it to half, so that the two threads do
+  // not ping-pong a futex wake-up per item. reader_waiting_ tells the main thread to notify.
+  bool has_space(int64_t incoming_bytes) const;
+  bool below_low_water() const;
+  void wait_for_space(int64_t incoming_bytes);
   std::mutex space_mutex_;
   std::condition_variable space_available_;
+  std::atomic<bool> reader_waiting_{false};
   std::mutex stream_mutex_;
   BinlogStream* stream_ = nullptr;  // the live stream, for stop() to interrupt
   int wake_fd_ = -1;

@@ -4,6 +4,7 @@
 #pragma once
 #include "binlog/cxx_zone.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,12 +26,31 @@ struct SyncTable {
   std::string target_name;
   std::vector<std::string> target_columns;  // per source column, in source order
   std::vector<std::string> pg_types;        // per source column (schema sync only)
-  std::vector<std::string> primary_key;     // source column names
+  std::vector<std::string> primary_key;     // source column names (table_keys' when given)
+  std::vector<std::string> distribution_key;  // source column names (table_keys', else the key's first)
   TableShape shape;
   SourceTable source;  // as described at the start (initial sync only)
 
+  // Initial sync, per table: its copy committed, as of the snapshot at `copied_at`. A change at or
+  // before copied_at is in the copy already and must not be applied again.
+  bool known = false;           // has a table_state row
+  bool created_target = false;  // the initial sync created the target (keys and indexes follow the data)
+  bool copy_done = false;
+  BinlogPosition copied_at;
+  int64_t rows_copied = 0;
+
   std::string source_table() const { return source_schema + "." + source_name; }
 };
+
+// table_keys' entry of one source table.
+struct TableKeys {
+  std::vector<std::string> primary_key;
+  std::vector<std::string> distribution_key;
+};
+
+// Orders binlog positions: by the file's number (binlog.000009 < binlog.000010), then offset.
+// -1, 0 or 1.
+int compare_positions(const BinlogPosition& a, const BinlogPosition& b);
 
 struct TaskRuntime {
   std::string task;
@@ -39,6 +59,9 @@ struct TaskRuntime {
   NameMap names;
   InvalidDates invalid_dates = InvalidDates::to_null;
   uint32_t server_id = 0;
+  std::map<std::string, TableKeys> table_keys;  // "db.table" -> keys
+  bool foreign_keys = false;                     // options.foreign_keys
+  int64_t max_rows_per_second = 0;               // options.max_rows_per_second, 0 = unlimited
   std::vector<SyncTable> tables;
 
   std::unique_ptr<MysqlClient> snapshot_client;  // holds the consistent snapshot during the copy
@@ -46,14 +69,19 @@ struct TaskRuntime {
   std::unique_ptr<Reader> reader;
   std::unique_ptr<SourceItem> current;  // the item being applied
   BinlogPosition last_end;              // the newest transaction boundary seen by the apply
+  BinlogPosition copy_target;           // initial sync: every table is brought to this position
+  std::vector<TableChange> spill_chunk;  // the part of a spilled transaction being applied
 
   // Describes the source tables matching the patterns and maps them to targets. Throws
   // SyncError 42P01 when nothing matches, 0A000 for a column type that cannot be mapped,
-  // 42P16 for a table without a primary key.
+  // 42P16 for a table without a primary key and no table_keys entry, 42703 for table_keys naming
+  // a column the table does not have.
   void describe_source();
 
-  // A new reader from `start`, not yet started.
-  void make_reader(const BinlogPosition& start, size_t queue_capacity);
+  // A new reader from `start`, not yet started. max_memory: bytes for decoded changes (0 = no
+  // limit); larger transactions spill to files in spill_dir.
+  void make_reader(const BinlogPosition& start, size_t queue_capacity, size_t max_memory = 0,
+                   const std::string& spill_dir = "");
 
   // Stops the threads and closes the connections (idempotent).
   void shut_down();

@@ -4,12 +4,15 @@
 #include "binlog/cxx_zone.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "binlog/row.h"
 
 namespace mysql_sync {
+
+class SpillFile;  // bgworker/spill.h
 
 struct TableChange {
   RowOp op = RowOp::insert;
@@ -30,6 +33,11 @@ struct SourceItem {
   BinlogPosition end;
   int64_t source_time_us = 0;  // commit time (transaction) or receive time (heartbeat)
   std::vector<TableChange> changes;
+  // A transaction larger than the memory limit: its changes (after those in `changes`, if any;
+  // normally none) are in this file, to be read back in chunks and applied in the same
+  // PostgreSQL transaction. shared_ptr, as it needs no complete type here.
+  std::shared_ptr<SpillFile> spill;
+  size_t bytes = 0;  // estimated heap bytes of `changes`, counted against the memory limit
 
   std::string sqlstate;
   std::string message;

@@ -6,6 +6,7 @@
 #include "bgworker/catalog.h"
 #include "bgworker/initial_sync.h"
 #include "bgworker/shmem.h"
+#include "bgworker/spill.h"
 #include "extension/bridge.h"
 #include "extension/guc.h"
 
@@ -18,6 +19,7 @@ extern "C" {
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
+#include "miscadmin.h"
 #include "utils/guc.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -93,6 +95,7 @@ void open_batch(void) {
 // Stores the position with the batch's changes and commits.
 void commit_batch(void) {
   if (!batch.open) begin_catalog_transaction();
+  apply_batch_end();
   const char* state = caught_up ? "streaming" : "catching_up";
   if (!store_position(state, *last_end, batch.source_time, batch.changes, batch.transactions, 0)) {
     ereport(LOG, (errmsg("mysql_sync task \"%s\" was dropped; worker exits", worker_task.name)));
@@ -112,10 +115,9 @@ void commit_batch(void) {
   pgstat_report_activity(STATE_IDLE, nullptr);
 }
 
-void apply_transaction(const SourceItem* item) {
-  if (!batch.open) open_batch();
-  for (size_t i = 0; i < item->changes.size(); i++) {
-    const mysql_sync::TableChange& change = item->changes[i];
+void apply_changes(const std::vector<mysql_sync::TableChange>& changes, const SourceItem* item) {
+  for (size_t i = 0; i < changes.size(); i++) {
+    const mysql_sync::TableChange& change = changes[i];
     bool wanted = change.op == mysql_sync::RowOp::insert   ? worker_task.apply_insert
                   : change.op == mysql_sync::RowOp::update ? worker_task.apply_update
                                                            : worker_task.apply_delete;
@@ -125,6 +127,34 @@ void apply_transaction(const SourceItem* item) {
       batch.table_changes[change.table]++;
     }
     batch.table_invalid[change.table] += change.invalid_values;
+  }
+}
+
+void apply_transaction(const SourceItem* item) {
+  if (!batch.open) open_batch();
+  apply_changes(item->changes, item);
+  if (item->spill) {
+    // A transaction larger than max_memory: read back from its spill file a chunk at a time,
+    // all in this one PostgreSQL transaction, which stores the position at its end.
+    mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+    size_t chunk_bytes = Min((size_t)mysql_sync_max_memory_kb * 1024 / 8, (size_t)16 * 1024 * 1024);
+    uint64 spilled = 0, file_kb = 0;
+    MYSQL_SYNC_CXX(worker_task.name, {
+      spilled = item->spill->changes();
+      file_kb = item->spill->file_bytes() / 1024;
+    });
+    ereport(LOG, (errmsg("mysql_sync task \"%s\": applying a transaction of %llu row changes spilled to a "
+                         "temporary file (%llu kB), ending at binlog %s:%llu",
+                         worker_task.name, (unsigned long long)spilled, (unsigned long long)file_kb,
+                         item->end.file.c_str(), (unsigned long long)item->end.pos)));
+    for (;;) {
+      bool more = false;
+      MYSQL_SYNC_CXX(worker_task.name, more = item->spill->read_chunk(runtime->spill_chunk, chunk_bytes));
+      if (!more) break;
+      apply_changes(runtime->spill_chunk, item);
+      CHECK_FOR_INTERRUPTS();
+    }
+    MYSQL_SYNC_CXX(worker_task.name, std::vector<mysql_sync::TableChange>().swap(runtime->spill_chunk));
   }
   batch.transactions++;
   if (item->source_time_us) batch.source_time = from_unix_us(item->source_time_us);
@@ -154,13 +184,15 @@ void handle_failure_item(const SourceItem* item) {
 void stream_changes(void) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   size_t queue_capacity = (size_t)mysql_sync_queue_capacity;
+  size_t max_memory = (size_t)mysql_sync_max_memory_kb * 1024;
+  const char* data_dir = DataDir;  // the reader thread spills to PostgreSQL's temp file directory
   MYSQL_SYNC_CXX(worker_task.name, {
     mysql_sync::BinlogPosition start;
     start.file = worker_task.source_file ? worker_task.source_file : "";
     start.pos = (uint64_t)worker_task.source_pos;
     start.gtid = worker_task.source_gtid ? worker_task.source_gtid : "";
     runtime->last_end = start;
-    runtime->make_reader(start, queue_capacity);
+    runtime->make_reader(start, queue_capacity, max_memory, std::string(data_dir) + "/base/pgsql_tmp");
     runtime->reader->start();
   });
   last_end = &runtime->last_end;

@@ -133,8 +133,9 @@ class IconvCache {
   std::map<std::string, iconv_t> descriptors_;
 };
 
+// `base`: the offset of data within the value, for the error message.
 void append_with_iconv(std::string& out, const uint8_t* data, size_t size, const char* from,
-                       const char* mysql_name, const char* what) {
+                       const char* mysql_name, const char* what, size_t base = 0) {
   static thread_local IconvCache cache;
   iconv_t cd = cache.get(from);
   iconv(cd, nullptr, nullptr, nullptr, nullptr);
@@ -147,9 +148,48 @@ void append_with_iconv(std::string& out, const uint8_t* data, size_t size, const
   size_t dst_left = size * 4 + 4;
   if (iconv(cd, &in, &in_left, &dst, &dst_left) == static_cast<size_t>(-1)) {
     out.resize(at);
-    invalid_bytes(mysql_name, what, size - in_left);
+    invalid_bytes(mysql_name, what, base + size - in_left);
   }
   out.resize(static_cast<size_t>(dst - out.data()));
+}
+
+// MySQL's sjis differs from iconv's SHIFT_JIS in three characters: bytes 0x00-0x7F are ASCII
+// (iconv reads 0x5C as U+00A5 YEN SIGN and 0x7E as U+203E OVERLINE), and 0x815F is U+005C
+// REVERSE SOLIDUS, which is how the server stores a backslash (iconv says U+FF3C). Those are
+// handled here; runs of other characters go to iconv. A trail byte can be 0x40-0x7E, so the
+// string is walked character by character.
+void append_sjis(std::string& out, const uint8_t* data, size_t size, const char* what) {
+  size_t i = 0;
+  while (i < size) {
+    uint8_t c = data[i];
+    if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    if (c == 0x81 && i + 1 < size && data[i + 1] == 0x5F) {
+      out.push_back('\\');
+      i += 2;
+      continue;
+    }
+    size_t start = i;
+    while (i < size) {
+      uint8_t b = data[i];
+      if (b < 0x80) break;
+      bool lead = (b >= 0x81 && b <= 0x9F) || (b >= 0xE0 && b <= 0xFC);
+      if (!lead) {
+        ++i;  // 0xA1-0xDF half-width katakana; iconv rejects the other single bytes
+        continue;
+      }
+      if (i + 1 >= size) {
+        i = size;  // a truncated character: iconv reports it
+        break;
+      }
+      if (b == 0x81 && data[i + 1] == 0x5F) break;
+      i += 2;
+    }
+    append_with_iconv(out, data + start, i - start, "SHIFT_JIS", "sjis", what, start);
+  }
 }
 
 }  // namespace
@@ -258,6 +298,7 @@ void append_as_utf8(std::string& out, const uint8_t* data, size_t size, uint16_t
       return;
     case Charset::iconv: {
       const char* name = charset_name(collation);
+      if (std::strcmp(name, "sjis") == 0) return append_sjis(out, data, size, what);
       append_with_iconv(out, data, size, iconv_name(name), name, what);
       return;
     }

@@ -73,7 +73,7 @@ std::string json_valid_column(const std::string& clause) {
 }
 
 SourceColumn column_from_row(const std::vector<Cell>& row,
-                             const std::unordered_map<std::string, uint16_t>& collation_ids) {
+                             const std::unordered_map<std::string, uint16_t>& collation_ids, bool mariadb) {
   // Row layout: see the COLUMNS query in describe_tables().
   SourceColumn column;
   column.name = text_of(row[2]);
@@ -92,6 +92,13 @@ SourceColumn column_from_row(const std::vector<Cell>& row,
   column.is_unsigned = contains(lower(column.column_type), " unsigned");
   column.auto_increment = contains(extra, "auto_increment");
   column.generated = contains(extra, "virtual") || contains(extra, "stored") || contains(extra, "persistent");
+  if (mariadb) {
+    parse_mariadb_default(row[6], column);
+  } else {
+    // MySQL: literals unquoted; an expression default is flagged DEFAULT_GENERATED in EXTRA.
+    column.default_is_expression = contains(extra, "default_generated") ||
+                                   (row[6] && lower(*row[6]).rfind("current_timestamp", 0) == 0);
+  }
   if (column.data_type == "enum" || column.data_type == "set")
     column.enum_values = parse_enum_members(column.column_type);
   if (is_binary_type(column.data_type) || is_geometry_type(column.data_type)) {
@@ -110,8 +117,8 @@ std::vector<SourceTable> describe_tables(MysqlClient& client, const ObjectPatter
   std::string schema_filter = all_literal ? " AND TABLE_SCHEMA IN " + in_list(client, named) : "";
 
   std::vector<SourceTable> tables;
-  for (auto& row : client.query("SELECT TABLE_SCHEMA, TABLE_NAME, ENGINE, TABLE_ROWS, TABLE_COMMENT "
-                                 "FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'" +
+  for (auto& row : client.query("SELECT TABLE_SCHEMA, TABLE_NAME, ENGINE, TABLE_ROWS, TABLE_COMMENT, "
+                                 "AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'" +
                                  schema_filter)
                        .rows) {
     std::string schema = text_of(row[0]), name = text_of(row[1]);
@@ -124,6 +131,7 @@ std::vector<SourceTable> describe_tables(MysqlClient& client, const ObjectPatter
     table.engine = text_of(row[2]);
     table.rows_estimate = number_of(row[3]);
     table.comment = text_of(row[4]);
+    table.auto_increment = row[5] ? std::strtoull(row[5]->c_str(), nullptr, 10) : 0;
   }
   if (tables.empty()) return tables;
   std::sort(tables.begin(), tables.end(), [](const SourceTable& a, const SourceTable& b) {
@@ -152,7 +160,8 @@ std::vector<SourceTable> describe_tables(MysqlClient& client, const ObjectPatter
                                 "EXTRA, COLUMN_COMMENT FROM information_schema.COLUMNS WHERE" +
                                 schema_in + " ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION")
                        .rows)
-    if (SourceTable* table = table_of(row)) table->columns.push_back(column_from_row(row, collation_ids));
+    if (SourceTable* table = table_of(row))
+      table->columns.push_back(column_from_row(row, collation_ids, client.is_mariadb()));
 
   if (client.is_mariadb()) {
     // MariaDB's JSON is a LONGTEXT with CHECK (json_valid(`col`)); MySQL has a real JSON type.
@@ -168,11 +177,52 @@ std::vector<SourceTable> describe_tables(MysqlClient& client, const ObjectPatter
     }
   }
 
-  for (auto& row : client.query("SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME FROM information_schema.STATISTICS "
-                                "WHERE INDEX_NAME = 'PRIMARY' AND" +
-                                schema_in + " ORDER BY TABLE_SCHEMA, TABLE_NAME, SEQ_IN_INDEX")
-                       .rows)
-    if (SourceTable* table = table_of(row)) table->primary_key.push_back(text_of(row[2]));
+  // Every index, the primary key first by name ('PRIMARY'), columns in key order.
+  for (auto& row : client.query("SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, "
+                                "INDEX_TYPE FROM information_schema.STATISTICS WHERE" +
+                                schema_in + " ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX")
+                       .rows) {
+    SourceTable* table = table_of(row);
+    if (!table) continue;
+    std::string index = text_of(row[2]);
+    if (index == "PRIMARY") {
+      table->primary_key.push_back(text_of(row[4]));
+      continue;
+    }
+    if (table->indexes.empty() || table->indexes.back().name != index) {
+      SourceIndex& added = table->indexes.emplace_back();
+      added.name = index;
+      added.unique = text_of(row[3]) == "0";
+      added.type = text_of(row[6]);
+    }
+    SourceIndex& current = table->indexes.back();
+    if (!row[4]) current.on_expression = true;
+    else current.columns.push_back(*row[4]);
+    if (row[5]) current.on_prefix = true;
+  }
+
+  for (auto& row : client.query(
+           "SELECT k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA, "
+           "k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE "
+           "FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS r "
+           "ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME "
+           "AND r.TABLE_NAME = k.TABLE_NAME WHERE k.REFERENCED_TABLE_NAME IS NOT NULL AND k." +
+           schema_in.substr(1) + " ORDER BY k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION")
+                       .rows) {
+    SourceTable* table = table_of(row);
+    if (!table) continue;
+    std::string name = text_of(row[2]);
+    if (table->foreign_keys.empty() || table->foreign_keys.back().name != name) {
+      SourceForeignKey& added = table->foreign_keys.emplace_back();
+      added.name = name;
+      added.ref_schema = text_of(row[4]);
+      added.ref_table = text_of(row[5]);
+      added.on_update = text_of(row[7]);
+      added.on_delete = text_of(row[8]);
+    }
+    table->foreign_keys.back().columns.push_back(text_of(row[3]));
+    table->foreign_keys.back().ref_columns.push_back(text_of(row[6]));
+  }
   return tables;
 }
 

@@ -32,8 +32,27 @@ struct SourceColumn {
   bool auto_increment = false;
   bool is_json_text = false;  // MariaDB JSON: longtext with CHECK (json_valid(col))
   bool generated = false;     // VIRTUAL/STORED generated column
+  bool default_is_expression = false;  // default_value is an expression (CURRENT_TIMESTAMP ...)
   std::vector<std::string> enum_values;  // ENUM and SET members
   std::string comment;
+};
+
+// A secondary index (the primary key is SourceTable::primary_key).
+struct SourceIndex {
+  std::string name;
+  bool unique = false;
+  std::string type;                   // BTREE, HASH, FULLTEXT, SPATIAL ...
+  std::vector<std::string> columns;   // in key order
+  bool on_prefix = false;             // some column is indexed on a prefix only (SUB_PART)
+  bool on_expression = false;         // a functional key part (MySQL 8): not reproduced
+};
+
+struct SourceForeignKey {
+  std::string name;
+  std::vector<std::string> columns;
+  std::string ref_schema, ref_table;
+  std::vector<std::string> ref_columns;
+  std::string on_update, on_delete;  // CASCADE, SET NULL, RESTRICT, NO ACTION, SET DEFAULT
 };
 
 struct SourceTable {
@@ -41,6 +60,9 @@ struct SourceTable {
   std::string name;
   std::vector<SourceColumn> columns;  // ordinal order
   std::vector<std::string> primary_key;
+  std::vector<SourceIndex> indexes;   // secondary indexes, by name
+  std::vector<SourceForeignKey> foreign_keys;
+  uint64_t auto_increment = 0;        // the next AUTO_INCREMENT value, 0 when none
   int64_t rows_estimate = 0;
   std::string engine;
   std::string comment;
@@ -75,6 +97,21 @@ Value copy_value_text(const SourceColumn& column, const char* data, unsigned lon
 // "SELECT `a`, `f` * 1e0 FROM `db`.`t`" (FLOAT is read through a DOUBLE: the text protocol prints
 // FLOAT with 6 digits only). The caller may append WHERE / ORDER BY.
 std::string copy_select_sql(const SourceTable& table);
+
+// A column default in PostgreSQL terms. `literal` holds the value in the PostgreSQL text form of
+// the mapped type (quote it and cast it); `expression` holds a fixed SQL expression of ours
+// (CURRENT_TIMESTAMP, LOCALTIMESTAMP, CURRENT_DATE); `none` when there is no default or it cannot
+// be represented (an invalid date, an arbitrary expression, a generated column).
+struct PgDefault {
+  enum class Kind : uint8_t { none, literal, expression };
+  Kind kind = Kind::none;
+  std::string text;
+};
+PgDefault pg_default_of(const SourceColumn& column);
+
+// MariaDB's COLUMN_DEFAULT (10.2.7+): 'quoted literal', NULL, a number, or an expression.
+// Fills default_value (unquoted) and default_is_expression; nullopt for NULL.
+void parse_mariadb_default(const std::optional<std::string>& cell, SourceColumn& column);
 
 // The members of an ENUM or SET from its COLUMN_TYPE: "enum('a','it''s')" -> {"a", "it's"}.
 std::vector<std::string> parse_enum_members(const std::string& column_type);

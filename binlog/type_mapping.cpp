@@ -1,4 +1,5 @@
 // pg_type_of(): the contract's MySQL -> PostgreSQL type table, and ENUM/SET member parsing.
+#include <cctype>
 #include <string>
 
 #include "errors.h"
@@ -132,6 +133,113 @@ std::string pg_type_of(const SourceColumn& column) {
                   "column \"" + column.name + "\" has the MySQL type " + column.column_type +
                       ", which has no PostgreSQL mapping",
                   "Leave the table out of objects, or change the column's type on the source.");
+}
+
+namespace {
+
+std::string lowered(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+bool is_number_text(const std::string& text) {
+  if (text.empty()) return false;
+  size_t i = (text[0] == '-' || text[0] == '+') ? 1 : 0;
+  bool digit = false;
+  for (; i < text.size(); ++i) {
+    char c = text[i];
+    if (c >= '0' && c <= '9') digit = true;
+    else if (c != '.' && c != 'e' && c != 'E' && c != '-' && c != '+') return false;
+  }
+  return digit;
+}
+
+// 'it''s' (MariaDB also writes backslash escapes) -> it's
+std::string unquote(const std::string& quoted) {
+  std::string out;
+  for (size_t i = 1; i + 1 < quoted.size(); ++i) {
+    char c = quoted[i];
+    if (c == '\'' && i + 2 < quoted.size() && quoted[i + 1] == '\'') {
+      out.push_back('\'');
+      ++i;
+    } else if (c == '\\' && i + 2 < quoted.size()) {
+      char e = quoted[++i];
+      switch (e) {
+        case 'n': out.push_back('\n'); break;
+        case 'r': out.push_back('\r'); break;
+        case 't': out.push_back('\t'); break;
+        case '0': out.push_back('\0'); break;
+        case 'Z': out.push_back('\032'); break;
+        case 'b': out.push_back('\b'); break;
+        default: out.push_back(e); break;
+      }
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void parse_mariadb_default(const std::optional<std::string>& cell, SourceColumn& column) {
+  column.default_value.reset();
+  column.default_is_expression = false;
+  if (!cell || *cell == "NULL") return;
+  const std::string& text = *cell;
+  if (text.size() >= 2 && text.front() == '\'' && text.back() == '\'') {
+    column.default_value = unquote(text);
+  } else if (text.size() >= 3 && (text[0] == 'b' || text[0] == 'B') && text[1] == '\'' && text.back() == '\'') {
+    column.default_value = text;  // b'101': a BIT literal, read by pg_default_of
+  } else if (is_number_text(text)) {
+    column.default_value = text;
+  } else {
+    column.default_value = text;
+    column.default_is_expression = true;
+  }
+}
+
+PgDefault pg_default_of(const SourceColumn& column) {
+  PgDefault out;
+  if (!column.default_value || column.generated || column.auto_increment) return out;
+  const std::string& value = *column.default_value;
+  const std::string& type = column.data_type;
+  if (column.default_is_expression) {
+    std::string e = lowered(value);
+    bool now = e.rfind("current_timestamp", 0) == 0 || e.rfind("now(", 0) == 0 ||
+               e.rfind("localtimestamp", 0) == 0 || e.rfind("localtime", 0) == 0;
+    if (now && type == "timestamp") out = {PgDefault::Kind::expression, "CURRENT_TIMESTAMP"};
+    else if (now && type == "datetime") out = {PgDefault::Kind::expression, "LOCALTIMESTAMP"};
+    else if ((e == "curdate()" || e.rfind("current_date", 0) == 0) && type == "date")
+      out = {PgDefault::Kind::expression, "CURRENT_DATE"};
+    return out;  // other expressions have no faithful translation
+  }
+  // A TIMESTAMP literal was given in the session time zone of the DDL, unknown here.
+  if (type == "timestamp") return out;
+  if (type == "bit") {
+    std::string bits;
+    if (value.size() >= 3 && (value[0] == 'b' || value[0] == 'B') && value[1] == '\'') {
+      bits = value.substr(2, value.size() - 3);
+    } else if (is_number_text(value) && value.find_first_not_of("0123456789") == std::string::npos) {
+      unsigned long long n = std::strtoull(value.c_str(), nullptr, 10);
+      for (; n; n >>= 1) bits.insert(bits.begin(), static_cast<char>('0' + (n & 1)));
+    } else {
+      return out;
+    }
+    int64_t width = parenthesized_length(column.column_type, 1);
+    if (bits.find_first_not_of("01") != std::string::npos || static_cast<int64_t>(bits.size()) > width) return out;
+    bits.insert(0, static_cast<size_t>(width) - bits.size(), '0');
+    return {PgDefault::Kind::literal, bits};
+  }
+  try {
+    uint32_t invalid = 0;
+    Value text = copy_value_text(column, value.data(), value.size(), InvalidDates::to_null, &invalid);
+    if (!text || invalid) return out;  // a zero date: no default rather than a wrong one
+    out = {PgDefault::Kind::literal, *text};
+  } catch (const std::exception&) {
+    // Not representable: no default.
+  }
+  return out;
 }
 
 }  // namespace mysql_sync

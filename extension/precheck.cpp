@@ -315,6 +315,7 @@ Datum mysql_sync_precheck(PG_FUNCTION_ARGS) {
     put_row(rsinfo, r.item.c_str(), r.status.c_str(), r.detail.c_str(), r.hint.c_str());
   const std::vector<TargetTable>& tables = found->tables;
   const bool clear = strcmp(existing, "clear") == 0;
+  const bool append = strcmp(existing, "append") == 0;
 
   // ---------------------------------------------------------------- target_conflict
   CheckItem conflict;
@@ -325,11 +326,12 @@ Datum mysql_sync_precheck(PG_FUNCTION_ARGS) {
     bool exists = OidIsValid(RangeVarGetRelid(rv, NoLock, true));
     std::string name = qualified_name(tables[i].schema, tables[i].name);
     if (!exists && !schema) push_unique(missing, name);
-    if (exists && schema && !clear) push_unique(exist_fail, name);
-    if (exists && (!schema || clear)) used_existing.push_back((int)i);
+    if (exists && schema && !clear && !append) push_unique(exist_fail, name);
+    if (exists && (!schema || clear || append)) used_existing.push_back((int)i);
   }
   // Several source tables into one target (many-to-one).
   std::set<size_t> merged_seen;
+  std::vector<std::string> merged;  // many-to-one targets with compatible sources (append)
   for (size_t i = 0; i < tables.size(); i++) {
     if (merged_seen.count(i)) continue;
     std::vector<size_t> group = {i};
@@ -358,13 +360,24 @@ Datum mysql_sync_precheck(PG_FUNCTION_ARGS) {
       std::string tbl = b.source.substr(b.source.find('.') + 1);
       map_entries.push_back("\"" + b.source + "\": \"" + b.schema + "." + db + "_" + tbl + "\"");
     }
-    conflict.add("failed",
-                 "several source tables map to " + qualified_name(tables[i].schema, tables[i].name) + ": " +
-                     joined(sources, ", ") +
-                     "; merging tables into one (existing_tables => 'append') is not supported yet" +
-                     (differ.empty() ? " (their columns are compatible)"
-                                     : " (their columns also differ: " + capped(differ, ", ") + ")"),
-                 "Map them to separate target tables, e.g. name_map => '{" + joined(map_entries, ", ") + "}'");
+    std::string target = qualified_name(tables[i].schema, tables[i].name);
+    if (append && differ.empty())
+      merged.push_back(target + " <- " + joined(sources, ", "));
+    else if (append)
+      conflict.add("failed",
+                   "several source tables map to " + target + " (" + joined(sources, ", ") +
+                       ") but their columns differ: " + capped(differ, ", "),
+                   "Give them the same columns and types (name_map can rename columns), or map them to separate "
+                   "target tables, e.g. name_map => '{" + joined(map_entries, ", ") + "}'");
+    else
+      conflict.add("failed",
+                   "several source tables map to " + target + ": " + joined(sources, ", ") +
+                       (differ.empty() ? " (their columns are compatible)"
+                                       : " (their columns also differ: " + capped(differ, ", ") + ")"),
+                   differ.empty() ? "Merge them with existing_tables => 'append', or map them to separate target "
+                                    "tables, e.g. name_map => '{" + joined(map_entries, ", ") + "}'"
+                                  : "Map them to separate target tables, e.g. name_map => '{" +
+                                        joined(map_entries, ", ") + "}'");
   }
   if (!missing.empty())
     conflict.add("failed",
@@ -425,6 +438,10 @@ Datum mysql_sync_precheck(PG_FUNCTION_ARGS) {
   if (!type_differs.empty())
     conflict.add("warning", "column types differ from the mapping: " + joined(type_differs, "; "),
                  "Values are converted on the way in; values outside the target type fail the task.");
+  if (!merged.empty())
+    conflict.add("warning", "source tables are merged into one target (existing_tables => 'append'): " +
+                                joined(merged, "; "),
+                 "Their primary keys must not collide: a duplicate key stops the task.");
   if (!cleared.empty())
     conflict.add("warning", "target tables exist and will be emptied (existing_tables => 'clear'): " +
                                 joined(cleared, ", "));
@@ -540,7 +557,7 @@ Datum mysql_sync_precheck(PG_FUNCTION_ARGS) {
                        common.empty() ? "Drop or widen those unique keys on the source, or leave " + t.source +
                                             " out of objects."
                                       : "table_keys => '{\"" + t.source + "\": {\"distribution_key\": [\"" + common +
-                                            "\"]}}' (table_keys arrives with the initial-sync issue)");
+                                            "\"]}}'");
     }
     distribution.put(rsinfo, "distribution_keys",
                      platform + ": every distribution key is part of its table's unique keys");

@@ -149,6 +149,16 @@ Datum mysql_sync_signal_task(PG_FUNCTION_ARGS) {
   PG_RETURN_BOOL(signalled);
 }
 
+// True when the JSON text has the escape \u0000 (an odd run of backslashes before "u0000").
+static bool json_has_nul_escape(const char* json) {
+  for (const char* p = strstr(json, "u0000"); p != nullptr; p = strstr(p + 1, "u0000")) {
+    int backslashes = 0;
+    for (const char* q = p - 1; q >= json && *q == '\\'; q--) backslashes++;
+    if (backslashes % 2 == 1) return true;
+  }
+  return false;
+}
+
 Datum mysql_sync_binlog_events(PG_FUNCTION_ARGS) {
   ReturnSetInfo* rsinfo = (ReturnSetInfo*)fcinfo->resultinfo;
   if (!has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))
@@ -187,6 +197,16 @@ Datum mysql_sync_binlog_events(PG_FUNCTION_ARGS) {
   });
   for (size_t i = 0; i < line_count; i++) {
     if (lines[i] == nullptr) continue;
+    // jsonb cannot hold U+0000, which MySQL text may contain: say so instead of a parse error.
+    if (json_has_nul_escape(lines[i])) {
+      char* line = pstrdup(lines[i]);
+      for (size_t j = i; j < line_count; j++) free(lines[j]);
+      free(lines);
+      ereport(ERROR, (errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
+                      errmsg("binlog_events(%s): an event holds a NUL character, which jsonb cannot store", path),
+                      errdetail("The event: %.300s", line),
+                      errhint("The mysql-sync-binlog command prints such values (as \\u0000).")));
+    }
     Datum value = DirectFunctionCall1(jsonb_in, CStringGetDatum(lines[i]));
     bool isnull = false;
     tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);

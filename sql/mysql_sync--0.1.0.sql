@@ -67,6 +67,9 @@ CREATE TABLE mysql_sync.table_state (
   changes_applied bigint NOT NULL DEFAULT 0,
   invalid_values  bigint NOT NULL DEFAULT 0,
   last_error      text,
+  copy_file       text,     -- the table's copy holds every change up to this binlog position
+  copy_pos        bigint,
+  created_target  boolean NOT NULL DEFAULT false,  -- the initial sync created the target table
   PRIMARY KEY (task, source_table),
   CHECK (state IN ('pending', 'copying', 'synced', 'failed', 'skipped', 'paused'))
 );
@@ -106,11 +109,6 @@ BEGIN
     RAISE EXCEPTION 'invalid existing_tables "%"', existing_tables
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Use fail, clear or append.';
   END IF;
-  IF existing_tables = 'append' THEN
-    RAISE EXCEPTION 'existing_tables => ''append'' is not supported yet'
-      USING ERRCODE = 'feature_not_supported',
-            HINT = 'It arrives with the initial-sync issue; use fail or clear.';
-  END IF;
   IF operations IS NULL OR NOT operations <@ ARRAY['insert', 'update', 'delete', 'alter'] THEN
     RAISE EXCEPTION 'invalid operations %', operations
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Use any of insert, update, delete, alter.';
@@ -131,11 +129,19 @@ BEGIN
   IF table_keys IS NULL OR jsonb_typeof(table_keys) <> 'object' THEN
     RAISE EXCEPTION 'table_keys must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF table_keys <> '{}' THEN
-    RAISE EXCEPTION 'table_keys is not supported yet'
-      USING ERRCODE = 'feature_not_supported',
-            HINT = 'It arrives with the initial-sync issue; give each source table a primary key meanwhile.';
-  END IF;
+  FOR k, v IN SELECT * FROM jsonb_each(table_keys) LOOP
+    IF k !~ '^[^.]+\.[^.]+$' OR jsonb_typeof(v) <> 'object' OR v = '{}'
+       OR EXISTS (SELECT FROM jsonb_object_keys(v) o WHERE o NOT IN ('primary_key', 'distribution_key'))
+       OR EXISTS (SELECT FROM jsonb_each(v) e
+                   WHERE jsonb_typeof(e.value) <> 'array' OR jsonb_array_length(e.value) = 0
+                      OR EXISTS (SELECT FROM jsonb_array_elements(e.value) c
+                                  WHERE jsonb_typeof(c) <> 'string' OR c #>> '{}' = '')) THEN
+      RAISE EXCEPTION 'invalid table_keys entry "%": %', k, v
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Use {"db.table": {"primary_key": ["id"], "distribution_key": ["customer_id"]}}: '
+                     'a source table, then non-empty arrays of its column names.';
+    END IF;
+  END LOOP;
   IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
     RAISE EXCEPTION 'options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -179,10 +185,27 @@ BEGIN
           USING ERRCODE = 'invalid_parameter_value',
                 HINT = 'An array of precheck item names, e.g. ["binlog_retention"].';
       END IF;
-    WHEN 'parallel', 'max_rows_per_second' THEN
-      RAISE EXCEPTION 'options.% is not supported yet', k
-        USING ERRCODE = 'feature_not_supported',
-              HINT = 'It arrives with the initial-sync issue; tables are copied one at a time.';
+    WHEN 'parallel' THEN
+      IF jsonb_typeof(v) <> 'number' OR (v #>> '{}') !~ '^[0-9]+$' OR (v #>> '{}')::numeric < 1 THEN
+        RAISE EXCEPTION 'invalid options.parallel %', v
+          USING ERRCODE = 'invalid_parameter_value', HINT = 'A whole number of tables copied at once, at least 1.';
+      END IF;
+      IF (v #>> '{}')::numeric > 1 THEN
+        RAISE EXCEPTION 'options.parallel above 1 is not supported yet'
+          USING ERRCODE = 'feature_not_supported',
+                HINT = 'Tables are copied one at a time from one snapshot; leave parallel out or set it to 1.';
+      END IF;
+    WHEN 'max_rows_per_second' THEN
+      IF jsonb_typeof(v) <> 'number' OR (v #>> '{}') !~ '^[0-9]+$' OR (v #>> '{}')::numeric < 1
+         OR (v #>> '{}')::numeric > 9223372036854775807 THEN
+        RAISE EXCEPTION 'invalid options.max_rows_per_second %', v
+          USING ERRCODE = 'invalid_parameter_value', HINT = 'A whole number of rows per second, at least 1.';
+      END IF;
+    WHEN 'foreign_keys' THEN
+      IF jsonb_typeof(v) <> 'boolean' THEN
+        RAISE EXCEPTION 'invalid options.foreign_keys %', v
+          USING ERRCODE = 'invalid_parameter_value', HINT = 'Use true (create them NOT VALID after the load) or false.';
+      END IF;
     WHEN 'ddl' THEN
       RAISE EXCEPTION 'options.ddl is not supported yet'
         USING ERRCODE = 'feature_not_supported',
@@ -190,7 +213,7 @@ BEGIN
     ELSE
       RAISE EXCEPTION 'unknown option "%"', k
         USING ERRCODE = 'invalid_parameter_value',
-              HINT = 'Known options: server_id, start_position, parallel, max_rows_per_second, invalid_dates, ddl, skip_precheck.';
+              HINT = 'Known options: server_id, start_position, parallel, max_rows_per_second, invalid_dates, foreign_keys, ddl, skip_precheck.';
     END CASE;
   END LOOP;
 END
@@ -249,10 +272,18 @@ CREATE VIEW mysql_sync.status AS
     FROM mysql_sync.task_state s
     LEFT JOIN mysql_sync._live_status() l ON l.task = s.task;
 
+-- While a table is copying, its rows_copied is live: the worker's count in shared memory minus
+-- the rows of the task's tables already committed.
 CREATE VIEW mysql_sync.table_status AS
   SELECT t.task, t.source_table, format('%s.%s', t.target_schema, t.target_name) AS target_table,
-         t.state, t.rows_copied, t.rows_estimate, t.changes_applied, t.invalid_values, t.last_error
-    FROM mysql_sync.table_state t;
+         t.state,
+         CASE WHEN t.state = 'copying' AND l.pid IS NOT NULL
+              THEN GREATEST(t.rows_copied, COALESCE(l.rows_copied, 0) - s.rows_copied)
+              ELSE t.rows_copied END AS rows_copied,
+         t.rows_estimate, t.changes_applied, t.invalid_values, t.last_error
+    FROM mysql_sync.table_state t
+    JOIN mysql_sync.task_state s ON s.task = t.task
+    LEFT JOIN mysql_sync._live_status() l ON l.task = t.task;
 
 -- ---------------------------------------------------------------------------------------------
 -- User functions

@@ -82,6 +82,11 @@ SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1',
 
 -- table_keys
 SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', table_keys => '[]')$$);
+SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', table_keys => '{"orders": {"primary_key": ["id"]}}')$$);
+SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', table_keys => '{"shop.orders": {"primary_key": []}}')$$);
+SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', table_keys => '{"shop.orders": {"primary_key": "id"}}')$$);
+SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', table_keys => '{"shop.orders": {"unique_key": ["id"]}}')$$);
+SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', table_keys => '{"shop.orders": {"distribution_key": [1]}}')$$);
 
 -- options
 SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '[]')$$);
@@ -101,12 +106,13 @@ SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1',
 SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"invalid_dates": "zero"}')$$);
 SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"skip_precheck": ["no_such_item"]}')$$);
 SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"skip_precheck": "binlog_retention"}')$$);
+SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"parallel": 0}')$$);
+SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"max_rows_per_second": 0}')$$);
+SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"max_rows_per_second": "fast"}')$$);
+SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"foreign_keys": "yes"}')$$);
 
 -- Capabilities of later versions: 0A000 (feature_not_supported), never silently ignored.
-SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', existing_tables => 'append')$$);
-SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', table_keys => '{"shop.orders": {"primary_key": ["id"]}}')$$);
 SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"parallel": 4}')$$);
-SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"max_rows_per_second": 1000}')$$);
 SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"ddl": {"drop_column": "ignore"}}')$$);
 SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', initial_sync => '{}', options => '{"start_position": {"gtid": "0-1-100"}}')$$);
 SELECT pg_temp.try($$SELECT mysql_sync.resync_table('t1', 'shop.orders')$$);

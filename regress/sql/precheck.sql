@@ -78,9 +78,14 @@ SELECT item, status, detail, hint
 SELECT item, status, detail, hint
   FROM mysql_sync.precheck(:'src', '{mysql.db}', initial_sync => '{data}', name_map => '{"mysql": "elsewhere"}')
  WHERE item IN ('target_conflict', 'target_privileges');
--- Two source tables mapped onto one target table (many-to-one needs 'append', a later feature).
+-- Two source tables mapped onto one target table (many-to-one needs 'append').
 SELECT item, status, detail, hint
   FROM mysql_sync.precheck(:'src', '{mysql.db, mysql.tables_priv}',
+                           name_map => '{"mysql.tables_priv": "mysql.db"}')
+ WHERE item = 'target_conflict';
+-- With append, many-to-one needs compatible columns (these two tables differ).
+SELECT item, status, detail, hint
+  FROM mysql_sync.precheck(:'src', '{mysql.db, mysql.tables_priv}', existing_tables => 'append',
                            name_map => '{"mysql.tables_priv": "mysql.db"}')
  WHERE item = 'target_conflict';
 DROP SCHEMA mysql CASCADE;

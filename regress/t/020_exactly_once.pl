@@ -6,7 +6,8 @@
 #   (b) PostgreSQL is stopped in immediate mode and started again,
 #   (c) MariaDB is restarted cleanly, and later killed with SIGKILL and started again.
 # The workload retries a transaction whose connection failed. Afterwards the target
-# must equal the source row by row, and the task must be streaming.
+# must equal the source row by row, and the task must be streaming. A broken pipe to the
+# client means its input, COMMIT last, never fully arrived: that too is safe to retry.
 use strict;
 use warnings;
 
@@ -175,7 +176,7 @@ sub run_workload
 		while (!defined $my->sql($sql, fail_ok => 1))
 		{
 			my $e = $my->{last_error} // '';
-			if ($e !~ /Can't connect|server has gone away|Lost connection|shutdown in progress|ERROR 2013|ERROR 2006|ERROR 2002|ERROR 1053|Server shutdown|ERROR 1927|Connection killed/i
+			if ($e !~ /Can't connect|server has gone away|Lost connection|shutdown in progress|ERROR 2013|ERROR 2006|ERROR 2002|ERROR 1053|Server shutdown|ERROR 1927|Connection killed|ack Broken pipe/i
 				|| time() > $deadline)
 			{
 				print STDERR "workload: transaction $i failed: $e\n$sql\n";

@@ -326,7 +326,12 @@ $node->safe_psql('postgres', hint_sql($r->{target_conflict}{hint}));
 expect(precheck(objects => '{shop.items}'), 'after the DROP TABLE hint');
 $r = precheck(objects => '{shop.items, shop.orders}', args => q{name_map => '{"shop.orders": "shop.items"}'});
 expect($r, 'two source tables into one target', target_conflict => 'failed');
-like($r->{target_conflict}{detail}, qr/not supported yet/, 'detail: merging is not supported yet');
+like($r->{target_conflict}{detail}, qr/several source tables map to shop\.items: shop\.items, shop\.orders \(their columns also differ/,
+	'detail: several sources into one target, and their columns differ');
+$r = precheck(objects => '{shop.items, shop.orders}',
+	args => q{existing_tables => 'append', name_map => '{"shop.orders": "shop.items"}'});
+expect($r, 'many-to-one with append but different columns', target_conflict => 'failed');
+like($r->{target_conflict}{detail}, qr/but their columns differ/, 'detail: append needs compatible columns');
 $node->safe_psql('postgres', 'DROP SCHEMA shop');
 
 # ------------------------------------------------------------------ start_sync

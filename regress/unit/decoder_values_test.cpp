@@ -2,7 +2,9 @@
 // mariadb-binlog -vv), and the decoder options want_rows and shape_of.
 #include <gtest/gtest.h>
 
+#include "binlog/charset.h"
 #include "binlog/decoder.h"
+#include "binlog/errors.h"
 #include "decoder_test_support.h"
 
 namespace mysql_sync::test {
@@ -262,6 +264,39 @@ TEST(DecoderStream, RotateBeforeAnyFormatDescription) {
   } catch (const DecodeError& e) {
     EXPECT_EQ(e.offset(), 1234u);
   }
+}
+
+// MariaDB's sjis (collations 13 sjis_japanese_ci, 88 sjis_bin) as the server stores it: found by
+// regress/t/050_decoder_values.pl, where 'a\\b~c' came out as "a\uFF3Cb\u203Ec" through iconv's
+// SHIFT_JIS. The server writes '\\' as 0x815F and reads 0x5C/0x7E as ASCII.
+std::string sjis(std::initializer_list<uint8_t> bytes, uint16_t collation = 13) {
+  std::vector<uint8_t> b(bytes);
+  std::string out;
+  append_as_utf8(out, b.data(), b.size(), collation, "test value");
+  return out;
+}
+
+TEST(CharsetValues, SjisAsMariaDbStoresIt) {
+  // 'a\b~c' as MariaDB stores it: 61 815F 62 7E 63
+  EXPECT_EQ(sjis({0x61, 0x81, 0x5f, 0x62, 0x7e, 0x63}), "a\\b~c");
+  EXPECT_EQ(sjis({0x61, 0x81, 0x5f, 0x62, 0x7e, 0x63}, 88), "a\\b~c");
+  // 'カナ\': 834A 8369 815F; a 0x5C trail byte (ソ = 835C) stays part of its character
+  EXPECT_EQ(sjis({0x83, 0x4a, 0x83, 0x69, 0x81, 0x5f}), "\xe3\x82\xab\xe3\x83\x8a\\");
+  EXPECT_EQ(sjis({0x83, 0x5c, 0x5c}), "\xe3\x82\xbd\\");
+  // half-width katakana ｱ (0xB1), 日 (93FA), ASCII 0x5C and 0x7E
+  EXPECT_EQ(sjis({0xb1, 0x93, 0xfa, 0x5c, 0x7e}), "\xef\xbd\xb1\xe6\x97\xa5\\~");
+  EXPECT_EQ(sjis({}), "");
+  // invalid or truncated characters are errors, with the offset in the value
+  EXPECT_THROW(sjis({0x61, 0x93}), ValueError);
+  EXPECT_THROW(sjis({0x80}), ValueError);
+  try {
+    sjis({0x61, 0x81, 0x5f, 0xff});
+    FAIL();
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("byte 3"), std::string::npos) << e.what();
+  }
+  // cp932 keeps its own mapping: 0x815F is U+FF3C there
+  EXPECT_EQ(sjis({0x81, 0x5f, 0x5c}, 95), "\xef\xbc\xbc\\");
 }
 
 }  // namespace
