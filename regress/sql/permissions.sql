@@ -1,19 +1,7 @@
 -- Who may do what: superusers and members of mysql_sync_admin run the functions and read
 -- the views; nobody else. Members of mysql_sync_admin cannot read the catalog tables (the
 -- password is in task_config) but see the masked source in mysql_sync.tasks.
-CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  state text;
-  message text;
-  hint text;
-BEGIN
-  EXECUTE sql;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT;
-  RETURN state || ': ' || message || CASE WHEN hint <> '' THEN E'\nHINT: ' || hint ELSE '' END;
-END
-$$;
+\ir regress/sql/include/try.sql
 CREATE ROLE regress_mysql_sync_plain;
 CREATE ROLE regress_mysql_sync_admin IN ROLE mysql_sync_admin;
 INSERT INTO mysql_sync.task_config (task, source, objects, initial_sync, existing_tables, operations,

@@ -8,19 +8,7 @@ SELECT NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'mysql_sync') AS cre
 CREATE EXTENSION mysql_sync;
 \endif
 SELECT current_database() = current_setting('mysql_sync.database') AS served;
-CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  state text;
-  message text;
-  hint text;
-BEGIN
-  EXECUTE sql;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT;
-  RETURN state || ': ' || message || CASE WHEN hint <> '' THEN E'\nHINT: ' || hint ELSE '' END;
-END
-$$;
+\ir regress/sql/include/try.sql
 \pset format unaligned
 \pset tuples_only on
 

@@ -65,19 +65,7 @@ SELECT mysql_sync.resume_sync('shop');
 SELECT task, state, detail, source_file, source_pos FROM mysql_sync.status;
 
 -- Unknown tasks are 42704 (undefined_object). pg_temp.try prints SQLSTATE, message and hint.
-CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  state text;
-  message text;
-  hint text;
-BEGIN
-  EXECUTE sql;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT;
-  RETURN state || ': ' || message || CASE WHEN hint <> '' THEN E'\nHINT: ' || hint ELSE '' END;
-END
-$$;
+\ir regress/sql/include/try.sql
 \pset format unaligned
 \pset tuples_only on
 SELECT pg_temp.try($$SELECT mysql_sync.stop_sync('nosuch')$$);
