@@ -62,6 +62,13 @@ class ImageReader {
       : table_(table), options_(options), invalid_values_(invalid_values) {}
 
   // One row image into `row` (resized to the table's columns; absent columns become nullopt).
+  // Column `i` is not in the image (a partial image), or is NULL in it; advances the image's
+  // null-bitmap index for every present column.
+  static bool absent_or_null(const ImageColumns& cols, const uint8_t* nulls, size_t i, size_t& image_index) {
+    if (!cols.full && !bit(cols.bitmap, i)) return true;
+    return bit(nulls, image_index++);
+  }
+
   // `json_before`: when not null, records the binary JSON values of this (before) image.
   void read(ByteReader& in, const ImageColumns& cols, Row& row, std::vector<JsonBefore>* json_before) {
     const size_t count = table_.columns.size();
@@ -69,11 +76,7 @@ class ImageReader {
     const uint8_t* nulls = in.bytes((cols.present + 7) / 8, "row null bitmap");
     size_t image_index = 0;
     for (size_t i = 0; i < count; ++i) {
-      if (!cols.full && !bit(cols.bitmap, i)) {
-        row[i].reset();
-        continue;
-      }
-      if (bit(nulls, image_index++)) {
+      if (absent_or_null(cols, nulls, i, image_index)) {
         row[i].reset();
         continue;
       }
@@ -103,11 +106,7 @@ class ImageReader {
       const ColumnDef& column = table_.columns[i];
       // The partial bitmap has a bit for every JSON column, present in this image or not.
       const bool is_diff = column.type == column_type::json && partial_bits && bit(partial_bits, json_index++);
-      if (!cols.full && !bit(cols.bitmap, i)) {
-        row[i].reset();
-        continue;
-      }
-      if (bit(nulls, image_index++)) {
+      if (absent_or_null(cols, nulls, i, image_index)) {
         row[i].reset();
         continue;
       }
