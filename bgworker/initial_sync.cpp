@@ -2,6 +2,7 @@
 
 #include "binlog/snapshot.h"
 #include "bgworker/apply.h"
+#include "bgworker/spill.h"
 #include "bgworker/catalog.h"
 #include "bgworker/dialect.h"
 #include "bgworker/shmem.h"
@@ -349,6 +350,22 @@ uint64 copy_table(int index, int64* invalid_out) {
 
 // Brings the tables copied from older snapshots (a resumed load) up to `target`: their changes
 // after their own copy position are applied, in transactions that also advance those positions.
+
+// Applies the changes of a catch-up transaction to the tables whose copy does not hold them yet.
+int64 catch_up_changes(const std::vector<mysql_sync::TableChange>& list, const mysql_sync::SourceItem* item) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  int64 applied = 0;
+  for (size_t i = 0; i < list.size(); i++) {
+    const mysql_sync::TableChange& change = list[i];
+    // In the table's copy already?
+    if (mysql_sync::compare_positions(item->end, runtime->tables[change.table].copied_at) <= 0) continue;
+    if (!operation_enabled(change.op)) continue;
+    apply_change(change, item->end);
+    applied++;
+  }
+  return applied;
+}
+
 void catch_up(const mysql_sync::BinlogPosition& target) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   mysql_sync::BinlogPosition* from = nullptr;
@@ -364,10 +381,7 @@ void catch_up(const mysql_sync::BinlogPosition& target) {
   elog(LOG, "mysql_sync task \"%s\": tables copied from an older snapshot catch up from %s:%llu to %s:%llu",
        worker_task.name, from->file.c_str(), (unsigned long long)from->pos, target.file.c_str(),
        (unsigned long long)target.pos);
-  MYSQL_SYNC_CXX(worker_task.name, {
-    runtime->make_reader(*from, (size_t)mysql_sync_queue_capacity);
-    runtime->reader->start();
-  });
+  start_reader(*from);
 
   bool open = false;
   int64 changes = 0;
@@ -427,16 +441,16 @@ void catch_up(const mysql_sync::BinlogPosition& target) {
       begin_catalog_transaction();
       open = true;
     }
-    for (size_t i = 0; i < item->changes.size(); i++) {
-      const mysql_sync::TableChange& change = item->changes[i];
-      // In the table's copy already?
-      if (mysql_sync::compare_positions(item->end, runtime->tables[change.table].copied_at) <= 0) continue;
-      bool wanted = change.op == mysql_sync::RowOp::insert   ? worker_task.apply_insert
-                    : change.op == mysql_sync::RowOp::update ? worker_task.apply_update
-                                                             : worker_task.apply_delete;
-      if (!wanted) continue;
-      apply_change(change, item->end);
-      changes++;
+    changes += catch_up_changes(item->changes, item);
+    if (item->spill) {
+      // Larger than max_memory: read back a chunk at a time, as the streaming apply does.
+      for (;;) {
+        bool more = false;
+        MYSQL_SYNC_CXX(worker_task.name, more = item->spill->read_chunk(runtime->spill_chunk, spill_chunk_bytes()));
+        if (!more) break;
+        changes += catch_up_changes(runtime->spill_chunk, item);
+        CHECK_FOR_INTERRUPTS();
+      }
     }
     MYSQL_SYNC_CXX(worker_task.name, {
       runtime->last_end = item->end;

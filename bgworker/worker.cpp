@@ -118,10 +118,7 @@ void commit_batch(void) {
 void apply_changes(const std::vector<mysql_sync::TableChange>& changes, const SourceItem* item) {
   for (size_t i = 0; i < changes.size(); i++) {
     const mysql_sync::TableChange& change = changes[i];
-    bool wanted = change.op == mysql_sync::RowOp::insert   ? worker_task.apply_insert
-                  : change.op == mysql_sync::RowOp::update ? worker_task.apply_update
-                                                           : worker_task.apply_delete;
-    if (wanted) {
+    if (operation_enabled(change.op)) {
       apply_change(change, item->end);
       batch.changes++;
       batch.table_changes[change.table]++;
@@ -137,7 +134,7 @@ void apply_transaction(const SourceItem* item) {
     // A transaction larger than max_memory: read back from its spill file a chunk at a time,
     // all in this one PostgreSQL transaction, which stores the position at its end.
     mysql_sync::TaskRuntime* runtime = worker_task.runtime;
-    size_t chunk_bytes = Min((size_t)mysql_sync_max_memory_kb * 1024 / 8, (size_t)16 * 1024 * 1024);
+    size_t chunk_bytes = spill_chunk_bytes();
     uint64 spilled = 0, file_kb = 0;
     MYSQL_SYNC_CXX(worker_task.name, {
       spilled = item->spill->changes();
@@ -183,18 +180,14 @@ void handle_failure_item(const SourceItem* item) {
 
 void stream_changes(void) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
-  size_t queue_capacity = (size_t)mysql_sync_queue_capacity;
-  size_t max_memory = (size_t)mysql_sync_max_memory_kb * 1024;
-  const char* data_dir = DataDir;  // the reader thread spills to PostgreSQL's temp file directory
   MYSQL_SYNC_CXX(worker_task.name, {
     mysql_sync::BinlogPosition start;
     start.file = worker_task.source_file ? worker_task.source_file : "";
     start.pos = (uint64_t)worker_task.source_pos;
     start.gtid = worker_task.source_gtid ? worker_task.source_gtid : "";
     runtime->last_end = start;
-    runtime->make_reader(start, queue_capacity, max_memory, std::string(data_dir) + "/base/pgsql_tmp");
-    runtime->reader->start();
   });
+  start_reader(runtime->last_end);
   last_end = &runtime->last_end;
   size_t tables = runtime->tables.size();
   batch.table_changes = static_cast<int64*>(MemoryContextAllocZero(TopMemoryContext, sizeof(int64) * (tables + 1)));
@@ -316,6 +309,27 @@ void run_task(void) {
 }
 
 }  // namespace
+
+void start_reader(const mysql_sync::BinlogPosition& start) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  size_t queue_capacity = (size_t)mysql_sync_queue_capacity;
+  size_t max_memory = (size_t)mysql_sync_max_memory_kb * 1024;
+  const char* data_dir = DataDir;  // the reader thread spills to PostgreSQL's temp file directory
+  MYSQL_SYNC_CXX(worker_task.name, {
+    runtime->make_reader(start, queue_capacity, max_memory, std::string(data_dir) + "/base/pgsql_tmp");
+    runtime->reader->start();
+  });
+}
+
+bool operation_enabled(mysql_sync::RowOp op) {
+  return op == mysql_sync::RowOp::insert   ? worker_task.apply_insert
+         : op == mysql_sync::RowOp::update ? worker_task.apply_update
+                                           : worker_task.apply_delete;
+}
+
+size_t spill_chunk_bytes(void) {
+  return Min((size_t)mysql_sync_max_memory_kb * 1024 / 8, (size_t)16 * 1024 * 1024);
+}
 
 void set_live_state(const char* state) {
   TaskSlot* slot = &sync_shared->slots[worker_task.slot];

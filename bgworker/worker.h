@@ -32,6 +32,16 @@ struct WorkerTask {
 
 extern WorkerTask worker_task;
 
+// Creates and starts the task's reader from `start`, memory-bounded by mysql_sync.max_memory
+// (larger transactions spill to PostgreSQL's temporary file directory).
+void start_reader(const mysql_sync::BinlogPosition& start);
+
+// Whether the task's `operations` include this kind of change.
+bool operation_enabled(mysql_sync::RowOp op);
+
+// How much of a spilled transaction is read back into memory at a time.
+size_t spill_chunk_bytes(void);
+
 // Sets the live state in shared memory (the status view shows it while the worker runs).
 void set_live_state(const char* state);
 
