@@ -401,35 +401,15 @@ void catch_up(const mysql_sync::BinlogPosition& target) {
   };
   while (!done) {
     CHECK_FOR_INTERRUPTS();
-    mysql_sync::SourceItem* item = nullptr;
-    MYSQL_SYNC_CXX(worker_task.name, {
-      std::unique_ptr<mysql_sync::SourceItem> next = runtime->reader->pop();
-      if (next) {
-        runtime->current = std::move(next);
-        item = runtime->current.get();
-      }
-    });
+    mysql_sync::SourceItem* item = next_source_item();
     if (item == nullptr) {
       commit();
-      bool wait = true;
-      MYSQL_SYNC_CXX(worker_task.name, wait = runtime->reader->prepare_to_wait());
-      if (wait) {
-        (void)WaitLatchOrSocket(MyLatch, WL_LATCH_SET | WL_SOCKET_READABLE | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-                                runtime->reader->wake_fd(), 1000, PG_WAIT_EXTENSION);
-        ResetLatch(MyLatch);
-        MYSQL_SYNC_CXX(worker_task.name, {
-          runtime->reader->done_waiting();
-          runtime->reader->drain_wake_fd();
-        });
-      }
+      wait_for_source(1000);
       continue;
     }
     if (item->kind == mysql_sync::SourceItem::Kind::failure) {
       commit();
-      const char* s = item->sqlstate.c_str();
-      ereport(ERROR, (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])),
-                      errmsg("mysql_sync task \"%s\": %s", worker_task.name, item->message.c_str()),
-                      item->hint.empty() ? 0 : errhint("%s", item->hint.c_str())));
+      raise_source_failure(item);
     }
     int order = mysql_sync::compare_positions(item->end, target);
     if (item->kind != mysql_sync::SourceItem::Kind::transaction) {

@@ -169,13 +169,7 @@ const char* failure_state(const char* sqlstate, bool transient) {
 
 void handle_failure_item(const SourceItem* item) {
   if (batch.open) commit_batch();  // the complete transactions before the failure are kept
-  const char* state = failure_state(item->sqlstate.c_str(), item->transient);
-  const char* s = item->sqlstate.c_str();
-  ereport(ERROR, (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])),
-                  errmsg("mysql_sync task \"%s\": %s", worker_task.name, item->message.c_str()),
-                  item->hint.empty() ? 0 : errhint("%s", item->hint.c_str()),
-                  errdetail("state %s; last applied binlog position %s:%llu", state, last_end->file.c_str(),
-                            (unsigned long long)last_end->pos)));
+  raise_source_failure(item);
 }
 
 void stream_changes(void) {
@@ -203,15 +197,7 @@ void stream_changes(void) {
       ProcessConfigFile(PGC_SIGHUP);
     }
 
-    SourceItem* item = nullptr;
-    MYSQL_SYNC_CXX(worker_task.name, {
-      std::unique_ptr<SourceItem> next = runtime->reader->pop();
-      if (next) {
-        runtime->current = std::move(next);
-        item = runtime->current.get();
-      }
-    });
-
+    SourceItem* item = next_source_item();
     if (item == nullptr) {
       // Everything received so far is applied: commit and wait for more.
       if (batch.open) {
@@ -228,19 +214,7 @@ void stream_changes(void) {
                  TimestampDifferenceExceeds(idle_since, GetCurrentTimestamp(), (int)kIdleStoreMs)) {
         commit_batch();
       }
-      bool wait = true;
-      MYSQL_SYNC_CXX(worker_task.name, wait = runtime->reader->prepare_to_wait());
-      if (wait) {
-        pgstat_report_activity(STATE_IDLE, nullptr);
-        (void)WaitLatchOrSocket(MyLatch, WL_LATCH_SET | WL_SOCKET_READABLE | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-                                runtime->reader->wake_fd(), kWaitMs, PG_WAIT_EXTENSION);
-        ResetLatch(MyLatch);
-        MYSQL_SYNC_CXX(worker_task.name, {
-          runtime->reader->done_waiting();
-          runtime->reader->drain_wake_fd();
-        });
-        update_slot(false);
-      }
+      if (wait_for_source(kWaitMs)) update_slot(false);
       continue;
     }
 
@@ -309,6 +283,47 @@ void run_task(void) {
 }
 
 }  // namespace
+
+SourceItem* next_source_item(void) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  SourceItem* item = nullptr;
+  MYSQL_SYNC_CXX(worker_task.name, {
+    std::unique_ptr<SourceItem> next = runtime->reader->pop();
+    if (next) {
+      runtime->current = std::move(next);
+      item = runtime->current.get();
+    }
+  });
+  return item;
+}
+
+bool wait_for_source(long timeout_ms) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  bool wait = true;
+  MYSQL_SYNC_CXX(worker_task.name, wait = runtime->reader->prepare_to_wait());
+  if (!wait) return false;
+  pgstat_report_activity(STATE_IDLE, nullptr);
+  (void)WaitLatchOrSocket(MyLatch, WL_LATCH_SET | WL_SOCKET_READABLE | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+                          runtime->reader->wake_fd(), timeout_ms, PG_WAIT_EXTENSION);
+  ResetLatch(MyLatch);
+  MYSQL_SYNC_CXX(worker_task.name, {
+    runtime->reader->done_waiting();
+    runtime->reader->drain_wake_fd();
+  });
+  return true;
+}
+
+void raise_source_failure(const SourceItem* item) {
+  const mysql_sync::BinlogPosition& applied = worker_task.runtime->last_end;
+  const char* state = failure_state(item->sqlstate.c_str(), item->transient);
+  const char* s = item->sqlstate.c_str();
+  ereport(ERROR, (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])),
+                  errmsg("mysql_sync task \"%s\": %s", worker_task.name, item->message.c_str()),
+                  item->hint.empty() ? 0 : errhint("%s", item->hint.c_str()),
+                  errdetail("state %s; last applied binlog position %s:%llu", state, applied.file.c_str(),
+                            (unsigned long long)applied.pos)));
+  pg_unreachable();
+}
 
 void start_reader(const mysql_sync::BinlogPosition& start) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;

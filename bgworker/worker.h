@@ -39,6 +39,16 @@ void start_reader(const mysql_sync::BinlogPosition& start);
 // Whether the task's `operations` include this kind of change.
 bool operation_enabled(mysql_sync::RowOp op);
 
+// The reader's next item, owned by runtime->current until the next call; null when none is queued.
+mysql_sync::SourceItem* next_source_item(void);
+
+// Sleeps on the latch and the reader's eventfd until more is queued (or `timeout_ms`); returns
+// false at once, without sleeping, when items arrived meanwhile.
+bool wait_for_source(long timeout_ms);
+
+// ERROR for a reader failure, with the last applied position (runtime->last_end).
+[[noreturn]] void raise_source_failure(const mysql_sync::SourceItem* item);
+
 // How much of a spilled transaction is read back into memory at a time.
 size_t spill_chunk_bytes(void);
 
