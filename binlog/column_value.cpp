@@ -130,18 +130,8 @@ void set_value(ByteReader& in, const ColumnDef& column, const ValueOptions& opti
 }
 
 void vector_value(const uint8_t* data, size_t size, Value& out) {
-  if (size % 4 != 0) throw ValueError("VECTOR value of " + std::to_string(size) + " bytes is not a float array");
-  std::string& s = text_of(out);
-  s.push_back('{');
-  for (size_t i = 0; i < size; i += 4) {
-    uint32_t bits = static_cast<uint32_t>(data[i]) | static_cast<uint32_t>(data[i + 1]) << 8 |
-                    static_cast<uint32_t>(data[i + 2]) << 16 | static_cast<uint32_t>(data[i + 3]) << 24;
-    float f;
-    std::memcpy(&f, &bits, sizeof f);
-    if (i != 0) s.push_back(',');
-    append_float(s, f);
-  }
-  s.push_back('}');
+  if (!append_float_vector(text_of(out), data, size))
+    throw ValueError("VECTOR value of " + std::to_string(size) + " bytes is not a float array");
 }
 
 // BINARY(n) is logged without its trailing zero bytes, which are part of the value.

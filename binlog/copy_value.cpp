@@ -139,19 +139,10 @@ F parse_number(const SourceColumn& column, std::string_view text) {
 }
 
 Value vector_value(const SourceColumn& column, const uint8_t* data, size_t size) {
-  if (size % 4 != 0)
+  std::string out;
+  if (!append_float_vector(out, data, size))
     throw ValueError("column \"" + column.name + "\": VECTOR value of " + std::to_string(size) +
                      " bytes is not a float array");
-  std::string out = "{";
-  for (size_t i = 0; i < size; i += 4) {
-    uint32_t bits = static_cast<uint32_t>(data[i]) | static_cast<uint32_t>(data[i + 1]) << 8 |
-                    static_cast<uint32_t>(data[i + 2]) << 16 | static_cast<uint32_t>(data[i + 3]) << 24;
-    float f;
-    std::memcpy(&f, &bits, sizeof f);
-    if (i != 0) out.push_back(',');
-    append_float(out, f);
-  }
-  out.push_back('}');
   return out;
 }
 

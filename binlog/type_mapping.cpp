@@ -10,6 +10,20 @@ namespace mysql_sync {
 
 namespace {
 
+// The character a MySQL string-literal backslash escape stands for (\n, \0, \Z ...; any other
+// character stands for itself).
+char unescaped(char escape) {
+  switch (escape) {
+    case 'n': return '\n';
+    case 'r': return '\r';
+    case 't': return '\t';
+    case '0': return '\0';
+    case 'Z': return '\032';
+    case 'b': return '\b';
+    default: return escape;
+  }
+}
+
 // The n of "bit(n)", "char(n)"... from COLUMN_TYPE, or `fallback` when it has none.
 int64_t parenthesized_length(const std::string& column_type, int64_t fallback) {
   size_t open = column_type.find('(');
@@ -80,16 +94,7 @@ std::vector<std::string> parse_enum_members(const std::string& column_type) {
         break;
       }
       if (c == '\\' && i + 1 < column_type.size()) {
-        char escaped = column_type[++i];
-        switch (escaped) {
-          case 'n': member.push_back('\n'); break;
-          case 'r': member.push_back('\r'); break;
-          case 't': member.push_back('\t'); break;
-          case '0': member.push_back('\0'); break;
-          case 'Z': member.push_back('\032'); break;
-          case 'b': member.push_back('\b'); break;
-          default: member.push_back(escaped); break;
-        }
+        member.push_back(unescaped(column_type[++i]));
         continue;
       }
       member.push_back(c);
@@ -163,16 +168,7 @@ std::string unquote(const std::string& quoted) {
       out.push_back('\'');
       ++i;
     } else if (c == '\\' && i + 2 < quoted.size()) {
-      char e = quoted[++i];
-      switch (e) {
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
-        case '0': out.push_back('\0'); break;
-        case 'Z': out.push_back('\032'); break;
-        case 'b': out.push_back('\b'); break;
-        default: out.push_back(e); break;
-      }
+      out.push_back(unescaped(quoted[++i]));
     } else {
       out.push_back(c);
     }

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <system_error>
 
 namespace mysql_sync {
@@ -137,5 +138,20 @@ void append_bit_string(std::string& out, const uint8_t* data, size_t size, unsig
 
 void append_float(std::string& out, float value) { append_shortest(out, value); }
 void append_double(std::string& out, double value) { append_shortest(out, value); }
+
+bool append_float_vector(std::string& out, const uint8_t* data, size_t size) {
+  if (size % 4 != 0) return false;
+  out.push_back('{');
+  for (size_t i = 0; i < size; i += 4) {
+    uint32_t bits = static_cast<uint32_t>(data[i]) | static_cast<uint32_t>(data[i + 1]) << 8 |
+                    static_cast<uint32_t>(data[i + 2]) << 16 | static_cast<uint32_t>(data[i + 3]) << 24;
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    if (i != 0) out.push_back(',');
+    append_float(out, f);
+  }
+  out.push_back('}');
+  return true;
+}
 
 }  // namespace mysql_sync

@@ -30,5 +30,8 @@ void append_bit_string(std::string& out, const uint8_t* data, size_t size, unsig
 // Shortest text that reads back to the same value ("0.1", "1e+20", "NaN" never occurs in MySQL)
 void append_float(std::string& out, float value);
 void append_double(std::string& out, double value);
+// VECTOR (little-endian floats) as real[] text: "{1.5,2}". False, appending nothing, when `size`
+// is not a whole number of floats.
+bool append_float_vector(std::string& out, const uint8_t* data, size_t size);
 
 }  // namespace mysql_sync
