@@ -66,6 +66,7 @@ struct SourceTable {
   int64_t rows_estimate = 0;
   std::string engine;
   std::string comment;
+  std::string default_charset;  // the table's DEFAULT CHARSET, lower case (from TABLE_COLLATION)
 
   TableShape shape() const;  // for the decoder, when the binlog lacks metadata
 };
