@@ -235,6 +235,105 @@ Charset charset_of(uint16_t collation) {
   return collation < kCollationTableSize ? table[collation] : classify_collation(collation);
 }
 
+namespace {
+
+struct NamedCollation {
+  const char* name;
+  uint16_t id;
+};
+
+// The default collation of each charset first, then other common collations.
+const NamedCollation kDefaultCollations[] = {
+    {"big5_chinese_ci", 1},       {"dec8_swedish_ci", 3},     {"cp850_general_ci", 4},
+    {"hp8_english_ci", 6},        {"koi8r_general_ci", 7},    {"latin1_swedish_ci", 8},
+    {"latin2_general_ci", 9},     {"swe7_swedish_ci", 10},    {"ascii_general_ci", 11},
+    {"ujis_japanese_ci", 12},     {"sjis_japanese_ci", 13},   {"hebrew_general_ci", 16},
+    {"tis620_thai_ci", 18},       {"euckr_korean_ci", 19},    {"koi8u_general_ci", 22},
+    {"gb2312_chinese_ci", 24},    {"greek_general_ci", 25},   {"cp1250_general_ci", 26},
+    {"gbk_chinese_ci", 28},       {"latin5_turkish_ci", 30},  {"armscii8_general_ci", 32},
+    {"utf8mb3_general_ci", 33},   {"ucs2_general_ci", 35},    {"cp866_general_ci", 36},
+    {"keybcs2_general_ci", 37},   {"macce_general_ci", 38},   {"macroman_general_ci", 39},
+    {"cp852_general_ci", 40},     {"latin7_general_ci", 41},  {"utf8mb4_general_ci", 45},
+    {"cp1251_general_ci", 51},    {"utf16_general_ci", 54},   {"utf16le_general_ci", 56},
+    {"cp1256_general_ci", 57},    {"cp1257_general_ci", 59},  {"utf32_general_ci", 60},
+    {"binary", 63},               {"geostd8_general_ci", 92}, {"cp932_japanese_ci", 95},
+    {"eucjpms_japanese_ci", 97},  {"gb18030_chinese_ci", 248},
+};
+
+const NamedCollation kOtherCollations[] = {
+    {"latin2_czech_cs", 2},        {"latin1_german1_ci", 5},      {"cp1251_bulgarian_ci", 14},
+    {"latin1_danish_ci", 15},      {"latin7_estonian_cs", 20},    {"latin2_hungarian_ci", 21},
+    {"cp1251_ukrainian_ci", 23},   {"latin2_croatian_ci", 27},    {"cp1257_lithuanian_ci", 29},
+    {"latin1_german2_ci", 31},     {"cp1250_czech_cs", 34},       {"latin7_general_cs", 42},
+    {"macce_bin", 43},             {"cp1250_croatian_ci", 44},    {"utf8mb4_bin", 46},
+    {"latin1_bin", 47},            {"latin1_general_ci", 48},     {"latin1_general_cs", 49},
+    {"cp1251_bin", 50},            {"cp1251_general_cs", 52},     {"macroman_bin", 53},
+    {"utf16_bin", 55},             {"cp1257_bin", 58},            {"utf32_bin", 61},
+    {"utf16le_bin", 62},           {"armscii8_bin", 64},          {"ascii_bin", 65},
+    {"cp1250_bin", 66},            {"cp1256_bin", 67},            {"cp866_bin", 68},
+    {"dec8_bin", 69},              {"greek_bin", 70},             {"hebrew_bin", 71},
+    {"hp8_bin", 72},               {"keybcs2_bin", 73},           {"koi8r_bin", 74},
+    {"koi8u_bin", 75},             {"latin2_bin", 77},            {"latin5_bin", 78},
+    {"latin7_bin", 79},            {"cp850_bin", 80},             {"cp852_bin", 81},
+    {"swe7_bin", 82},              {"utf8mb3_bin", 83},           {"big5_bin", 84},
+    {"euckr_bin", 85},             {"gb2312_bin", 86},            {"gbk_bin", 87},
+    {"sjis_bin", 88},              {"tis620_bin", 89},            {"ucs2_bin", 90},
+    {"ujis_bin", 91},              {"geostd8_bin", 93},           {"latin1_spanish_ci", 94},
+    {"cp932_bin", 96},             {"eucjpms_bin", 98},           {"cp1250_polish_ci", 99},
+    {"utf16_unicode_ci", 101},     {"ucs2_unicode_ci", 128},      {"utf32_unicode_ci", 160},
+    {"utf8mb3_unicode_ci", 192},   {"utf8mb3_unicode_520_ci", 214}, {"utf8mb4_unicode_ci", 224},
+    {"utf8mb4_unicode_520_ci", 246}, {"gb18030_bin", 249},        {"utf8mb4_0900_ai_ci", 255},
+    {"utf8mb4_0900_as_cs", 278},   {"utf8mb4_0900_bin", 309},     {"utf8mb3_general_nopad_ci", 1057},
+    {"utf8mb4_general_nopad_ci", 1069}, {"utf8mb4_nopad_bin", 1070}, {"utf8mb4_uca1400_ai_ci", 2308},
+};
+
+uint16_t find_collation(const std::string& name) {
+  for (const NamedCollation& c : kDefaultCollations)
+    if (name == c.name) return c.id;
+  for (const NamedCollation& c : kOtherCollations)
+    if (name == c.name) return c.id;
+  return 0;
+}
+
+uint16_t default_collation_of(const std::string& charset) {
+  for (const NamedCollation& c : kDefaultCollations)
+    if (charset_name(c.id) == charset) return c.id;
+  return 0;
+}
+
+// "utf8mb4_unicode_ci" -> "utf8mb4": the longest charset name that prefixes the collation name.
+std::string charset_prefix(const std::string& collation) {
+  if (collation == "binary") return "binary";
+  std::string best;
+  for (const NamedCollation& c : kDefaultCollations) {
+    std::string charset = charset_name(c.id);
+    if (collation.size() > charset.size() && collation.compare(0, charset.size(), charset) == 0 &&
+        collation[charset.size()] == '_' && charset.size() > best.size())
+      best = charset;
+  }
+  return best;
+}
+
+}  // namespace
+
+uint16_t collation_id_of(const std::string& charset_in, const std::string& collation_in) {
+  std::string charset = charset_in == "utf8" ? "utf8mb3" : charset_in;
+  std::string collation = collation_in;
+  if (collation.compare(0, 5, "utf8_") == 0) collation = "utf8mb3_" + collation.substr(5);
+  if (charset.empty()) charset = charset_prefix(collation);
+  if (charset.empty()) return 0;
+  if (uint16_t id = find_collation(collation); id != 0 && charset_name(id) == charset) return id;
+  return default_collation_of(charset);
+}
+
+std::string collation_name_of(uint16_t id) {
+  for (const NamedCollation& c : kDefaultCollations)
+    if (c.id == id) return c.name;
+  for (const NamedCollation& c : kOtherCollations)
+    if (c.id == id) return c.name;
+  return {};
+}
+
 bool is_valid_utf8(const uint8_t* s, size_t size) {
   size_t i = 0;
   while (i < size) {

@@ -25,6 +25,15 @@ Charset charset_of(uint16_t collation);
 // MySQL's charset name for a collation id ("utf8mb4", "latin1", "gbk"...), or nullptr.
 const char* charset_name(uint16_t collation);
 
+// The collation id of a column declared with `charset` and `collation` (lower-case names as
+// information_schema spells them; "utf8" is utf8mb3), for text columns that DDL adds: the id of
+// `collation` when it is known and belongs to `charset`, else the charset's default collation
+// (utf8mb4: utf8mb4_general_ci, 45, MariaDB's default; only the charset matters for decoding);
+// with an empty charset, the charset of `collation`; 0 when the charset is unknown.
+uint16_t collation_id_of(const std::string& charset, const std::string& collation);
+// The name of a collation id that collation_id_of() can return ("utf8mb4_general_ci"), or "".
+std::string collation_name_of(uint16_t id);
+
 // True when `data` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool is_valid_utf8(const uint8_t* data, size_t size);
 

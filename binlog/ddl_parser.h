@@ -29,17 +29,17 @@ struct ColumnPosition {
 };
 
 enum class AlterKind : uint8_t {
-  add_column,        // column, position
-  drop_column,       // name
-  change_column,     // name (old) -> column (new definition, new name), position
-  modify_column,     // column (same name), position
-  rename_column,     // name -> new_name
-  set_default,       // name, column.default_value / default_is_expression
-  drop_default,      // name
-  set_visibility,    // ALTER COLUMN c SET VISIBLE|INVISIBLE: no effect on rows
-  add_index,         // index (name may be empty: MySQL names it after its first column)
-  add_primary_key,   // index.columns
-  drop_index,        // name
+  add_column,       // column, position
+  drop_column,      // name
+  change_column,    // name (old) -> column (new definition, new name), position
+  modify_column,    // column (same name), position
+  rename_column,    // name -> new_name
+  set_default,      // name, column.default_value / default_is_expression
+  drop_default,     // name
+  set_visibility,   // ALTER COLUMN c SET VISIBLE|INVISIBLE: no effect on rows
+  add_index,        // index (name may be empty: MySQL names it after its first column)
+  add_primary_key,  // index.columns
+  drop_index,       // name
   drop_primary_key,
   rename_index,      // name -> new_name
   add_foreign_key,   // foreign_key
@@ -58,7 +58,7 @@ struct AlterAction {
   std::string new_name;  // rename_column, rename_index
   SourceColumn column;   // add_column, change_column, modify_column; set_default's default
   ColumnPosition position;
-  SourceIndex index;            // add_index, add_primary_key
+  SourceIndex index;             // add_index, add_primary_key
   SourceForeignKey foreign_key;  // add_foreign_key
   QualifiedName rename_to;       // rename_table
   std::string comment;           // table_comment
@@ -66,6 +66,8 @@ struct AlterAction {
   std::string collation;         // convert_charset, default_charset when given (lower case)
   bool if_exists = false;        // DROP COLUMN IF EXISTS ... (MariaDB)
   bool if_not_exists = false;    // ADD COLUMN IF NOT EXISTS ... (MariaDB)
+  bool any_constraint = false;   // drop_foreign_key from DROP CONSTRAINT name: a foreign key, else
+                                 // the unique index of that name, else a CHECK (no effect)
   std::string text;              // the clause as written, for messages
 };
 
@@ -99,9 +101,10 @@ struct DdlStatement {
   std::vector<AlterAction> actions;      // alter_table, create_index, drop_index
   std::string database;                  // create/drop/alter_database
   bool temporary = false;                // CREATE/DROP TEMPORARY TABLE: never replicated
-  bool if_exists = false;
+  bool if_exists = false;                // DROP/ALTER ... IF EXISTS; for create_table: CREATE OR
+                                         // REPLACE TABLE (MariaDB), i.e. drop the table if it exists
   bool if_not_exists = false;
-  std::string text;                      // this statement's text (one of a multi-statement query)
+  std::string text;  // this statement's text (one of a multi-statement query)
 };
 
 // Parses every statement of a QUERY event's text (statements separated by ';'). default_db is
@@ -110,7 +113,20 @@ struct DdlStatement {
 // both quote styles and escapes, backquoted and ANSI double-quoted identifiers are understood.
 // Throws SyncError 42601 naming the offset and the statement when a statement of a kind that
 // changes tables (CREATE/ALTER/DROP/RENAME/TRUNCATE TABLE, CREATE/DROP INDEX) cannot be parsed:
-// such a statement is never skipped silently.
+// such a statement is never skipped silently. The offset is a byte offset in `sql`.
+// Throws SyncError 0A000 for system-versioned tables (WITH/ADD SYSTEM VERSIONING): they add
+// hidden columns to the rows.
+//
+// Details: column_type is written as MariaDB 10.11's information_schema shows it (integers keep
+// a display width, the default one when none is written: "int(11)", "int(10) unsigned"); a
+// default that is CURRENT_TIMESTAMP/NOW()/LOCALTIME[STAMP] reads "current_timestamp()" or
+// "current_timestamp(3)" (expression); other expressions keep their text. JSON is data_type
+// "json" on both flavours (the caller knows the server: MariaDB's JSON is a LONGTEXT). Text
+// columns of a CREATE TABLE that names no charset (column or table) keep character_set empty:
+// the database default applies, which only the caller knows. TEXT(M) picks its type assuming
+// 4 bytes per character when no charset is written. An inline REFERENCES is ignored, as MySQL
+// does; FOREIGN KEY does not add its implicit index. Stored programs (CREATE PROCEDURE/
+// FUNCTION/TRIGGER/EVENT, BEGIN NOT ATOMIC) take the rest of the text: their body holds ';'.
 std::vector<DdlStatement> parse_statements(const std::string& sql, const std::string& default_db);
 
 // Applies a table-changing statement to the model of one table (alter_table, create_index,
@@ -119,7 +135,13 @@ std::vector<DdlStatement> parse_statements(const std::string& sql, const std::st
 // CHARACTER SET. Text columns without an explicit charset take the table's default charset.
 // Throws SyncError 42703 (column), 42704 (index) naming the missing object when an action refers
 // to something the model does not have (unless IF [NOT] EXISTS says to skip it): the model and
-// the source disagree, and applying on would put values in the wrong columns.
+// the source disagree, and applying on would put values in the wrong columns. A duplicate column
+// is 42701, a duplicate index or a second primary key 42P07/42P16. On error the model is left
+// unchanged. Unnamed indexes get MySQL's name (their first column, then _2, _3 ...), unnamed
+// foreign keys <table>_ibfk_<n>. CONVERT TO CHARACTER SET also widens TEXT types the way MySQL
+// does so that they keep their length in characters (latin1 TEXT -> utf8mb4 MEDIUMTEXT).
+// create_table replaces the model with the definition; truncate_table changes nothing; other
+// kinds throw XX000.
 void apply_to_model(SourceTable& table, const DdlStatement& statement);
 
 }  // namespace mysql_sync

@@ -33,6 +33,7 @@ struct SourceColumn {
   bool is_json_text = false;  // MariaDB JSON: longtext with CHECK (json_valid(col))
   bool generated = false;     // VIRTUAL/STORED generated column
   bool default_is_expression = false;  // default_value is an expression (CURRENT_TIMESTAMP ...)
+  bool on_update_current_timestamp = false;  // ON UPDATE CURRENT_TIMESTAMP (DDL parser only)
   std::vector<std::string> enum_values;  // ENUM and SET members
   std::string comment;
 };
