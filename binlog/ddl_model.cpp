@@ -306,6 +306,7 @@ void apply_action(SourceTable& table, const AlterAction& action) {
         for (int n = 1; fk.name.empty() || find_foreign_key(table, fk.name) >= 0; ++n)
           fk.name = table.name + "_ibfk_" + std::to_string(n);
       } else if (find_foreign_key(table, fk.name) >= 0) {
+        if (action.if_not_exists) return;
         duplicate("42710", "foreign key", fk.name, table, action);
       }
       table.foreign_keys.push_back(std::move(fk));

@@ -163,7 +163,7 @@ class StatementParser {
     if (c_.peek_is("TABLE")) return create_table(or_replace);
     if (c_.peek_is("INDEX") ||
         (is_any_word(c_.peek(), {"UNIQUE", "FULLTEXT", "SPATIAL"}) && c_.peek_is("INDEX", 1)))
-      return create_index();
+      return create_index(or_replace);
     c_.rewind(after_create);
     leniently([&] { skip_create_prefix(c_, nullptr); });
     c_.accept("TEMPORARY");
@@ -308,6 +308,7 @@ class StatementParser {
     ColumnDefinition column;
     SourceIndex index;
     SourceForeignKey foreign_key;
+    bool if_not_exists = false;  // MariaDB: ADD INDEX IF NOT EXISTS, ADD CONSTRAINT IF NOT EXISTS
   };
 
   bool at_index_element() const {
@@ -328,6 +329,7 @@ class StatementParser {
     }
     std::string symbol;
     if (c_.accept("CONSTRAINT")) {
+      if_exists_not(e.if_not_exists);
       if (c_.at_name() && !is_any_word(c_.peek(), {"PRIMARY", "UNIQUE", "FOREIGN", "CHECK"}))
         symbol = c_.name("a constraint name");
       if (!is_any_word(c_.peek(), {"PRIMARY", "UNIQUE", "FOREIGN", "CHECK"}))
@@ -336,34 +338,33 @@ class StatementParser {
     if (c_.accept("PRIMARY")) {
       c_.expect("KEY");
       e.kind = Element::Kind::primary_key;
-      index_body(e.index, false);
+      index_body(e, false);
       return e;
     }
     if (c_.accept("UNIQUE")) {
       if (!c_.accept("INDEX")) c_.accept("KEY");
       e.kind = Element::Kind::index;
       e.index.unique = true;
-      index_body(e.index, true);
+      index_body(e, true);
       if (e.index.name.empty()) e.index.name = symbol;
       return e;
     }
     if (c_.accept("INDEX") || c_.accept("KEY")) {
       e.kind = Element::Kind::index;
-      index_body(e.index, true);
+      index_body(e, true);
       return e;
     }
     if (c_.peek_is("FULLTEXT") || c_.peek_is("SPATIAL")) {
       e.index.type = to_upper(c_.next().text);
       if (!c_.accept("INDEX")) c_.accept("KEY");
       e.kind = Element::Kind::index;
-      index_body(e.index, true);
+      index_body(e, true);
       return e;
     }
     if (c_.accept("FOREIGN")) {
       c_.expect("KEY");
       e.kind = Element::Kind::foreign_key;
-      bool ignored = false;
-      if_exists_not(ignored);
+      if_exists_not(e.if_not_exists);
       e.foreign_key.name = symbol;
       if (c_.at_name()) {
         std::string index_name = c_.name("an index name");
@@ -401,11 +402,11 @@ class StatementParser {
   }
 
   // [IF NOT EXISTS] [name] [USING type] (key parts) [options]
-  void index_body(SourceIndex& index, bool named) {
+  void index_body(Element& e, bool named) {
+    SourceIndex& index = e.index;
     if (index.type.empty()) index.type = "BTREE";
     if (named) {
-      bool ignored = false;
-      if_exists_not(ignored);
+      if_exists_not(e.if_not_exists);
       if (c_.at_name() && !c_.peek().is_symbol("(") && !c_.peek_is("USING") && !c_.peek_is("TYPE"))
         index.name = c_.name("an index name");
     }
@@ -642,7 +643,8 @@ class StatementParser {
 
   // ---- CREATE INDEX / DROP INDEX ----
 
-  void create_index() {
+  // CREATE [OR REPLACE] INDEX: OR REPLACE (MariaDB) drops an index of that name first.
+  void create_index(bool or_replace) {
     st_.kind = StatementKind::create_index;
     AlterAction action;
     const size_t start = c_.position();
@@ -664,6 +666,12 @@ class StatementParser {
     index_options(index);
     algorithm_and_lock();
     action.text = c_.text_since(start);
+    if (or_replace) {
+      AlterAction& drop = new_action(AlterKind::drop_index);
+      drop.name = index.name;
+      drop.if_exists = true;
+      drop.text = action.text;
+    }
     st_.actions.push_back(std::move(action));
     expect_end();
   }
@@ -858,6 +866,7 @@ class StatementParser {
         action.kind = AlterKind::no_effect;
         break;
     }
+    action.if_not_exists = e.if_not_exists;
     action.text = c_.text_since(start);
     st_.actions.push_back(std::move(action));
   }

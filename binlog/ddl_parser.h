@@ -29,17 +29,17 @@ struct ColumnPosition {
 };
 
 enum class AlterKind : uint8_t {
-  add_column,       // column, position
-  drop_column,      // name
-  change_column,    // name (old) -> column (new definition, new name), position
-  modify_column,    // column (same name), position
-  rename_column,    // name -> new_name
-  set_default,      // name, column.default_value / default_is_expression
-  drop_default,     // name
-  set_visibility,   // ALTER COLUMN c SET VISIBLE|INVISIBLE: no effect on rows
-  add_index,        // index (name may be empty: MySQL names it after its first column)
-  add_primary_key,  // index.columns
-  drop_index,       // name
+  add_column,        // column, position
+  drop_column,       // name
+  change_column,     // name (old) -> column (new definition, new name), position
+  modify_column,     // column (same name), position
+  rename_column,     // name -> new_name
+  set_default,       // name, column.default_value / default_is_expression
+  drop_default,      // name
+  set_visibility,    // ALTER COLUMN c SET VISIBLE|INVISIBLE: no effect on rows
+  add_index,         // index (name may be empty: MySQL names it after its first column)
+  add_primary_key,   // index.columns
+  drop_index,        // name
   drop_primary_key,
   rename_index,      // name -> new_name
   add_foreign_key,   // foreign_key
@@ -58,7 +58,7 @@ struct AlterAction {
   std::string new_name;  // rename_column, rename_index
   SourceColumn column;   // add_column, change_column, modify_column; set_default's default
   ColumnPosition position;
-  SourceIndex index;             // add_index, add_primary_key
+  SourceIndex index;            // add_index, add_primary_key
   SourceForeignKey foreign_key;  // add_foreign_key
   QualifiedName rename_to;       // rename_table
   std::string comment;           // table_comment
@@ -101,10 +101,10 @@ struct DdlStatement {
   std::vector<AlterAction> actions;      // alter_table, create_index, drop_index
   std::string database;                  // create/drop/alter_database
   bool temporary = false;                // CREATE/DROP TEMPORARY TABLE: never replicated
-  bool if_exists = false;                // DROP/ALTER ... IF EXISTS; for create_table: CREATE OR
-                                         // REPLACE TABLE (MariaDB), i.e. drop the table if it exists
+  bool if_exists = false;                // create_table: CREATE OR REPLACE TABLE (MariaDB), i.e.
+                                         // drop the table first if it exists
   bool if_not_exists = false;
-  std::string text;  // this statement's text (one of a multi-statement query)
+  std::string text;                      // this statement's text (one of a multi-statement query)
 };
 
 // Parses every statement of a QUERY event's text (statements separated by ';'). default_db is
@@ -140,8 +140,9 @@ std::vector<DdlStatement> parse_statements(const std::string& sql, const std::st
 // unchanged. Unnamed indexes get MySQL's name (their first column, then _2, _3 ...), unnamed
 // foreign keys <table>_ibfk_<n>. CONVERT TO CHARACTER SET also widens TEXT types the way MySQL
 // does so that they keep their length in characters (latin1 TEXT -> utf8mb4 MEDIUMTEXT).
-// create_table replaces the model with the definition; truncate_table changes nothing; other
-// kinds throw XX000.
+// create_table replaces the model with the definition (when it names no charset, the model's
+// default_charset applies: the caller sets the database default there); truncate_table changes
+// nothing; other kinds throw XX000.
 void apply_to_model(SourceTable& table, const DdlStatement& statement);
 
 }  // namespace mysql_sync

@@ -117,8 +117,10 @@ std::vector<SourceTable> describe_tables(MysqlClient& client, const ObjectPatter
   std::string schema_filter = all_literal ? " AND TABLE_SCHEMA IN " + in_list(client, named) : "";
 
   std::vector<SourceTable> tables;
+  std::map<TableKey, std::string> table_collations;
   for (auto& row : client.query("SELECT TABLE_SCHEMA, TABLE_NAME, ENGINE, TABLE_ROWS, TABLE_COMMENT, "
-                                 "AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'" +
+                                 "AUTO_INCREMENT, TABLE_COLLATION FROM information_schema.TABLES "
+                                 "WHERE TABLE_TYPE = 'BASE TABLE'" +
                                  schema_filter)
                        .rows) {
     std::string schema = text_of(row[0]), name = text_of(row[1]);
@@ -132,6 +134,7 @@ std::vector<SourceTable> describe_tables(MysqlClient& client, const ObjectPatter
     table.rows_estimate = number_of(row[3]);
     table.comment = text_of(row[4]);
     table.auto_increment = row[5] ? std::strtoull(row[5]->c_str(), nullptr, 10) : 0;
+    table_collations[{schema, name}] = text_of(row[6]);
   }
   if (tables.empty()) return tables;
   std::sort(tables.begin(), tables.end(), [](const SourceTable& a, const SourceTable& b) {
@@ -151,8 +154,20 @@ std::vector<SourceTable> describe_tables(MysqlClient& client, const ObjectPatter
   };
 
   std::unordered_map<std::string, uint16_t> collation_ids;
-  for (auto& row : client.query("SELECT COLLATION_NAME, ID FROM information_schema.COLLATIONS").rows)
+  std::unordered_map<std::string, std::string> collation_charsets;
+  for (auto& row :
+       client.query("SELECT COLLATION_NAME, ID, CHARACTER_SET_NAME FROM information_schema.COLLATIONS").rows) {
     if (row[0] && row[1]) collation_ids[*row[0]] = static_cast<uint16_t>(number_of(row[1]));
+    if (row[0] && row[2]) collation_charsets[*row[0]] = lower(*row[2]);
+  }
+  // The table's DEFAULT CHARSET, for the text columns that DDL adds without one.
+  for (SourceTable& table : tables) {
+    const std::string& collation = table_collations[{table.schema, table.name}];
+    if (auto found = collation_charsets.find(collation); found != collation_charsets.end())
+      table.default_charset = found->second;
+    else if (const char* name = charset_name(collation_id_of("", lower(collation))))
+      table.default_charset = name;
+  }
 
   for (auto& row : client.query("SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, "
                                 "IS_NULLABLE, COLUMN_DEFAULT, CHARACTER_SET_NAME, COLLATION_NAME, "
