@@ -552,6 +552,7 @@ ColumnDefinition parse_column_definition(DdlCursor& cursor) {
         t.is_word("AFTER"))
       break;
     if (cursor.accept("NOT")) {
+      if (cursor.accept("SECONDARY")) continue;  // MySQL HeatWave: NOT SECONDARY
       cursor.expect("NULL");
       column.nullable = false;
     } else if (cursor.accept("NULL")) {

@@ -144,7 +144,7 @@ class StatementParser {
           c_.next();
         while (c_.at_name() &&
                !is_any_word(c_.peek(), {"SELECT", "SET", "VALUES", "VALUE", "WHERE", "DUAL", "LATERAL", "ON",
-                                        "USING", "WITH", "INTO", "JSON_TABLE"})) {
+                                        "USING", "WITH", "INTO", "JSON_TABLE", "FROM"})) {
           add_table(c_.qualified_name("a table name"));
           if (!c_.accept_symbol(",")) break;
         }
@@ -270,7 +270,7 @@ class StatementParser {
   bool is_select_start(size_t ahead) const {
     size_t i = ahead;
     while (c_.peek(i).is_symbol("(")) ++i;
-    return is_any_word(c_.peek(i), {"SELECT", "WITH", "VALUES"});
+    return is_any_word(c_.peek(i), {"SELECT", "WITH", "VALUES", "TABLE"});
   }
 
   // PARTITION BY ... up to a SELECT (CREATE ... SELECT) or the end: only rows' placement.
@@ -521,7 +521,8 @@ class StatementParser {
                                                                               : c_.name("a character set"));
       if (c_.accept("COLLATE")) {
         c_.optional_equals();
-        options.collation = canonical_collation(c_.name("a collation"));
+        options.collation = canonical_collation(
+            c_.peek().kind == TokenKind::string ? c_.string_literal("a collation") : c_.name("a collation"));
       }
       if (action) set_default_charset(*action, options);
       return true;
@@ -877,7 +878,8 @@ class StatementParser {
         "EXCHANGE", "ANALYZE", "CHECK",   "OPTIMIZE", "REBUILD",  "REPAIR",   "CONVERT"};
     bool partition_verb = is_any_word(c_.peek(), verbs) && c_.peek_is("PARTITION", 1);
     bool whole = c_.peek_is("PARTITION") && c_.peek_is("BY", 1);
-    bool partitioning = (c_.peek_is("REMOVE") || c_.peek_is("UPGRADE")) && c_.peek_is("PARTITIONING", 1);
+    bool partitioning = ((c_.peek_is("REMOVE") || c_.peek_is("UPGRADE")) && c_.peek_is("PARTITIONING", 1)) ||
+                        (c_.peek_is("CONVERT") && c_.peek_is("TABLE", 1));  // MariaDB: ... TO PARTITION
     if (!partition_verb && !whole && !partitioning) return false;
     const size_t start = c_.position();
     while (!c_.at_end()) {

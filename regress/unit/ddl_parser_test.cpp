@@ -453,8 +453,26 @@ TEST(DdlParser, CreateTableVariants) {
   EXPECT_EQ(escaped.tables[0].name, "a`b");
   EXPECT_EQ(escaped.definition.columns[0].name, "c`d");
   EXPECT_EQ(escaped.definition.columns[0].comment, "x\tyz");
-  EXPECT_EQ(sqlstate_of([] { parse_statements("CREATE TABLE t (a INT) WITH SYSTEM VERSIONING", "db"); }),
-            "0A000");
+  EXPECT_EQ(
+      sqlstate_of([] {
+        parse_statements("CREATE TABLE t (a INT) WITH SYSTEM VERSIONING", "db");
+        EXPECT_EQ(sqlstate_of([] { parse_statements("ALTER TABLE t ADD SYSTEM VERSIONING", "db"); }),
+                  "0A000");
+        DdlStatement partitioned = parse_one(
+            "CREATE TABLE p (a INT, b DATE) PARTITION BY LIST (a) SUBPARTITION BY HASH (TO_DAYS(b)) "
+            "SUBPARTITIONS 2 "
+            "(PARTITION p0 VALUES IN (1, 2) (SUBPARTITION s0, SUBPARTITION s1), PARTITION p1 VALUES IN (3))");
+        EXPECT_EQ(partitioned.kind, StatementKind::create_table);
+        EXPECT_EQ(partitioned.definition.columns.size(), 2u);
+        EXPECT_EQ(
+            parse_one("CREATE TABLE p (a INT) PARTITION BY HASH (a) PARTITIONS 2 AS SELECT 1 AS a").kind,
+            StatementKind::create_table_select);
+        EXPECT_EQ(parse_one("CREATE TABLE t2 AS TABLE t1").kind, StatementKind::create_table_select);
+        EXPECT_EQ(sqlstate_of([] { parse_statements("CREATE TABLE p (a INT) PARTITION BY HASH (a", "db"); }),
+                  "42601");
+        EXPECT_EQ(parse_one("CREATE TABLE h (a INT NOT SECONDARY)").definition.columns.size(), 1u);
+      }),
+      "0A000");
 }
 
 // ---------------------------------------------------------------- errors
@@ -586,6 +604,7 @@ TEST(DdlParser, AlterTablePartitionsAndOtherForms) {
         "ALTER TABLE t EXCHANGE PARTITION p WITH TABLE u WITHOUT VALIDATION",
         "ALTER TABLE t REMOVE PARTITIONING", "ALTER TABLE t ENGINE=InnoDB PARTITION BY HASH(id) PARTITIONS 4",
         "ALTER TABLE t ANALYZE PARTITION p1", "ALTER TABLE t DISCARD TABLESPACE",
+        "ALTER TABLE t CONVERT TABLE u TO PARTITION p VALUES LESS THAN (10)",
         "ALTER TABLE t IMPORT TABLESPACE", "ALTER TABLE t"}) {
     DdlStatement s = parse_one(sql);
     EXPECT_EQ(s.kind, StatementKind::alter_table) << sql;
