@@ -95,7 +95,9 @@ struct ApplyErrorContext {
   const mysql_sync::BinlogPosition* end;
 };
 
-const char* op_name(RowOp op) { return op == RowOp::insert ? "insert" : op == RowOp::update ? "update" : "delete"; }
+const char* op_name(RowOp op) {
+  return op == RowOp::insert ? "insert" : op == RowOp::update ? "update" : "delete";
+}
 
 void apply_error_callback(void* arg) {
   auto* ctx = static_cast<ApplyErrorContext*>(arg);
@@ -116,32 +118,35 @@ void apply_error_callback(void* arg) {
     else
       appendStringInfoString(&values, "NULL");
   }
-  errcontext("mysql_sync task \"%s\": applying %s of source table %s.%s to %s.%s, key (%s)=(%s), source "
-             "transaction ending at binlog %s:%llu",
-             worker_task.name, op_name(ctx->change->op), table.source_schema.c_str(), table.source_name.c_str(),
-             table.target_schema.c_str(), table.target_name.c_str(), names.data, values.data,
-             ctx->end->file.c_str(), (unsigned long long)ctx->end->pos);
+  errcontext(
+      "mysql_sync task \"%s\": applying %s of source table %s.%s to %s.%s, key (%s)=(%s), source "
+      "transaction ending at binlog %s:%llu",
+      worker_task.name, op_name(ctx->change->op), table.source_schema.c_str(), table.source_name.c_str(),
+      table.target_schema.c_str(), table.target_name.c_str(), names.data, values.data, ctx->end->file.c_str(),
+      (unsigned long long)ctx->end->pos);
 }
 
 [[noreturn]] void report_missing_column(const char* qualified, const char* name) {
   ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-                  errmsg("mysql_sync task \"%s\": target table %s has no column \"%s\"", worker_task.name, qualified,
-                         name),
+                  errmsg("mysql_sync task \"%s\": target table %s has no column \"%s\"", worker_task.name,
+                         qualified, name),
                   errhint("Add the column, or drop_sync and start_sync again to recreate the table.")));
 }
 
 void report_row_missing(const char* qualified, const char* what) {
-  ereport(ERROR, (errcode(ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION),
-                  errmsg("mysql_sync task \"%s\": the row to %s is not in %s", worker_task.name, what, qualified),
-                  errdetail("The target has diverged from the source (a change made on the target, or rows "
-                            "copied outside the task)."),
-                  errhint("Repair the row by hand and resume_sync, or drop_sync and start_sync again "
-                          "with existing_tables => 'clear'.")));
+  ereport(ERROR,
+          (errcode(ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION),
+           errmsg("mysql_sync task \"%s\": the row to %s is not in %s", worker_task.name, what, qualified),
+           errdetail("The target has diverged from the source (a change made on the target, or rows "
+                     "copied outside the task)."),
+           errhint("Repair the row by hand and resume_sync, or drop_sync and start_sync again "
+                   "with existing_tables => 'clear'.")));
 }
 
 SPIPlanPtr prepare_kept(const char* sql, int nargs, Oid* types) {
   SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
-  if (plan == nullptr) elog(ERROR, "mysql_sync: cannot prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+  if (plan == nullptr)
+    elog(ERROR, "mysql_sync: cannot prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
   if (SPI_keepplan(plan) != 0) elog(ERROR, "mysql_sync: cannot keep plan");
   return plan;
 }
@@ -164,6 +169,14 @@ void prepare_applier(int index) {
 
   for (int c = 0; c < ncols; c++) {
     const char* name = table.target_columns[c].c_str();
+    if (*name == '\0') {  // a source column that is not replicated (its ADD COLUMN was ignored)
+      Oid infunc;
+      a->types[c] = TEXTOID;
+      a->typmods[c] = -1;
+      getTypeInputInfo(TEXTOID, &infunc, &a->ioparams[c]);
+      fmgr_info_cxt(infunc, &a->inputs[c], TopMemoryContext);
+      continue;
+    }
     AttrNumber attnum = get_attnum(relid, name);
     if (attnum == InvalidAttrNumber) report_missing_column(a->qualified, name);
     Oid infunc;
@@ -180,23 +193,38 @@ void prepare_applier(int index) {
   initStringInfo(&sql);
   initStringInfo(&where);
   for (int k = 0; k < a->npk; k++)
-    appendStringInfo(&where, "%s%s = $%d", k ? " AND " : "", quote_identifier(table.target_columns[a->pk[k]].c_str()),
-                     ncols + k + 1);
+    appendStringInfo(&where, "%s%s = $%d", k ? " AND " : "",
+                     quote_identifier(table.target_columns[a->pk[k]].c_str()), ncols + k + 1);
   Oid* types = a->types;
   for (int k = 0; k < a->npk; k++) types[ncols + k] = types[a->pk[k]];
 
+  // Unreplicated columns are left out; their parameters stay unused.
   appendStringInfo(&sql, "INSERT INTO %s (", a->qualified);
+  const char* separator = "";
   for (int c = 0; c < ncols; c++)
-    appendStringInfo(&sql, "%s%s", c ? ", " : "", quote_identifier(table.target_columns[c].c_str()));
+    if (!table.target_columns[c].empty()) {
+      appendStringInfo(&sql, "%s%s", separator, quote_identifier(table.target_columns[c].c_str()));
+      separator = ", ";
+    }
   appendStringInfoString(&sql, ") VALUES (");
-  for (int c = 0; c < ncols; c++) appendStringInfo(&sql, "%s$%d", c ? ", " : "", c + 1);
+  separator = "";
+  for (int c = 0; c < ncols; c++)
+    if (!table.target_columns[c].empty()) {
+      appendStringInfo(&sql, "%s$%d", separator, c + 1);
+      separator = ", ";
+    }
   appendStringInfoChar(&sql, ')');
   a->insert_plan = prepare_kept(sql.data, ncols, types);
 
   resetStringInfo(&sql);
   appendStringInfo(&sql, "UPDATE %s SET ", a->qualified);
+  separator = "";
   for (int c = 0; c < ncols; c++)
-    appendStringInfo(&sql, "%s%s = $%d", c ? ", " : "", quote_identifier(table.target_columns[c].c_str()), c + 1);
+    if (!table.target_columns[c].empty()) {
+      appendStringInfo(&sql, "%s%s = $%d", separator, quote_identifier(table.target_columns[c].c_str()),
+                       c + 1);
+      separator = ", ";
+    }
   appendStringInfo(&sql, " WHERE %s", where.data);
   a->update_plan = prepare_kept(sql.data, ncols + a->npk, types);
 
@@ -204,8 +232,8 @@ void prepare_applier(int index) {
   resetStringInfo(&sql);
   appendStringInfo(&sql, "DELETE FROM %s WHERE ", a->qualified);
   for (int k = 0; k < a->npk; k++)
-    appendStringInfo(&sql, "%s%s = $%d", k ? " AND " : "", quote_identifier(table.target_columns[a->pk[k]].c_str()),
-                     k + 1);
+    appendStringInfo(&sql, "%s%s = $%d", k ? " AND " : "",
+                     quote_identifier(table.target_columns[a->pk[k]].c_str()), k + 1);
   a->delete_plan = prepare_kept(sql.data, a->npk, types + ncols);
   a->ready = true;
 }
@@ -214,11 +242,12 @@ void prepare_applier(int index) {
 // PostgreSQL text cannot: refuse them, since the C string would silently end at the first one.
 char* input_cstring(const std::string& text) {
   if (memchr(text.data(), '\0', text.size()) != nullptr)
-    ereport(ERROR, (errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
-                    errmsg("mysql_sync task \"%s\": a value holds a NUL character, which PostgreSQL cannot store",
-                           worker_task.name),
-                    errhint("Remove the NUL characters on the source (e.g. REPLACE(col, CHAR(0), '')), or map "
-                            "the column to bytea, then resume_sync.")));
+    ereport(ERROR,
+            (errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+             errmsg("mysql_sync task \"%s\": a value holds a NUL character, which PostgreSQL cannot store",
+                    worker_task.name),
+             errhint("Remove the NUL characters on the source (e.g. REPLACE(col, CHAR(0), '')), or map "
+                     "the column to bytea, then resume_sync.")));
   return const_cast<char*>(text.c_str());
 }
 
@@ -273,7 +302,8 @@ bool find_key_index(ExecTable* t, const SyncTable& table) {
     Relation idx = index_open(lfirst_oid(lc), RowExclusiveLock);
     Form_pg_index form = idx->rd_index;
     bool ok = form->indisunique && form->indisvalid && form->indimmediate && form->indnkeyatts == npk &&
-              idx->rd_rel->relam == BTREE_AM_OID && heap_attisnull(idx->rd_indextuple, Anum_pg_index_indexprs, NULL) &&
+              idx->rd_rel->relam == BTREE_AM_OID &&
+              heap_attisnull(idx->rd_indextuple, Anum_pg_index_indexprs, NULL) &&
               heap_attisnull(idx->rd_indextuple, Anum_pg_index_indpred, NULL);
     int* key_source = static_cast<int*>(palloc0(sizeof(int) * (npk + 1)));
     for (int k = 0; ok && k < npk; k++) {
@@ -330,6 +360,7 @@ void open_exec_table(int index) {
   for (int c = 0; c < ncols; c++) {
     const char* name = table.target_columns[c].c_str();
     t->attr[c] = -1;
+    if (*name == '\0') continue;  // not replicated
     for (int i = 0; i < desc->natts; i++) {
       Form_pg_attribute att = TupleDescAttr(desc, i);
       if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0) t->attr[c] = i;
@@ -357,6 +388,7 @@ void open_exec_table(int index) {
   t->typmods = static_cast<int32*>(palloc0(sizeof(int32) * ncols));
   Bitmapset* columns = nullptr;
   for (int c = 0; c < ncols; c++) {
+    if (t->attr[c] < 0) continue;
     Form_pg_attribute att = TupleDescAttr(desc, t->attr[c]);
     Oid infunc;
     getTypeInputInfo(att->atttypid, &infunc, &t->ioparams[c]);
@@ -406,8 +438,7 @@ void close_exec_table(ExecTable* t) {
 }
 
 Datum input_value(ExecTable* t, int column, const std::string& text) {
-  return InputFunctionCall(&t->inputs[column], input_cstring(text), t->ioparams[column],
-                           t->typmods[column]);
+  return InputFunctionCall(&t->inputs[column], input_cstring(text), t->ioparams[column], t->typmods[column]);
 }
 
 // Finds the row with the key of `row` (its before image); on success found_slot holds it.
@@ -433,7 +464,7 @@ void fill_new_slot(ExecTable* t, const mysql_sync::Row& row) {
   memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
   for (int c = 0; c < t->ncols; c++) {
     int i = t->attr[c];
-    if (row[c]) {
+    if (i >= 0 && row[c]) {
       slot->tts_values[i] = input_value(t, c, *row[c]);
       slot->tts_isnull[i] = false;
     }
@@ -505,8 +536,10 @@ ExecTable* batch_table(int index) {
   if (exec_tables == nullptr || batch_lxid != MyProc->lxid) {
     // First change of this transaction. (After an aborted one the old state is gone with its
     // memory context; the relations were closed by the abort.)
-    batch_context = AllocSetContextCreate(TopTransactionContext, "mysql_sync apply batch", ALLOCSET_DEFAULT_SIZES);
-    exec_tables = static_cast<ExecTable*>(MemoryContextAllocZero(batch_context, sizeof(ExecTable) * (applier_count + 1)));
+    batch_context =
+        AllocSetContextCreate(TopTransactionContext, "mysql_sync apply batch", ALLOCSET_DEFAULT_SIZES);
+    exec_tables = static_cast<ExecTable*>(
+        MemoryContextAllocZero(batch_context, sizeof(ExecTable) * (applier_count + 1)));
     batch_lxid = MyProc->lxid;
   }
   ExecTable* t = &exec_tables[index];
@@ -525,10 +558,11 @@ Oid target_relid(int table, bool missing_ok) {
   RangeVar* rv = makeRangeVar(pstrdup(t.target_schema.c_str()), pstrdup(t.target_name.c_str()), -1);
   Oid relid = RangeVarGetRelid(rv, NoLock, true);
   if (!OidIsValid(relid) && !missing_ok)
-    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
-                    errmsg("mysql_sync task \"%s\": target table %s does not exist", worker_task.name,
-                           quote_qualified_identifier(t.target_schema.c_str(), t.target_name.c_str())),
-                    errhint("Create it, or drop_sync and start_sync again with initial_sync => '{schema,data}'.")));
+    ereport(ERROR,
+            (errcode(ERRCODE_UNDEFINED_TABLE),
+             errmsg("mysql_sync task \"%s\": target table %s does not exist", worker_task.name,
+                    quote_qualified_identifier(t.target_schema.c_str(), t.target_name.c_str())),
+             errhint("Create it, or drop_sync and start_sync again with initial_sync => '{schema,data}'.")));
   return relid;
 }
 
@@ -536,7 +570,8 @@ void reset_appliers(void) {
   // Kept plans are small; they are dropped with the process. Start over with fresh slots.
   close_exec_tables();  // sized for the old table list
   int count = (int)worker_task.runtime->tables.size();
-  appliers = static_cast<TableApplier*>(MemoryContextAllocZero(TopMemoryContext, sizeof(TableApplier) * (count + 1)));
+  appliers = static_cast<TableApplier*>(
+      MemoryContextAllocZero(TopMemoryContext, sizeof(TableApplier) * (count + 1)));
   applier_count = count;
   if (row_context == nullptr) {
     row_context = AllocSetContextCreate(TopMemoryContext, "mysql_sync apply row", ALLOCSET_DEFAULT_SIZES);
@@ -544,7 +579,9 @@ void reset_appliers(void) {
   }
 }
 
-void apply_batch_end(void) { close_exec_tables(); }
+void apply_batch_end(void) {
+  close_exec_tables();
+}
 
 void apply_change(const TableChange& change, const mysql_sync::BinlogPosition& end) {
   if (appliers == nullptr) reset_appliers();

@@ -1,5 +1,6 @@
 #include "bgworker/catalog.h"
 
+#include "binlog/source_table_json.h"
 #include "extension/bridge.h"
 
 extern "C" {
@@ -45,9 +46,13 @@ int spi_exec_text(const char* sql, int nargs, const char* const* args) {
   return ret;
 }
 
-static char* top_strdup(const char* s) { return s ? MemoryContextStrdup(TopMemoryContext, s) : nullptr; }
+static char* top_strdup(const char* s) {
+  return s ? MemoryContextStrdup(TopMemoryContext, s) : nullptr;
+}
 
-static char* pstrdup_or_null(const char* s) { return s ? pstrdup(s) : nullptr; }
+static char* pstrdup_or_null(const char* s) {
+  return s ? pstrdup(s) : nullptr;
+}
 
 static char* column_value(int row, int column) {
   return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column);
@@ -78,7 +83,8 @@ bool load_task(void) {
       "       'insert' = ANY (c.operations), 'update' = ANY (c.operations), 'delete' = ANY (c.operations), "
       "       COALESCE(c.options ->> 'invalid_dates', 'null'), "
       "       COALESCE((c.options ->> 'foreign_keys')::boolean, false), "
-      "       COALESCE((c.options ->> 'max_rows_per_second')::numeric::bigint, 0) "
+      "       COALESCE((c.options ->> 'max_rows_per_second')::numeric::bigint, 0), "
+      "       'alter' = ANY (c.operations), s.paused_ddl_file, s.paused_ddl_pos "
       "  FROM mysql_sync.task_config c JOIN mysql_sync.task_state s USING (task) WHERE c.task = $1 "
       "   FOR SHARE OF c",  // waits for an uncommitted stop_sync or drop_sync of this task
       1, args);
@@ -103,6 +109,9 @@ bool load_task(void) {
   invalid_dates = top_strdup(column_value(0, 14));
   bool foreign_keys = strcmp(column_value(0, 15), "t") == 0;
   int64 max_rows_per_second = strtoll(column_value(0, 16), nullptr, 10);
+  bool alter_enabled = strcmp(column_value(0, 17), "t") == 0;
+  char* paused_ddl_file = top_strdup(column_value(0, 18));
+  char* paused_ddl_pos = top_strdup(column_value(0, 19));
 
   spi_exec_text("SELECT unnest(objects) FROM mysql_sync.task_config WHERE task = $1", 1, args);
   objects = column_strings(1, &object_count);
@@ -110,12 +119,21 @@ bool load_task(void) {
                 args);
   map_keys = column_strings(1, &map_count);
   map_values = column_strings(2, &map_count);
+  int ddl_count;
+  spi_exec_text(
+      "SELECT d.key, d.value FROM mysql_sync.task_config c, jsonb_each_text(c.options -> 'ddl') d "
+      "WHERE c.task = $1 AND jsonb_typeof(c.options -> 'ddl') = 'object'",
+      1, args);
+  char** ddl_kinds = column_strings(1, &ddl_count);
+  char** ddl_policies = column_strings(2, &ddl_count);
+
   // table_keys: one row per table and key kind, columns as a text[] cell.
-  spi_exec_text("SELECT e.key, k.kind, ARRAY(SELECT jsonb_array_elements_text(e.value -> k.kind)) "
-                "  FROM mysql_sync.task_config c, jsonb_each(c.table_keys) e, "
-                "       unnest(ARRAY['primary_key', 'distribution_key']) AS k(kind) "
-                " WHERE c.task = $1 AND jsonb_typeof(e.value -> k.kind) = 'array'",
-                1, args);
+  spi_exec_text(
+      "SELECT e.key, k.kind, ARRAY(SELECT jsonb_array_elements_text(e.value -> k.kind)) "
+      "  FROM mysql_sync.task_config c, jsonb_each(c.table_keys) e, "
+      "       unnest(ARRAY['primary_key', 'distribution_key']) AS k(kind) "
+      " WHERE c.task = $1 AND jsonb_typeof(e.value -> k.kind) = 'array'",
+      1, args);
   int key_count;
   char** key_tables = column_strings(1, &key_count);
   char** key_kinds = column_strings(2, &key_count);
@@ -128,7 +146,8 @@ bool load_task(void) {
     Datum* elems;
     bool* elem_nulls;
     int n;
-    deconstruct_array(DatumGetArrayTypeP(key_arrays[i]), TEXTOID, -1, false, TYPALIGN_INT, &elems, &elem_nulls, &n);
+    deconstruct_array(DatumGetArrayTypeP(key_arrays[i]), TEXTOID, -1, false, TYPALIGN_INT, &elems,
+                      &elem_nulls, &n);
     key_columns[i] = static_cast<char**>(MemoryContextAllocZero(TopMemoryContext, sizeof(char*) * (n + 1)));
     for (int e = 0; e < n; e++) key_columns[i][e] = top_strdup(TextDatumGetCString(elems[e]));
     key_column_counts[i] = n;
@@ -144,10 +163,18 @@ bool load_task(void) {
     runtime->names = mysql_sync::NameMap();
     for (int i = 0; i < map_count; i++) runtime->names.add(map_keys[i], map_values[i]);
     runtime->invalid_dates = strcmp(invalid_dates, "error") == 0 ? mysql_sync::InvalidDates::error
-                                                                  : mysql_sync::InvalidDates::to_null;
+                                                                 : mysql_sync::InvalidDates::to_null;
     runtime->server_id = static_cast<uint32_t>(server_id);
     runtime->foreign_keys = foreign_keys;
     runtime->max_rows_per_second = max_rows_per_second;
+    runtime->ddl_policies = mysql_sync::DdlPolicies();
+    runtime->ddl_policies.alter_enabled = alter_enabled;
+    for (int i = 0; i < ddl_count; i++) runtime->ddl_policies.set(ddl_kinds[i], ddl_policies[i]);
+    runtime->approved_ddl = mysql_sync::BinlogPosition();
+    if (paused_ddl_file && paused_ddl_pos) {
+      runtime->approved_ddl.file = paused_ddl_file;
+      runtime->approved_ddl.pos = strtoull(paused_ddl_pos, nullptr, 10);
+    }
     runtime->table_keys.clear();
     for (int i = 0; i < key_count; i++) {
       std::vector<std::string> columns(key_columns[i], key_columns[i] + key_column_counts[i]);
@@ -164,17 +191,19 @@ bool load_task(void) {
 void note_worker_start(void) {
   const char* args[1] = {worker_task.name};
   begin_catalog_transaction();
-  spi_exec_text("UPDATE mysql_sync.task_state SET run_attempts = run_attempts + 1, last_run_at = now() "
-                "WHERE task = $1",
-                1, args);
+  spi_exec_text(
+      "UPDATE mysql_sync.task_state SET run_attempts = run_attempts + 1, last_run_at = now() "
+      "WHERE task = $1",
+      1, args);
   end_catalog_transaction();
 }
 
 void save_task_state(const char* state, const char* detail) {
   const char* args[3] = {worker_task.name, state, detail};
   begin_catalog_transaction();
-  spi_exec_text("UPDATE mysql_sync.task_state SET state = $2, detail = $3, updated_at = now() WHERE task = $1", 3,
-                args);
+  spi_exec_text(
+      "UPDATE mysql_sync.task_state SET state = $2, detail = $3, updated_at = now() WHERE task = $1", 3,
+      args);
   end_catalog_transaction();
 }
 
@@ -186,14 +215,14 @@ void save_task_failure(const char* state, const char* sqlstate, const char* mess
   const char* args[4] = {worker_task.name, state, sqlstate, text.data};
   begin_catalog_transaction();
   spi_exec_text(
-      "UPDATE mysql_sync.task_state SET state = $2, last_sqlstate = $3, last_error = $4, last_error_at = now(), "
+      "UPDATE mysql_sync.task_state SET state = $2, last_sqlstate = $3, last_error = $4, last_error_at = "
+      "now(), "
       "       detail = CASE $2 WHEN 'stopped' THEN 'needs attention: see last_error, then resume_sync' "
       "                    ELSE 'will retry after mysql_sync.restart_delay' END, updated_at = now() "
       " WHERE task = $1",
       4, args);
   end_catalog_transaction();
 }
-
 
 void write_table_states(const char* table_state) {
   const char* del_args[1] = {worker_task.name};
@@ -202,45 +231,98 @@ void write_table_states(const char* table_state) {
   for (size_t i = 0; i < runtime->tables.size(); i++) write_table_state((int)i, table_state, false);
 }
 
+// table_state.columns of a table: per source column its name, target column, type, collation,
+// JSON flag, key membership and ENUM/SET members.
+static char* table_columns_json(const SyncTable& table) {
+  StringInfoData json;
+  initStringInfo(&json);
+  appendStringInfoChar(&json, '[');
+  for (size_t c = 0; c < table.target_columns.size(); c++) {
+    const std::string& name = table.shape.column_names[c];
+    bool in_pk = false;
+    for (size_t k = 0; k < table.primary_key.size(); k++) in_pk = in_pk || table.primary_key[k] == name;
+    if (c) appendStringInfoChar(&json, ',');
+    appendStringInfoString(&json, "{\"name\":");
+    escape_json(&json, name.c_str());
+    appendStringInfoString(&json, ",\"target\":");
+    escape_json(&json, table.target_columns[c].c_str());
+    if (c < table.pg_types.size()) {
+      appendStringInfoString(&json, ",\"type\":");
+      escape_json(&json, table.pg_types[c].c_str());
+    }
+    appendStringInfo(&json, ",\"collation\":%d,\"json_text\":%s,\"pk\":%s,\"enum\":[",
+                     c < table.shape.collations.size() ? (int)table.shape.collations[c] : 0,
+                     c < table.shape.json_text.size() && table.shape.json_text[c] ? "true" : "false",
+                     in_pk ? "true" : "false");
+    if (c < table.shape.enum_values.size()) {
+      for (size_t e = 0; e < table.shape.enum_values[c].size(); e++) {
+        if (e) appendStringInfoChar(&json, ',');
+        escape_json(&json, table.shape.enum_values[c][e].c_str());
+      }
+    }
+    appendStringInfoString(&json, "]}");
+  }
+  appendStringInfoChar(&json, ']');
+  return json.data;
+}
+
+void record_schema_version(int index, const char* ddl, const mysql_sync::BinlogPosition* at) {
+  const SyncTable& table = worker_task.runtime->tables[index];
+  std::string definition;
+  MYSQL_SYNC_CXX(worker_task.name, definition = mysql_sync::source_table_to_json(table.source));
+  char* source_table = psprintf("%s.%s", table.source_schema.c_str(), table.source_name.c_str());
+  char* pos = at ? psprintf("%llu", (unsigned long long)at->pos) : nullptr;
+  const char* args[6] = {worker_task.name,  source_table, at ? at->file.c_str() : nullptr, pos, ddl,
+                         definition.c_str()};
+  spi_exec_text(
+      "INSERT INTO mysql_sync.schema_history (task, source_table, version, valid_from_file, valid_from_pos, "
+      "ddl, "
+      "                                       definition) "
+      "SELECT $1, $2, COALESCE(max(version), 0) + 1, $3, $4::bigint, $5, $6::jsonb "
+      "  FROM mysql_sync.schema_history WHERE task = $1 AND source_table = $2",
+      6, args);
+}
+
+void update_table_state(int index, const char* old_source_table) {
+  const SyncTable& table = worker_task.runtime->tables[index];
+  char* source_table = psprintf("%s.%s", table.source_schema.c_str(), table.source_name.c_str());
+  const char* args[8] = {worker_task.name,
+                         old_source_table,
+                         source_table,
+                         table.source_schema.c_str(),
+                         table.source_name.c_str(),
+                         table.target_schema.c_str(),
+                         table.target_name.c_str(),
+                         table_columns_json(table)};
+  spi_exec_text(
+      "UPDATE mysql_sync.table_state SET source_table = $3, source_schema = $4, source_name = $5, "
+      "       target_schema = $6, target_name = $7, columns = $8::jsonb "
+      " WHERE task = $1 AND source_table = $2",
+      8, args);
+}
+
+void delete_table_state(const char* source_table) {
+  const char* args[2] = {worker_task.name, source_table};
+  spi_exec_text("DELETE FROM mysql_sync.table_state WHERE task = $1 AND source_table = $2", 2, args);
+}
+
 void write_table_state(int index, const char* table_state, bool created_target) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   {
     const SyncTable& table = runtime->tables[index];
-    StringInfoData json;
-    initStringInfo(&json);
-    appendStringInfoChar(&json, '[');
-    for (size_t c = 0; c < table.target_columns.size(); c++) {
-      const std::string& name = table.shape.column_names[c];
-      bool in_pk = false;
-      for (size_t k = 0; k < table.primary_key.size(); k++) in_pk = in_pk || table.primary_key[k] == name;
-      if (c) appendStringInfoChar(&json, ',');
-      appendStringInfoString(&json, "{\"name\":");
-      escape_json(&json, name.c_str());
-      appendStringInfoString(&json, ",\"target\":");
-      escape_json(&json, table.target_columns[c].c_str());
-      if (c < table.pg_types.size()) {
-        appendStringInfoString(&json, ",\"type\":");
-        escape_json(&json, table.pg_types[c].c_str());
-      }
-      appendStringInfo(&json, ",\"collation\":%d,\"json_text\":%s,\"pk\":%s,\"enum\":[",
-                       c < table.shape.collations.size() ? (int)table.shape.collations[c] : 0,
-                       c < table.shape.json_text.size() && table.shape.json_text[c] ? "true" : "false",
-                       in_pk ? "true" : "false");
-      if (c < table.shape.enum_values.size()) {
-        for (size_t e = 0; e < table.shape.enum_values[c].size(); e++) {
-          if (e) appendStringInfoChar(&json, ',');
-          escape_json(&json, table.shape.enum_values[c][e].c_str());
-        }
-      }
-      appendStringInfoString(&json, "]}");
-    }
-    appendStringInfoChar(&json, ']');
+    char* columns = table_columns_json(table);
     char estimate[32];
     snprintf(estimate, sizeof estimate, "%lld", (long long)table.source.rows_estimate);
     char* source_table = psprintf("%s.%s", table.source_schema.c_str(), table.source_name.c_str());
-    const char* args[10] = {worker_task.name,           source_table,        table.source_schema.c_str(),
-                            table.source_name.c_str(),  table.target_schema.c_str(), table.target_name.c_str(),
-                            json.data,                  table_state,                 estimate,
+    const char* args[10] = {worker_task.name,
+                            source_table,
+                            table.source_schema.c_str(),
+                            table.source_name.c_str(),
+                            table.target_schema.c_str(),
+                            table.target_name.c_str(),
+                            columns,
+                            table_state,
+                            estimate,
                             created_target ? "true" : "false"};
     spi_exec_text(
         "INSERT INTO mysql_sync.table_state (task, source_table, source_schema, source_name, target_schema, "
@@ -248,6 +330,7 @@ void write_table_state(int index, const char* table_state, bool created_target) 
         "VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::bigint, $10::boolean)",
         10, args);
   }
+  record_schema_version(index, nullptr, nullptr);
 }
 
 // Enum members travel as "<bytes>:<text>" runs (any character may appear in a member).
@@ -319,6 +402,24 @@ void load_table_states(void) {
       table.shape.enum_values.push_back(decode_members(cell[9]));
     }
   });
+  // Each table's source definition as of the applied position: its newest schema version.
+  spi_exec_text(
+      "SELECT DISTINCT ON (h.source_table) h.source_table, h.definition::text "
+      "  FROM mysql_sync.schema_history h JOIN mysql_sync.table_state t USING (task, source_table) "
+      " WHERE h.task = $1 ORDER BY h.source_table, h.version DESC",
+      1, args);
+  int versions = (int)SPI_processed;
+  char** version_cells = static_cast<char**>(palloc0(sizeof(char*) * (versions * 2 + 1)));
+  for (int r = 0; r < versions; r++)
+    for (int c = 0; c < 2; c++) version_cells[r * 2 + c] = pstrdup_or_null(column_value(r, c + 1));
+  MYSQL_SYNC_CXX(worker_task.name, {
+    for (int r = 0; r < versions; r++)
+      for (SyncTable& table : runtime->tables)
+        if (table.source_table() == version_cells[r * 2]) {
+          table.source = mysql_sync::source_table_from_json(version_cells[r * 2 + 1]);
+          table.primary_key = table.source.primary_key;
+        }
+  });
   end_catalog_transaction();
 }
 
@@ -354,7 +455,8 @@ bool store_position(const char* state, const mysql_sync::BinlogPosition& end, Ti
   return SPI_processed == 1;
 }
 
-void add_table_counters(int table, int64 changes, int64 invalid_values, int64 rows_copied, const char* state) {
+void add_table_counters(int table, int64 changes, int64 invalid_values, int64 rows_copied,
+                        const char* state) {
   const SyncTable& t = worker_task.runtime->tables[table];
   char changes_text[32], invalid_text[32], rows_text[32];
   snprintf(changes_text, sizeof changes_text, "%lld", (long long)changes);
@@ -375,9 +477,10 @@ int load_copy_progress(int64* rows_copied_total) {
   const char* args[1] = {worker_task.name};
   spi_exec_text("SELECT rows_copied FROM mysql_sync.task_state WHERE task = $1", 1, args);
   *rows_copied_total = SPI_processed == 1 ? strtoll(column_value(0, 1), nullptr, 10) : 0;
-  spi_exec_text("SELECT source_table, state, copy_file, copy_pos, rows_copied, created_target "
-                "  FROM mysql_sync.table_state WHERE task = $1",
-                1, args);
+  spi_exec_text(
+      "SELECT source_table, state, copy_file, copy_pos, rows_copied, created_target "
+      "  FROM mysql_sync.table_state WHERE task = $1",
+      1, args);
   int rows = (int)SPI_processed;
   for (int r = 0; r < rows; r++) {
     char* source_table = column_value(r, 1);
@@ -410,7 +513,8 @@ void mark_table_state(int index, const char* state) {
   const SyncTable& t = worker_task.runtime->tables[index];
   char* source_table = psprintf("%s.%s", t.source_schema.c_str(), t.source_name.c_str());
   const char* args[3] = {worker_task.name, source_table, state};
-  spi_exec_text("UPDATE mysql_sync.table_state SET state = $3 WHERE task = $1 AND source_table = $2", 3, args);
+  spi_exec_text("UPDATE mysql_sync.table_state SET state = $3 WHERE task = $1 AND source_table = $2", 3,
+                args);
 }
 
 void mark_table_copied(int index, const mysql_sync::BinlogPosition& at, int64 rows, int64 invalid_values) {
@@ -426,9 +530,10 @@ void mark_table_copied(int index, const mysql_sync::BinlogPosition& at, int64 ro
       " WHERE task = $1 AND source_table = $2",
       6, args);
   const char* task_args[2] = {worker_task.name, rows_text};
-  spi_exec_text("UPDATE mysql_sync.task_state SET rows_copied = rows_copied + $2::bigint, updated_at = now() "
-                " WHERE task = $1",
-                2, task_args);
+  spi_exec_text(
+      "UPDATE mysql_sync.task_state SET rows_copied = rows_copied + $2::bigint, updated_at = now() "
+      " WHERE task = $1",
+      2, task_args);
 }
 
 void set_table_copy_position(int index, const mysql_sync::BinlogPosition& at) {
@@ -436,7 +541,8 @@ void set_table_copy_position(int index, const mysql_sync::BinlogPosition& at) {
   char* source_table = psprintf("%s.%s", t.source_schema.c_str(), t.source_name.c_str());
   char* pos = psprintf("%llu", (unsigned long long)at.pos);
   const char* args[4] = {worker_task.name, source_table, at.file.c_str(), pos};
-  spi_exec_text("UPDATE mysql_sync.table_state SET copy_file = $3, copy_pos = $4::bigint "
-                " WHERE task = $1 AND source_table = $2",
-                4, args);
+  spi_exec_text(
+      "UPDATE mysql_sync.table_state SET copy_file = $3, copy_pos = $4::bigint "
+      " WHERE task = $1 AND source_table = $2",
+      4, args);
 }

@@ -42,7 +42,19 @@ void set_table_copy_position(int index, const mysql_sync::BinlogPosition& at);
 // How many table_state rows the task has (own transaction).
 int count_table_states(void);
 
-// Loads runtime->tables from table_state (own transaction).
+// Appends a version of the table's source definition (runtime->tables[index].source) to the schema
+// history: `ddl` and `at` name the statement and its binlog position, NULL for the schema sync
+// (inside the caller's transaction).
+void record_schema_version(int index, const char* ddl, const mysql_sync::BinlogPosition* at);
+
+// Rewrites the table_state row once known as `old_source_table` from runtime->tables[index]:
+// names, target and columns (inside the caller's transaction).
+void update_table_state(int index, const char* old_source_table);
+
+// Removes a table that left the task (inside the caller's transaction).
+void delete_table_state(const char* source_table);
+
+// Loads runtime->tables from table_state, with each table's newest schema version (own transaction).
 void load_table_states(void);
 
 // Stores the applied position and counters with the changes it covers (inside the caller's

@@ -68,7 +68,9 @@ bool target_exists(const SyncTable& table) {
   return OidIsValid(RangeVarGetRelid(rv, NoLock, true));
 }
 
-void detect_dialect(void) {
+}  // namespace
+
+void detect_target_dialect(void) {
   spi_exec_text("SELECT version(), EXISTS (SELECT FROM pg_extension WHERE extname = 'citus'), "
                 "current_setting('server_version_num')::int",
                 0, nullptr);
@@ -78,6 +80,8 @@ void detect_dialect(void) {
   MYSQL_SYNC_CXX(worker_task.name, dialect = mysql_sync::detect_dialect(version, citus));
 }
 
+namespace {
+
 // Plain copies of the quoted target names of `columns` (source column names) of a table.
 List* quoted_target_columns(const SyncTable& table, const std::vector<std::string>& columns) {
   List* out = NIL;
@@ -86,6 +90,8 @@ List* quoted_target_columns(const SyncTable& table, const std::vector<std::strin
       if (table.source.columns[c].name == name) out = lappend(out, pstrdup(quote_identifier(table.target_columns[c].c_str())));
   return out;
 }
+
+}  // namespace
 
 void create_target_table(int index) {
   const SyncTable& table = worker_task.runtime->tables[index];
@@ -157,6 +163,8 @@ void create_target_table(int index) {
   }
 }
 
+namespace {
+
 bool relation_name_taken(const char* schema, const char* name) {
   Oid nsp = get_namespace_oid(schema, true);
   return OidIsValid(nsp) && OidIsValid(get_relname_relid(name, nsp));
@@ -164,6 +172,8 @@ bool relation_name_taken(const char* schema, const char* name) {
 
 // The primary key, unique keys and secondary indexes of a table the sync created, built after
 // its data (faster than maintaining them row by row).
+}  // namespace
+
 void add_keys(int index) {
   const SyncTable& table = worker_task.runtime->tables[index];
   const char* qualified = qualified_target(table);
@@ -220,6 +230,8 @@ void add_keys(int index) {
     spi_exec_text(statement.c_str(), 0, nullptr);
   }
 }
+
+namespace {
 
 // Identity sequences past the copied maximum and the source's AUTO_INCREMENT counter.
 void set_identities(int index) {
@@ -469,7 +481,7 @@ void run_initial_sync(void) {
 
   // 1. Schema: the tables without a table_state row (all of them, unless resuming).
   begin_catalog_transaction();
-  detect_dialect();
+  detect_target_dialect();
   int64 committed_rows = 0;
   int known = load_copy_progress(&committed_rows);
   for (int i = 0; i < count; i++) {

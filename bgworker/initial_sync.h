@@ -15,3 +15,10 @@ void run_initial_sync(void);
 // Without a copy (options.start_position): describes the source tables, checks that their
 // targets exist and records them, keeping the stored position.
 void register_tables(void);
+
+// Reads the target's dialect and version (for create_target_table; inside a transaction).
+void detect_target_dialect(void);
+// Creates the target table of runtime->tables[index] (columns, defaults, comments, distribution)
+// without keys, and adds its primary key and indexes (inside the caller's transaction).
+void create_target_table(int index);
+void add_keys(int index);

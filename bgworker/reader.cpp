@@ -11,6 +11,7 @@
 #include "binlog/binlog_stream.h"
 #include "binlog/decoder.h"
 #include "binlog/errors.h"
+#include "binlog/ddl_parser.h"
 #include "bgworker/ddl_guard.h"
 #include "bgworker/spill.h"
 
@@ -19,7 +20,9 @@ namespace {
 
 constexpr uint8_t kMariadbGtidEvent = 162;
 
-std::string table_key(const std::string& db, const std::string& table) { return db + '\0' + table; }
+std::string table_key(const std::string& db, const std::string& table) {
+  return db + '\0' + table;
+}
 
 int64_t now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -104,7 +107,8 @@ void Reader::wait_for_space(int64_t incoming_bytes) {
     std::atomic_thread_fence(std::memory_order_seq_cst);
     // The timeout is only a safety net; the main thread wakes us at the low-water mark.
     space_available_.wait_for(lock, std::chrono::milliseconds(50), [&] {
-      return stopping_.load() || below_low_water() || (held_bytes_.load() == 0 && queue_.write_available() > 0);
+      return stopping_.load() || below_low_water() ||
+             (held_bytes_.load() == 0 && queue_.write_available() > 0);
     });
     reader_waiting_.store(false);
   }
@@ -120,7 +124,9 @@ bool Reader::prepare_to_wait() {
   return true;
 }
 
-void Reader::done_waiting() { main_waiting_.store(false); }
+void Reader::done_waiting() {
+  main_waiting_.store(false);
+}
 
 void Reader::drain_wake_fd() {
   uint64_t value;
@@ -156,6 +162,74 @@ void Reader::fail(const std::string& sqlstate, const std::string& message, const
   item->hint = hint;
   item->transient = transient;
   push(std::move(item));
+}
+
+void Reader::track(const DdlEffect& effect) {
+  const TrackedTable& after = effect.after;
+  if (effect.table < config_.tracked.size()) {
+    const TrackedTable& before = config_.tracked[effect.table];
+    auto it = table_index_.find(table_key(before.model.schema, before.model.name));
+    if (it != table_index_.end() && it->second == effect.table) table_index_.erase(it);
+    config_.tracked[effect.table] = after;
+  } else {
+    config_.tracked.push_back(after);
+    config_.tables.emplace_back();
+  }
+  ReaderTable& table = config_.tables[effect.table];
+  table.schema = after.model.schema;
+  table.name = after.model.name;
+  table.shape = after.model.shape();
+  if (after.active) {
+    table_index_[table_key(table.schema, table.name)] = effect.table;
+    synced_databases_[table.schema] = true;
+  }
+}
+
+bool Reader::plan_query(const std::string& sql, const std::string& schema, const BinlogPosition& at,
+                        std::vector<DdlPlan>& plans) {
+  auto is_synced = [this](const std::string& db, const std::string& table) {
+    return table_index_.count(table_key(db, table)) > 0;
+  };
+  auto db_synced = [this](const std::string& db) { return synced_databases_.count(db) > 0; };
+  std::vector<DdlStatement> statements;
+  try {
+    statements = parse_statements(sql, schema);
+  } catch (const SyncError& e) {
+    // A table statement the parser cannot read: harmless unless it names one of our tables.
+    std::string touched = synced_table_in_statement(sql, schema, is_synced, db_synced);
+    if (touched.empty()) return true;
+    DdlPlan plan;
+    plan.kind = "unsupported";
+    plan.decision = DdlPolicy::fail;
+    plan.statement = sql.substr(0, 500);
+    plan.error_sqlstate = "0A000";
+    plan.error_message = "statement on synced table " + touched + " cannot be parsed (" + e.what() + ")";
+    plan.error_hint =
+        "Apply the change to the PostgreSQL table by hand, then resync_table the table; please "
+        "report the statement.";
+    plan.summary = plan.error_message;
+    plans.push_back(std::move(plan));
+    return false;
+  }
+  ObjectPatterns patterns(config_.patterns);
+  DdlContext context;
+  context.patterns = &patterns;
+  context.names = &config_.names;
+  context.policies = &config_.policies;
+  context.table_keys = &config_.table_keys;
+  context.approved = !config_.approved_ddl.file.empty() && config_.approved_ddl.file == at.file &&
+                     config_.approved_ddl.pos == at.pos;
+  for (const DdlStatement& statement : statements) {
+    std::optional<DdlPlan> plan = plan_statement(config_.tracked, statement, context, ghosts_);
+    if (!plan) continue;
+    if (plan->decision == DdlPolicy::pause || plan->decision == DdlPolicy::fail) {
+      plans.push_back(std::move(*plan));
+      return false;
+    }
+    for (const DdlEffect& effect : plan->effects) track(effect);
+    plans.push_back(std::move(*plan));
+  }
+  return true;
 }
 
 void Reader::run() {
@@ -202,18 +276,13 @@ void Reader::stream_once() {
   if (stopping_.load()) return;
 
   std::string file = config_.start.file;
-  std::unique_ptr<SourceItem> txn;  // the open transaction, if any
+  std::unique_ptr<SourceItem> txn;     // the open transaction, if any
   std::unique_ptr<SpillWriter> spill;  // the open transaction's spill file, once it outgrew memory
   const size_t spill_at = config_.max_memory / 4;  // 0 = never
   bool txn_began = false;  // inside BEGIN ... COMMIT/XID (MariaDB's non-standalone GTID implies BEGIN)
   std::string gtid = config_.start.gtid;
   TableMapPtr cached_map;  // held, so that a new map can never reuse its address
   uint32_t cached_index = 0;
-
-  auto is_synced = [this](const std::string& db, const std::string& table) {
-    return table_index_.count(table_key(db, table)) > 0;
-  };
-  auto db_synced = [this](const std::string& db) { return synced_databases_.count(db) > 0; };
 
   auto close_txn = [&](const Event& ev) {
     if (!txn) txn = std::make_unique<SourceItem>();
@@ -225,7 +294,8 @@ void Reader::stream_once() {
     txn->end.pos = ev.end_pos;
     txn->end.gtid = gtid;
     if (txn->source_time_us == 0) txn->source_time_us = int64_t(ev.timestamp) * 1000000;
-    txn->kind = txn->changes.empty() && !txn->spill ? SourceItem::Kind::position : SourceItem::Kind::transaction;
+    txn->kind = txn->changes.empty() && !txn->spill && txn->ddl.empty() ? SourceItem::Kind::position
+                                                                        : SourceItem::Kind::transaction;
     position_ = txn->end;
     push(std::move(txn));
     txn.reset();
@@ -269,15 +339,19 @@ void Reader::stream_once() {
           spill.reset();
           close_txn(ev);
         } else {
-          std::string touched = synced_table_in_statement(ev.sql, ev.schema, is_synced, db_synced);
-          if (!touched.empty()) {
-            std::string where = file + ":" + std::to_string(ev.pos);
-            throw SyncError("0A000",
-                            "statement on synced table " + touched + " at binlog position " + where +
-                                " cannot be replicated yet: " + ev.sql.substr(0, 300),
-                            "DDL replication arrives with the DDL issue. Apply the same change to the "
-                            "PostgreSQL table by hand, then resume_sync; or drop_sync and start_sync again.");
+          if (!txn) txn = std::make_unique<SourceItem>();
+          bool go_on = plan_query(ev.sql, ev.schema, BinlogPosition{file, ev.end_pos, gtid}, txn->ddl);
+          if (!go_on) {
+            // Pause or fail: the worker applies what came before and stops at this statement.
+            txn->kind = SourceItem::Kind::transaction;
+            txn->changes.clear();
+            txn->spill.reset();
+            txn->end = BinlogPosition{file, ev.end_pos, gtid};
+            push(std::move(txn));
+            stopping_.store(true);
+            return;
           }
+          if (!txn->ddl.empty()) cached_map.reset();  // shapes changed
           // A statement outside BEGIN (a DDL) is a transaction of its own.
           if (!txn_began) close_txn(ev);
         }
@@ -293,16 +367,15 @@ void Reader::stream_once() {
         if (rows.table != cached_map) {
           auto it = table_index_.find(table_key(map->schema, map->table));
           if (it == table_index_.end()) break;
-          const ReaderTable& expected = config_.tables[it->second];
-          if (map->columns.size() != expected.shape.column_names.size()) {
-            throw SyncError("55000",
-                            "schema drift on " + map->schema + "." + map->table + " at binlog position " + file +
-                                ":" + std::to_string(ev.pos) + ": the binlog has " +
-                                std::to_string(map->columns.size()) + " columns, the synced table " +
-                                std::to_string(expected.shape.column_names.size()),
-                            "The source table changed shape. drop_sync and start_sync again "
-                            "(resync_table arrives with the operations issue).");
-          }
+          std::string drift = schema_drift(*map, config_.tracked[it->second].model);
+          if (!drift.empty())
+            throw SyncError(
+                "55000",
+                "schema drift on " + map->schema + "." + map->table + " at binlog position " + file + ":" +
+                    std::to_string(ev.pos) + ": " + drift,
+                "The source table changed in a way the task did not see (a DDL outside the binlog, "
+                "or one it could not follow): SELECT mysql_sync.resync_table('task', '" +
+                    map->schema + "." + map->table + "');");
           cached_map = rows.table;
           cached_index = it->second;
         }
@@ -361,7 +434,8 @@ void Reader::stream_once() {
     try {
       ev = decoder.decode(data, size, offset);
     } catch (const ValueError& e) {
-      throw ValueError(std::string(e.what()) + " (binlog " + file + ":" + std::to_string(offset) + ")", e.sqlstate());
+      throw ValueError(std::string(e.what()) + " (binlog " + file + ":" + std::to_string(offset) + ")",
+                       e.sqlstate());
     } catch (const DecodeError& e) {
       throw SyncError(e.sqlstate(), std::string(e.what()) + " in binlog " + file,
                       "The event cannot be decoded; please report it with the output of "

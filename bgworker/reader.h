@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <map>
 #include <unordered_map>
 #include <vector>
 
@@ -19,6 +20,8 @@
 
 #include "binlog/source_uri.h"
 #include "binlog/table_map.h"
+#include "bgworker/ddl_plan.h"
+#include "bgworker/name_map.h"
 #include "bgworker/source_item.h"
 
 namespace mysql_sync {
@@ -36,6 +39,14 @@ struct ReaderConfig {
   uint32_t server_id = 0;
   BinlogPosition start;
   std::vector<ReaderTable> tables;
+  // DDL replay: the source definition of each table (parallel to `tables`), what decides whether a
+  // created or renamed table belongs to the task, and the policies.
+  std::vector<TrackedTable> tracked;
+  std::vector<std::string> patterns;
+  NameMap names;
+  DdlPolicies policies;
+  std::map<std::string, std::vector<std::string>> table_keys;  // "db.table" -> table_keys' primary key
+  BinlogPosition approved_ddl;  // the DDL ending here paused the task; resume_sync approved it
   InvalidDates invalid_dates = InvalidDates::to_null;
   size_t queue_capacity = 65536;
   // Bytes of decoded changes the task may hold (mysql_sync.max_memory); 0 = no limit. Queued
@@ -72,6 +83,12 @@ class Reader {
   void stream_once();
   void push(std::unique_ptr<SourceItem> item);
   void fail(const std::string& sqlstate, const std::string& message, const std::string& hint, bool transient);
+  // Plans a QUERY event's statements against the tracked tables; applies the plans that go ahead
+  // to the reader's own table list. Returns false when a plan stops the task (pause or fail).
+  bool plan_query(const std::string& sql, const std::string& schema, const BinlogPosition& at,
+                  std::vector<DdlPlan>& plans);
+  void track(const DdlEffect& effect);
+  GhostTables ghosts_;
 
   ReaderConfig config_;
   std::unordered_map<std::string, uint32_t> table_index_;  // "db\0table" -> index

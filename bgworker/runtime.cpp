@@ -79,7 +79,8 @@ void TaskRuntime::describe_source() {
     if (source.primary_key.empty())
       throw SyncError("42P16", "source table " + source.schema + "." + source.name + " has no primary key",
                       "Add a primary key on the source (ALTER TABLE ... ADD PRIMARY KEY), name one with "
-                      "table_keys => '{\"" + source.schema + "." + source.name +
+                      "table_keys => '{\"" +
+                          source.schema + "." + source.name +
                           "\": {\"primary_key\": [\"<column>\"]}}', or leave the table out of objects.");
     if (keys != table_keys.end() && !keys->second.distribution_key.empty()) {
       column_indexes(source, keys->second.distribution_key, "distribution key");
@@ -98,6 +99,34 @@ void TaskRuntime::describe_source() {
   }
 }
 
+TrackedTable SyncTable::tracked() const {
+  TrackedTable t;
+  t.model = source;
+  t.model.schema = source_schema;
+  t.model.name = source_name;
+  t.model.primary_key = primary_key;
+  t.target_schema = target_schema;
+  t.target_name = target_name;
+  t.target_columns = target_columns;
+  t.active = active;
+  return t;
+}
+
+void SyncTable::follow(const TrackedTable& after) {
+  source = after.model;
+  source_schema = after.model.schema;
+  source_name = after.model.name;
+  target_schema = after.target_schema;
+  target_name = after.target_name;
+  target_columns = after.target_columns;
+  active = after.active;
+  pg_types.clear();
+  for (const SourceColumn& column : source.columns) pg_types.push_back(pg_type_of(column));
+  primary_key = source.primary_key;
+  if (distribution_key.empty() && !primary_key.empty()) distribution_key = {primary_key.front()};
+  shape = source.shape();
+}
+
 void TaskRuntime::make_reader(const BinlogPosition& start, size_t queue_capacity, size_t max_memory,
                               const std::string& spill_dir) {
   ReaderConfig config;
@@ -108,8 +137,16 @@ void TaskRuntime::make_reader(const BinlogPosition& start, size_t queue_capacity
   config.queue_capacity = queue_capacity;
   config.max_memory = max_memory;
   config.spill_dir = spill_dir;
-  for (const SyncTable& table : tables)
+  for (const SyncTable& table : tables) {
     config.tables.push_back(ReaderTable{table.source_schema, table.source_name, table.shape});
+    config.tracked.push_back(table.tracked());
+  }
+  config.patterns = patterns->patterns();
+  config.names = names;
+  config.policies = ddl_policies;
+  for (const auto& keys : table_keys)
+    if (!keys.second.primary_key.empty()) config.table_keys[keys.first] = keys.second.primary_key;
+  config.approved_ddl = approved_ddl;
   reader = std::make_unique<Reader>(std::move(config));
 }
 

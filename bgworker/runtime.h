@@ -14,6 +14,7 @@
 #include "binlog/source_catalog.h"
 #include "binlog/source_uri.h"
 #include "bgworker/copy_feed.h"
+#include "bgworker/ddl_plan.h"
 #include "bgworker/name_map.h"
 #include "bgworker/reader.h"
 
@@ -39,7 +40,12 @@ struct SyncTable {
   BinlogPosition copied_at;
   int64_t rows_copied = 0;
 
+  bool active = true;  // false once a DDL dropped it or renamed it out of the task
+
   std::string source_table() const { return source_schema + "." + source_name; }
+  // The DDL planner's view of it, and back after a DDL (names, target, columns, types, keys).
+  TrackedTable tracked() const;
+  void follow(const TrackedTable& after);
 };
 
 // table_keys' entry of one source table.
@@ -63,6 +69,8 @@ struct TaskRuntime {
   bool foreign_keys = false;                     // options.foreign_keys
   int64_t max_rows_per_second = 0;               // options.max_rows_per_second, 0 = unlimited
   std::vector<SyncTable> tables;
+  DdlPolicies ddl_policies;   // options.ddl and whether operations include alter
+  BinlogPosition approved_ddl;  // a DDL that paused the task here; resume_sync approved it
 
   std::unique_ptr<MysqlClient> snapshot_client;  // holds the consistent snapshot during the copy
   std::unique_ptr<CopyFeed> copy;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "binlog/row.h"
+#include "bgworker/ddl_plan.h"
 
 namespace mysql_sync {
 
@@ -24,7 +25,7 @@ struct TableChange {
 
 struct SourceItem {
   enum class Kind : uint8_t {
-    transaction,  // changes to apply, then `end` is the position to store
+    transaction,  // changes (or DDL) to apply, then `end` is the position to store
     position,     // nothing to apply; `end` may be stored lazily
     heartbeat,    // the source is idle at `end`; everything before it was delivered
     failure,      // the reader stopped: sqlstate/message/hint; `end` is the last good position
@@ -38,6 +39,9 @@ struct SourceItem {
   // PostgreSQL transaction. shared_ptr, as it needs no complete type here.
   std::shared_ptr<SpillFile> spill;
   size_t bytes = 0;  // estimated heap bytes of `changes`, counted against the memory limit
+  // DDL of the task's tables, in statement order, at `end` (a DDL is a transaction of its own).
+  // A plan whose decision is pause or fail is the last item the reader sends.
+  std::vector<DdlPlan> ddl;
 
   std::string sqlstate;
   std::string message;

@@ -4,6 +4,7 @@
 
 #include "bgworker/apply.h"
 #include "bgworker/catalog.h"
+#include "bgworker/ddl_apply.h"
 #include "bgworker/initial_sync.h"
 #include "bgworker/shmem.h"
 #include "bgworker/spill.h"
@@ -31,8 +32,8 @@ WorkerTask worker_task;
 
 namespace {
 
-constexpr long kBatchMaxMs = 500;       // a batch commits at least this often
-constexpr long kIdleStoreMs = 1000;     // a position-only advance is stored after this much idle time
+constexpr long kBatchMaxMs = 500;    // a batch commits at least this often
+constexpr long kIdleStoreMs = 1000;  // a position-only advance is stored after this much idle time
 constexpr long kWaitMs = 1000;
 
 // The batch being applied: several source transactions in one PostgreSQL transaction.
@@ -48,11 +49,12 @@ struct Batch {
 
 Batch batch;
 const mysql_sync::BinlogPosition* last_end = nullptr;  // &runtime->last_end
-bool position_dirty = false;                     // last_end is ahead of the stored position
+bool position_dirty = false;                           // last_end is ahead of the stored position
 bool caught_up = false;
 
 TimestampTz from_unix_us(int64 us) {
-  return (TimestampTz)(us - ((int64)(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * USECS_PER_SEC));
+  return (TimestampTz)(us -
+                       ((int64)(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * USECS_PER_SEC));
 }
 
 void update_slot(bool after_commit) {
@@ -114,6 +116,38 @@ void commit_batch(void) {
   position_dirty = false;
   pgstat_report_activity(STATE_IDLE, nullptr);
 }
+
+}  // namespace
+
+void resize_batch_counters(void) {
+  size_t tables = worker_task.runtime->tables.size();
+  if (batch.table_changes) pfree(batch.table_changes);
+  if (batch.table_invalid) pfree(batch.table_invalid);
+  batch.table_changes =
+      static_cast<int64*>(MemoryContextAllocZero(TopMemoryContext, sizeof(int64) * (tables + 1)));
+  batch.table_invalid =
+      static_cast<int64*>(MemoryContextAllocZero(TopMemoryContext, sizeof(int64) * (tables + 1)));
+}
+
+void commit_ddl(const SourceItem* item) {
+  const char* state = caught_up ? "streaming" : "catching_up";
+  TimestampTz source_time = item->source_time_us ? from_unix_us(item->source_time_us) : 0;
+  if (!store_position(state, item->end, source_time, 0, 1, 0)) {
+    ereport(LOG, (errmsg("mysql_sync task \"%s\" was dropped; worker exits", worker_task.name)));
+    AbortCurrentTransaction();
+    proc_exit(0);
+  }
+  end_catalog_transaction();
+  batch.changes = 0;
+  batch.transactions = 1;
+  batch.source_time = source_time;
+  update_slot(true);
+  batch.transactions = 0;
+  batch.source_time = 0;
+  position_dirty = false;
+}
+
+namespace {
 
 void apply_changes(const std::vector<mysql_sync::TableChange>& changes, const SourceItem* item) {
   for (size_t i = 0; i < changes.size(); i++) {
@@ -183,9 +217,7 @@ void stream_changes(void) {
   });
   start_reader(runtime->last_end);
   last_end = &runtime->last_end;
-  size_t tables = runtime->tables.size();
-  batch.table_changes = static_cast<int64*>(MemoryContextAllocZero(TopMemoryContext, sizeof(int64) * (tables + 1)));
-  batch.table_invalid = static_cast<int64*>(MemoryContextAllocZero(TopMemoryContext, sizeof(int64) * (tables + 1)));
+  resize_batch_counters();
   set_live_state("catching_up");
   update_slot(true);
   TimestampTz idle_since = GetCurrentTimestamp();
@@ -218,9 +250,16 @@ void stream_changes(void) {
       continue;
     }
 
-    if (item->kind != SourceItem::Kind::failure) MYSQL_SYNC_CXX(worker_task.name, runtime->last_end = item->end);
+    if (item->kind != SourceItem::Kind::failure)
+      MYSQL_SYNC_CXX(worker_task.name, runtime->last_end = item->end);
     switch (item->kind) {
       case SourceItem::Kind::transaction:
+        if (!item->ddl.empty()) {
+          // A DDL is a transaction of its own on the source: so it is here, with its position.
+          if (batch.open) commit_batch();
+          apply_ddl_item(item);
+          break;
+        }
         apply_transaction(item);
         if (batch.changes >= mysql_sync_apply_batch_rows ||
             TimestampDifferenceExceeds(batch.opened_at, GetCurrentTimestamp(), (int)kBatchMaxMs))
@@ -376,8 +415,7 @@ void mysql_sync_worker_main(Datum arg) {
   if (!ours || duplicate) proc_exit(0);
 
   mysql_sync::CapturedError error;
-  if (!mysql_sync::cxx_call(error, [] { worker_task.runtime = new mysql_sync::TaskRuntime(); }))
-    proc_exit(1);
+  if (!mysql_sync::cxx_call(error, [] { worker_task.runtime = new mysql_sync::TaskRuntime(); })) proc_exit(1);
   before_shmem_exit(worker_exit, 0);
 
   BackgroundWorkerInitializeConnection(mysql_sync_database, nullptr, 0);
@@ -385,9 +423,7 @@ void mysql_sync_worker_main(Datum arg) {
 
   MemoryContext top = CurrentMemoryContext;
   PG_TRY();
-  {
-    run_task();
-  }
+  { run_task(); }
   PG_CATCH();
   {
     MemoryContextSwitchTo(top);

@@ -46,6 +46,8 @@ CREATE TABLE mysql_sync.task_state (
   started_at           timestamptz,
   run_attempts         integer NOT NULL DEFAULT 0,  -- worker starts since the last good progress
   last_run_at          timestamptz,
+  paused_ddl_file      text,    -- a DDL paused the task at this binlog position (its end); resume_sync
+  paused_ddl_pos       bigint,  -- applies it
   updated_at           timestamptz NOT NULL DEFAULT now(),
   CHECK (state IN ('prechecking', 'schema', 'full_load', 'catching_up', 'streaming', 'paused',
                    'failed', 'stopped'))
@@ -74,7 +76,23 @@ CREATE TABLE mysql_sync.table_state (
   CHECK (state IN ('pending', 'copying', 'synced', 'failed', 'skipped', 'paused'))
 );
 
-REVOKE ALL ON mysql_sync.task_config, mysql_sync.task_state, mysql_sync.table_state FROM PUBLIC;
+-- The source definition of every synced table, one version per DDL, each valid from the binlog
+-- position of its DDL: after a restart the worker follows each table with the definition of its
+-- applied position. Written in the same transaction as the DDL's effect and position.
+CREATE TABLE mysql_sync.schema_history (
+  task          text NOT NULL REFERENCES mysql_sync.task_config ON DELETE CASCADE,
+  source_table  text NOT NULL,   -- db.table as of this version
+  version       integer NOT NULL,
+  valid_from_file text,          -- the DDL's binlog position (NULL: the schema sync's snapshot)
+  valid_from_pos  bigint,
+  ddl           text,            -- the source statement (NULL for the schema sync)
+  definition    jsonb NOT NULL,  -- columns, keys, indexes, charset as the source has them
+  recorded_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (task, source_table, version)
+);
+
+REVOKE ALL ON mysql_sync.task_config, mysql_sync.task_state, mysql_sync.table_state, mysql_sync.schema_history
+  FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------------------------
 -- Internal C functions
@@ -97,6 +115,8 @@ AS $$
 DECLARE
   k text;
   v jsonb;
+  dk text;
+  dv jsonb;
   parts int;
 BEGIN
   PERFORM mysql_sync._check_source(source);
@@ -207,9 +227,23 @@ BEGIN
           USING ERRCODE = 'invalid_parameter_value', HINT = 'Use true (create them NOT VALID after the load) or false.';
       END IF;
     WHEN 'ddl' THEN
-      RAISE EXCEPTION 'options.ddl is not supported yet'
-        USING ERRCODE = 'feature_not_supported',
-              HINT = 'It arrives with the DDL issue; a DDL on a synced table stops the task.';
+      IF jsonb_typeof(v) <> 'object' THEN
+        RAISE EXCEPTION 'invalid options.ddl %', v
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'An object of DDL kind -> policy, e.g. {"drop_column": "ignore", "rename_table": "pause"}.';
+      END IF;
+      FOR dk, dv IN SELECT * FROM jsonb_each(v) LOOP
+        IF dk NOT IN ('add_column', 'drop_column', 'rename_column', 'modify_column', 'narrow_column', 'index',
+                      'table_options', 'rename_table', 'create_table', 'drop_table', 'truncate_table') THEN
+          RAISE EXCEPTION 'unknown DDL kind "%" in options.ddl', dk
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Kinds: add_column, drop_column, rename_column, modify_column, narrow_column, index, table_options, rename_table, create_table, drop_table, truncate_table.';
+        END IF;
+        IF jsonb_typeof(dv) <> 'string' OR (dv #>> '{}') NOT IN ('apply', 'ignore', 'pause', 'fail') THEN
+          RAISE EXCEPTION 'invalid policy % for % in options.ddl', dv, dk
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Policies: apply, ignore, pause, fail.';
+        END IF;
+      END LOOP;
     ELSE
       RAISE EXCEPTION 'unknown option "%"', k
         USING ERRCODE = 'invalid_parameter_value',
@@ -469,7 +503,8 @@ CREATE FUNCTION mysql_sync.verify(task_name text, source_table text DEFAULT NULL
 -- ---------------------------------------------------------------------------------------------
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA mysql_sync FROM PUBLIC;
 GRANT USAGE ON SCHEMA mysql_sync TO mysql_sync_admin;
-GRANT SELECT ON mysql_sync.tasks, mysql_sync.status, mysql_sync.table_status TO mysql_sync_admin;
+GRANT SELECT ON mysql_sync.tasks, mysql_sync.status, mysql_sync.table_status, mysql_sync.schema_history
+  TO mysql_sync_admin;
 GRANT EXECUTE ON FUNCTION
   mysql_sync.precheck(text, text[], text[], text, text[], jsonb, jsonb, jsonb),
   mysql_sync.start_sync(text, text, text[], text[], text, text[], jsonb, jsonb, jsonb),

@@ -100,7 +100,10 @@ SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1',
 
 -- Capabilities of later versions: 0A000 (feature_not_supported), never silently ignored.
 SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"parallel": 4}')$$);
-SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"ddl": {"drop_column": "ignore"}}')$$);
+SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"ddl": {"drop_column": "ignore"}}') IS NOT NULL$$);
+SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"ddl": "apply"}')$$);
+SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"ddl": {"drop_everything": "apply"}}')$$);
+SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"ddl": {"drop_table": "maybe"}}')$$);
 SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', initial_sync => '{}', options => '{"start_position": {"gtid": "0-1-100"}}')$$);
 SELECT pg_temp.try($$SELECT mysql_sync.resync_table('t1', 'shop.orders')$$);
 SELECT pg_temp.try($$SELECT * FROM mysql_sync.verify('t1')$$);
