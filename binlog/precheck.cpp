@@ -614,7 +614,10 @@ SourcePrecheck precheck_source(const SourceUri& uri, const ObjectPatterns& patte
     };
     std::vector<std::tuple<std::string, std::string, std::string>> all;  // schema, name, type
     try {
-      for (const auto& r : client->query("SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES").rows)
+      // Ordered, so that the details list the names alike on every run.
+      const char* const sql =
+          "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES ORDER BY TABLE_SCHEMA, TABLE_NAME";
+      for (const auto& r : client->query(sql).rows)
         if (r.size() >= 3 && r[0] && r[1] && r[2]) all.emplace_back(*r[0], *r[1], *r[2]);
     } catch (const SyncError&) {
     }
