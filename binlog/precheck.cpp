@@ -38,6 +38,7 @@ constexpr int64_t kLargeTableRows = 10'000'000;   // objects_exist warns about a
 constexpr int64_t kBusyCheckRows = 1'000'000;     // the busy-source sample runs for a load this large
 constexpr double kBusyWritesPerSecond = 1000;     // write statements per second that make a source busy
 constexpr int64_t kSuggestedServerId = 1001;      // first server_id suggested by a hint
+constexpr int64_t kMaxRetentionDays = 99;         // expire_logs_days' maximum (MariaDB: also the seconds')
 
 struct ServerVersion {
   std::string text;
@@ -222,13 +223,16 @@ PrecheckRow check_retention(MysqlClient& client, const RetentionInput& in) {
     seconds = expire_days * 86400;
     setting = "expire_logs_days";
   }
-  std::string fix_hint;
-  if (has_seconds)
-    fix_hint = in.version->mariadb ? "SET GLOBAL binlog_expire_logs_seconds = 604800 -- and "
-                                     "binlog_expire_logs_seconds = 604800 under [mysqld] in my.cnf"
-                                   : "SET PERSIST binlog_expire_logs_seconds = 604800";
-  else
-    fix_hint = "SET GLOBAL expire_logs_days = 7 -- and expire_logs_days = 7 under [mysqld] in my.cnf";
+  // The statement that keeps binlogs for `days` (0: never expire).
+  auto retention_hint = [&](int64_t days) {
+    std::string secs = std::to_string(days * 86400), d = std::to_string(days);
+    if (!has_seconds)
+      return "SET GLOBAL expire_logs_days = " + d + " -- and expire_logs_days = " + d + " under [mysqld] in my.cnf";
+    if (!in.version->mariadb) return "SET PERSIST binlog_expire_logs_seconds = " + secs;
+    return "SET GLOBAL binlog_expire_logs_seconds = " + secs + " -- and binlog_expire_logs_seconds = " + secs +
+           " under [mysqld] in my.cnf";
+  };
+  const std::string fix_hint = retention_hint(7);
 
   std::string status = "passed";
   std::vector<std::string> details, hints;
@@ -310,7 +314,19 @@ PrecheckRow check_retention(MysqlClient& client, const RetentionInput& in) {
       raise("warning");
       details.push_back("the full load of ~" + grouped(in.load_rows) + " rows takes ~" + duration_text(load_seconds) +
                         " at ~400k rows/s, close to or beyond the binlog retention");
-      hints.push_back(fix_hint);
+      // Twice the load time (the catch-up after it reads what was written meanwhile), at least
+      // the 7 days above; beyond the servers' maximum of 99 days, binlogs that never expire.
+      int64_t days = std::max<int64_t>(7, static_cast<int64_t>(std::ceil(2 * load_seconds / 86400)));
+      std::string load_hint = days > kMaxRetentionDays
+                                  ? retention_hint(0) + " (never expire: the load outlasts the " +
+                                        std::to_string(kMaxRetentionDays) + " days a server can keep binlogs)"
+                                  : retention_hint(days);
+      // It replaces the 7-day hint of a short retention, which would not be enough.
+      auto same = std::find(hints.begin(), hints.end(), fix_hint);
+      if (same != hints.end())
+        *same = load_hint;
+      else
+        hints.push_back(load_hint);
     }
     if (in.load_rows >= kBusyCheckRows) {
       const std::string sql =
@@ -614,7 +630,10 @@ SourcePrecheck precheck_source(const SourceUri& uri, const ObjectPatterns& patte
     };
     std::vector<std::tuple<std::string, std::string, std::string>> all;  // schema, name, type
     try {
-      for (const auto& r : client->query("SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES").rows)
+      // Ordered, so that the details list the names alike on every run.
+      const char* const sql =
+          "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES ORDER BY TABLE_SCHEMA, TABLE_NAME";
+      for (const auto& r : client->query(sql).rows)
         if (r.size() >= 3 && r[0] && r[1] && r[2]) all.emplace_back(*r[0], *r[1], *r[2]);
     } catch (const SyncError&) {
     }
