@@ -72,6 +72,8 @@ void verify_pause_point(const mysql_sync::BinlogPosition* next_end, const mysql_
   SetLatch(requester);
   if (past) return;
 
+  ereport(LOG, (errmsg("mysql_sync task \"%s\": holding at binlog %s:%lld while verify() takes its snapshot",
+                       worker_task.name, applied.file.c_str(), (long long)applied.pos)));
   // Hold still until the verifier has its snapshot (or gives up, or 10 s pass).
   TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), kWorkerHoldMs);
   for (;;) {

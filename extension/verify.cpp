@@ -385,8 +385,10 @@ Outcome verify_table(const char* task, TableInfo* table, Snapshot snapshot, cons
       MemoryContextSwitchTo(outer);
       SPI_freetuptable(SPI_tuptable);
       if (count == 0) break;
-      for (int k = 0; k < key_count; k++)
-        last[k] = right[count - 1][k] ? CStringGetTextDatum(right[count - 1][k]) : (Datum)0;
+      for (int k = 0; k < key_count; k++) {
+        if (last[k]) pfree(DatumGetPointer(last[k]));
+        last[k] = CStringGetTextDatum(right[count - 1][k]);  // key columns are NOT NULL
+      }
       started = true;
       bool looked_up = false;
       MYSQL_SYNC_CXX(task, {

@@ -97,7 +97,16 @@ is_deeply([ map { "$_->[0] $_->[1] $_->[2] $_->[3] $_->[4] $_->[5]" } @rows ],
   or diag(explain \@rows);
 
 # ------------------------------------------------------------------- under a write workload
-my $stop_file = $node->basedir . '/stop_workload';
+my $stop_file     = $node->basedir . '/stop_workload';
+my $progress_file = $node->basedir . '/workload_progress';
+
+sub workload_done
+{
+	open(my $f, '<', $progress_file) or return 0;
+	my $n = <$f>;
+	close $f;
+	return defined $n ? $n + 0 : 0;
+}
 my $child = fork();
 die "fork: $!" unless defined $child;
 if ($child == 0)
@@ -108,6 +117,12 @@ if ($child == 0)
 		until (-e $stop_file)
 		{
 			$n++;
+			if (open(my $progress, '>', "$progress_file.tmp"))
+			{
+				print $progress "$n\n";
+				close $progress;
+				rename("$progress_file.tmp", $progress_file);
+			}
 			my $a = 1 + ($n * 37) % 2400;
 			my $b = 1 + ($n * 53) % 2400;
 			my $o = 1 + $n % 200;
@@ -129,21 +144,25 @@ DELETE FROM shop.lines WHERE order_id = 999 + $n;
 	POSIX::_exit($rc);
 }
 
+ok(wait_until(sub { workload_done() >= 5 }), 'the workload runs');
+my $before = workload_done();
 my $all_ok = 1;
-for my $round (1 .. 3)
+for my $round (1 .. 10)
 {
-	usleep(700_000);
+	usleep(200_000);
 	my @r = verify_rows("'v'");
-	my @bad = grep { $_->[2] ne 'ok' } @r;
+	# ok, and no note: the worker was streaming and held at the source snapshot's position.
+	my @bad = grep { $_->[2] ne 'ok' || $_->[6] ne '' } @r;
 	if (@bad || @r != 3)
 	{
 		$all_ok = 0;
-		diag("verify round $round while writing: " . explain(\@r));
+		diag("verify round $round while writing: ", explain(\@r));
 	}
 }
-ok($all_ok, 'verify says ok three times while the source is being written');
-my $lag = q1("SELECT changes_applied FROM mysql_sync.status WHERE task = 'v'");
-cmp_ok($lag, '>', 0, 'changes were streaming meanwhile');
+ok($all_ok, 'verify says ok ten times while the source is being written');
+cmp_ok(workload_done() - $before, '>=', 10, 'the source was written meanwhile (transactions)');
+my $holds = () = slurp_file($node->logfile) =~ /holding at binlog \S+ while verify\(\) takes its snapshot/g;
+cmp_ok($holds, '>=', 10, 'the worker held at the source snapshot\'s position for each verify');
 
 open(my $fh, '>', $stop_file) or die;
 close $fh;
