@@ -45,7 +45,8 @@ std::string shown_value(const Value& value) {
   if (!value) return "NULL";
   if (value->size() <= kKeyValueChars) return *value;
   size_t cut = kKeyValueChars;
-  while (cut > 0 && (static_cast<unsigned char>((*value)[cut]) & 0xC0) == 0x80) cut--;  // whole UTF-8 characters
+  while (cut > 0 && (static_cast<unsigned char>((*value)[cut]) & 0xC0) == 0x80)
+    cut--;  // whole UTF-8 characters
   return value->substr(0, cut) + "...";
 }
 
@@ -84,8 +85,10 @@ std::string key_text(const CanonicalRow& row, const std::vector<size_t>& key_col
   return out + ")";
 }
 
-std::vector<Mismatch> diff_rows(const std::vector<CanonicalRow>& source, const std::vector<CanonicalRow>& target,
-                                const std::vector<size_t>& key_columns, const std::vector<std::string>& column_names) {
+std::vector<Mismatch> diff_rows(const std::vector<CanonicalRow>& source,
+                                const std::vector<CanonicalRow>& target,
+                                const std::vector<size_t>& key_columns,
+                                const std::vector<std::string>& column_names) {
   std::unordered_map<std::string, size_t> target_by_key;
   target_by_key.reserve(target.size());
   for (size_t i = 0; i < target.size(); i++) target_by_key.emplace(key_of(target[i], key_columns), i);
@@ -107,7 +110,8 @@ std::vector<Mismatch> diff_rows(const std::vector<CanonicalRow>& source, const s
   }
   for (size_t i = 0; i < target.size(); i++)
     if (!matched[i])
-      out.push_back(Mismatch{MismatchKind::extra_in_target, key_text(target[i], key_columns, column_names), {}});
+      out.push_back(
+          Mismatch{MismatchKind::extra_in_target, key_text(target[i], key_columns, column_names), {}});
   return out;
 }
 

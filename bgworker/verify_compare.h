@@ -43,8 +43,10 @@ std::string key_text(const CanonicalRow& row, const std::vector<size_t>& key_col
 
 // Row-by-row diff of a chunk, rows matched by their key columns. Source rows first (in source
 // order), then target rows without a source row. Rows equal on both sides are not listed.
-std::vector<Mismatch> diff_rows(const std::vector<CanonicalRow>& source, const std::vector<CanonicalRow>& target,
-                                const std::vector<size_t>& key_columns, const std::vector<std::string>& column_names);
+std::vector<Mismatch> diff_rows(const std::vector<CanonicalRow>& source,
+                                const std::vector<CanonicalRow>& target,
+                                const std::vector<size_t>& key_columns,
+                                const std::vector<std::string>& column_names);
 
 // Counts the mismatches of a table and keeps the first `listed` for its detail line:
 // "id=5 (different: name), id=7 (missing in target), id=9 (extra in target)".

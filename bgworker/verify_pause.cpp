@@ -83,11 +83,13 @@ void verify_pause_point(const mysql_sync::BinlogPosition* next_end, const mysql_
     if (done) break;
     long left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
     if (left <= 0) {
-      ereport(LOG, (errmsg("mysql_sync task \"%s\": verify() did not release the worker within %ld s; going on",
-                           worker_task.name, kWorkerHoldMs / 1000)));
+      ereport(LOG,
+              (errmsg("mysql_sync task \"%s\": verify() did not release the worker within %ld s; going on",
+                      worker_task.name, kWorkerHoldMs / 1000)));
       break;
     }
-    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, Min(left, kPollMs), PG_WAIT_EXTENSION);
+    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, Min(left, kPollMs),
+                    PG_WAIT_EXTENSION);
     ResetLatch(MyLatch);
     CHECK_FOR_INTERRUPTS();
   }
@@ -113,9 +115,10 @@ bool verify_request_pause(const char* task, int slot_index, pid_t worker_pid, co
   if (busy) {
     SpinLockRelease(&sync_shared->mutex);
     if (BackendPidGetProc(holder) != nullptr)
-      ereport(ERROR, (errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-                      errmsg("task \"%s\": another verify() of this task is running (pid %d)", task, (int)holder),
-                      errhint("Wait for it to finish, then call verify again.")));
+      ereport(ERROR,
+              (errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+               errmsg("task \"%s\": another verify() of this task is running (pid %d)", task, (int)holder),
+               errhint("Wait for it to finish, then call verify again.")));
     SpinLockAcquire(&sync_shared->mutex);  // its backend is gone: take the request over
   }
   uint32 id = ++slot->verify_last_id;
@@ -146,12 +149,13 @@ bool verify_request_pause(const char* task, int slot_index, pid_t worker_pid, co
       if (answered || gone) break;
       if (TimestampDifferenceExceeds(until, GetCurrentTimestamp(), 0)) {
         withdraw_request(slot_index, id);
-        ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED),
-                        errmsg("task \"%s\": the worker did not reach the source snapshot's binlog position %s:%lld "
-                               "within %ld s",
-                               task, file, (long long)pos, timeout_ms / 1000),
-                        errhint("The task is behind the source (see lag_seconds in mysql_sync.status); call "
-                                "verify again when it has caught up.")));
+        ereport(ERROR,
+                (errcode(ERRCODE_QUERY_CANCELED),
+                 errmsg("task \"%s\": the worker did not reach the source snapshot's binlog position %s:%lld "
+                        "within %ld s",
+                        task, file, (long long)pos, timeout_ms / 1000),
+                 errhint("The task is behind the source (see lag_seconds in mysql_sync.status); call "
+                         "verify again when it has caught up.")));
       }
       (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, kPollMs, PG_WAIT_EXTENSION);
       ResetLatch(MyLatch);

@@ -200,10 +200,11 @@ void stream_changes(void) {
 
     SourceItem* item = next_source_item();
     // verify() may be waiting for this task to stand at its source snapshot's position.
-    verify_pause_point(item && item->kind != SourceItem::Kind::failure ? &item->end : nullptr, runtime->last_end,
-                       [] {
-                         if (batch.open || position_dirty) commit_batch();
-                       });
+    const mysql_sync::BinlogPosition* next_end =
+        item && item->kind != SourceItem::Kind::failure ? &item->end : nullptr;
+    verify_pause_point(next_end, runtime->last_end, [] {
+      if (batch.open || position_dirty) commit_batch();
+    });
     if (item == nullptr) {
       // Everything received so far is applied: commit and wait for more.
       if (batch.open) {

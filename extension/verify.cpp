@@ -100,7 +100,9 @@ struct Outcome {
   char* detail;
 };
 
-char* cell(int row, int column) { return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column); }
+char* cell(int row, int column) {
+  return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column);
+}
 
 char* dup_cell(int row, int column) {
   char* value = cell(row, column);
@@ -124,7 +126,8 @@ SPIPlanPtr prepare(const char* sql, int nargs, Oid type) {
   Oid* types = static_cast<Oid*>(palloc(sizeof(Oid) * (nargs + 1)));
   for (int i = 0; i < nargs; i++) types[i] = type;
   SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
-  if (plan == nullptr) elog(ERROR, "mysql_sync verify: cannot prepare %s: %s", sql, SPI_result_code_string(SPI_result));
+  if (plan == nullptr)
+    elog(ERROR, "mysql_sync verify: cannot prepare %s: %s", sql, SPI_result_code_string(SPI_result));
   return plan;
 }
 
@@ -187,7 +190,8 @@ Outcome verify_table(const char* task, TableInfo* table, Snapshot snapshot, cons
   if (strcmp(table->state, "synced") != 0)
     return error_outcome(psprintf("table state is %s, not synced: not compared", table->state));
   if (!OidIsValid(table->relid))
-    return error_outcome(psprintf("target table %s.%s does not exist", table->target_schema, table->target_name));
+    return error_outcome(
+        psprintf("target table %s.%s does not exist", table->target_schema, table->target_name));
 
   // The compared columns: every column the task syncs, with its target's type.
   Datum args[2] = {CStringGetTextDatum(task), CStringGetTextDatum(table->source_table)};
@@ -195,13 +199,15 @@ Outcome verify_table(const char* task, TableInfo* table, Snapshot snapshot, cons
   int rc = SPI_execute_with_args(
       "SELECT c.col ->> 'name', c.col ->> 'target', COALESCE((c.col ->> 'pk')::bool, false), a.atttypid, "
       "       a.atttypmod, format_type(a.atttypid, a.atttypmod) "
-      "  FROM mysql_sync.table_state t CROSS JOIN jsonb_array_elements(t.columns) WITH ORDINALITY AS c(col, ord) "
+      "  FROM mysql_sync.table_state t CROSS JOIN jsonb_array_elements(t.columns) WITH ORDINALITY AS c(col, "
+      "ord) "
       "  LEFT JOIN pg_catalog.pg_attribute a "
       "    ON a.attrelid = to_regclass(format('%I.%I', t.target_schema, t.target_name)) "
       "   AND a.attname = c.col ->> 'target' AND a.attnum > 0 AND NOT a.attisdropped "
       " WHERE t.task = $1 AND t.source_table = $2 ORDER BY c.ord",
       2, arg_types, args, nullptr, true, 0);
-  if (rc != SPI_OK_SELECT) elog(ERROR, "mysql_sync verify: cannot read the columns of %s", table->source_table);
+  if (rc != SPI_OK_SELECT)
+    elog(ERROR, "mysql_sync verify: cannot read the columns of %s", table->source_table);
   int width = (int)SPI_processed;
   if (width == 0) return error_outcome("no columns recorded for the table");
   ColumnInfo* columns = static_cast<ColumnInfo*>(palloc0(sizeof(ColumnInfo) * width));
@@ -244,10 +250,11 @@ Outcome verify_table(const char* task, TableInfo* table, Snapshot snapshot, cons
   bool ok = mysql_sync::cxx_call(failure, [&] {
     const mysql_sync::SourceTable* found = nullptr;
     for (const mysql_sync::SourceTable& described : session->described)
-      if (described.schema == table->source_schema && described.name == table->source_name) found = &described;
+      if (described.schema == table->source_schema && described.name == table->source_name)
+        found = &described;
     if (found == nullptr)
-      throw mysql_sync::SyncError("42P01", "source table " + std::string(table->source_table) + " does not exist any more",
-                                  "");
+      throw mysql_sync::SyncError(
+          "42P01", "source table " + std::string(table->source_table) + " does not exist any more", "");
     if (found->primary_key.size() == (size_t)key_count) {
       own_order = true;
       for (int k = 0; k < key_count && own_order; k++) {
@@ -268,9 +275,8 @@ Outcome verify_table(const char* task, TableInfo* table, Snapshot snapshot, cons
       session->column_names.push_back(columns[c].target);
     }
     for (int k = 0; k < key_count; k++) session->key_columns.push_back((size_t)ordered[k]);
-    session->reader = std::make_unique<mysql_sync::SourceChunkReader>(*session->client, *found, names,
-                                                                      session->key_columns, kChunkRows,
-                                                                      session->invalid_dates);
+    session->reader = std::make_unique<mysql_sync::SourceChunkReader>(
+        *session->client, *found, names, session->key_columns, kChunkRows, session->invalid_dates);
     session->report = std::make_unique<mysql_sync::MismatchReport>(10);
   });
   if (!ok) return error_outcome(failure.message);
@@ -284,11 +290,12 @@ Outcome verify_table(const char* task, TableInfo* table, Snapshot snapshot, cons
   appendStringInfoString(&sql, ") AS k(");
   for (int k = 0; k < key_count; k++) appendStringInfo(&sql, "%sk%d", k ? ", " : "", k + 1);
   appendStringInfoString(&sql, ") CROSS JOIN LATERAL (SELECT ");
-  for (int c = 0; c < width; c++) appendStringInfo(&sql, "%st.%s", c ? ", " : "", quote_identifier(columns[c].target));
+  for (int c = 0; c < width; c++)
+    appendStringInfo(&sql, "%st.%s", c ? ", " : "", quote_identifier(columns[c].target));
   appendStringInfo(&sql, " FROM %s t WHERE ", target);
   for (int k = 0; k < key_count; k++)
-    appendStringInfo(&sql, "%st.%s = k.k%d::%s", k ? " AND " : "", quote_identifier(columns[ordered[k]].target), k + 1,
-                     columns[ordered[k]].type_name);
+    appendStringInfo(&sql, "%st.%s = k.k%d::%s", k ? " AND " : "",
+                     quote_identifier(columns[ordered[k]].target), k + 1, columns[ordered[k]].type_name);
   appendStringInfoString(&sql, ") x");
   SPIPlanPtr lookup = prepare(sql.data, key_count, TEXTARRAYOID);
 
@@ -331,15 +338,16 @@ Outcome verify_table(const char* task, TableInfo* table, Snapshot snapshot, cons
       load_rows(session->left, left, count, width);
       load_rows(session->right, right, found, width);
       if (mysql_sync::chunk_checksum(session->left) != mysql_sync::chunk_checksum(session->right))
-        for (const mysql_sync::Mismatch& m :
-             mysql_sync::diff_rows(session->left, session->right, session->key_columns, session->column_names))
+        for (const mysql_sync::Mismatch& m : mysql_sync::diff_rows(
+                 session->left, session->right, session->key_columns, session->column_names))
           session->report->add(m);
     });
   }
 
   run(count_plan, nullptr, snapshot);
   bool count_null = false;
-  outcome.target_rows = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &count_null));
+  outcome.target_rows =
+      DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &count_null));
   SPI_freetuptable(SPI_tuptable);
 
   // Pass 2, only when the target holds rows the source lacks: walk the target's keys.
@@ -413,7 +421,8 @@ Outcome verify_table(const char* task, TableInfo* table, Snapshot snapshot, cons
           key_positions.push_back((size_t)k);
           key_names.push_back(session->column_names[session->key_columns[k]]);
         }
-        for (const mysql_sync::Mismatch& m : mysql_sync::diff_rows(session->left, session->right, key_positions, key_names))
+        for (const mysql_sync::Mismatch& m :
+             mysql_sync::diff_rows(session->left, session->right, key_positions, key_names))
           if (m.kind == mysql_sync::MismatchKind::extra_in_target) {
             session->report->add(m);
             extra_seen++;
@@ -461,10 +470,12 @@ Datum mysql_sync_verify(PG_FUNCTION_ARGS) {
   InitMaterializedSRF(fcinfo, 0);
 
   // The C++ session is deleted with session_context: at the end, or when the call fails.
-  MemoryContext session_context = AllocSetContextCreate(CurrentMemoryContext, "mysql_sync verify", ALLOCSET_SMALL_SIZES);
-  MemoryContext chunk_context = AllocSetContextCreate(CurrentMemoryContext, "mysql_sync verify chunk", ALLOCSET_DEFAULT_SIZES);
-  MemoryContextCallback* cleanup =
-      static_cast<MemoryContextCallback*>(MemoryContextAllocZero(session_context, sizeof(MemoryContextCallback)));
+  MemoryContext session_context =
+      AllocSetContextCreate(CurrentMemoryContext, "mysql_sync verify", ALLOCSET_SMALL_SIZES);
+  MemoryContext chunk_context =
+      AllocSetContextCreate(CurrentMemoryContext, "mysql_sync verify chunk", ALLOCSET_DEFAULT_SIZES);
+  MemoryContextCallback* cleanup = static_cast<MemoryContextCallback*>(
+      MemoryContextAllocZero(session_context, sizeof(MemoryContextCallback)));
   cleanup->func = delete_session;
   MemoryContextRegisterResetCallback(session_context, cleanup);
 
@@ -474,7 +485,8 @@ Datum mysql_sync_verify(PG_FUNCTION_ARGS) {
   Datum task_arg[1] = {CStringGetTextDatum(task)};
   Oid text_type[1] = {TEXTOID};
   SPI_execute_with_args(
-      "SELECT c.source, COALESCE(c.options ->> 'invalid_dates', 'null'), s.state, s.source_file, s.source_pos "
+      "SELECT c.source, COALESCE(c.options ->> 'invalid_dates', 'null'), s.state, s.source_file, "
+      "s.source_pos "
       "  FROM mysql_sync.task_config c JOIN mysql_sync.task_state s USING (task) WHERE c.task = $1",
       1, text_type, task_arg, nullptr, true, 0);
   if (SPI_processed == 0)
@@ -487,7 +499,8 @@ Datum mysql_sync_verify(PG_FUNCTION_ARGS) {
   if (applied_file == nullptr || strcmp(state, "prechecking") == 0 || strcmp(state, "schema") == 0 ||
       strcmp(state, "full_load") == 0)
     ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("task \"%s\" is still in its initial sync (state %s): nothing to verify yet", task, state),
+                    errmsg("task \"%s\" is still in its initial sync (state %s): nothing to verify yet", task,
+                           state),
                     errhint("Call verify when mysql_sync.status shows the task streaming.")));
 
   // Its tables.
@@ -504,10 +517,11 @@ Datum mysql_sync_verify(PG_FUNCTION_ARGS) {
       2, table_types, table_args, table_nulls, true, 0);
   int table_count = (int)SPI_processed;
   if (only && table_count == 0)
-    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("task \"%s\" does not sync table \"%s\"", task, only),
-                    errhint("Name the source table as db.table; SELECT source_table FROM mysql_sync.table_status "
-                            "WHERE task = '%s' lists them.",
-                            task)));
+    ereport(ERROR,
+            (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("task \"%s\" does not sync table \"%s\"", task, only),
+             errhint("Name the source table as db.table; SELECT source_table FROM mysql_sync.table_status "
+                     "WHERE task = '%s' lists them.",
+                     task)));
   TableInfo* tables = static_cast<TableInfo*>(palloc0(sizeof(TableInfo) * (table_count + 1)));
   for (int i = 0; i < table_count; i++) {
     tables[i].source_table = dup_cell(i, 1);
@@ -525,7 +539,8 @@ Datum mysql_sync_verify(PG_FUNCTION_ARGS) {
   snprintf(context, sizeof context, "verify(%s)", task);
   MYSQL_SYNC_CXX(context, {
     session = new VerifySession();
-    session->invalid_dates = invalid_dates_error ? mysql_sync::InvalidDates::error : mysql_sync::InvalidDates::to_null;
+    session->invalid_dates =
+        invalid_dates_error ? mysql_sync::InvalidDates::error : mysql_sync::InvalidDates::to_null;
     mysql_sync::SourceUri uri = mysql_sync::SourceUri::parse(source);
     session->client = std::make_unique<mysql_sync::MysqlClient>(uri);
     std::vector<std::string> names;
@@ -533,7 +548,8 @@ Datum mysql_sync_verify(PG_FUNCTION_ARGS) {
       // Exact names: a literal * or % in a name would be a wildcard, which only widens the list.
       names.push_back(tables[i].source_table);
     }
-    if (!names.empty()) session->described = mysql_sync::describe_tables(*session->client, mysql_sync::ObjectPatterns(names));
+    if (!names.empty())
+      session->described = mysql_sync::describe_tables(*session->client, mysql_sync::ObjectPatterns(names));
   });
 
   char at_file[kFileNameSize] = "";
@@ -561,17 +577,18 @@ Datum mysql_sync_verify(PG_FUNCTION_ARGS) {
     bool streaming = worker != 0 && !copying;
     if (worker != 0 && copying)
       ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                      errmsg("task \"%s\" is still in its initial sync (state %s): nothing to verify yet", task,
-                             live_state),
+                      errmsg("task \"%s\" is still in its initial sync (state %s): nothing to verify yet",
+                             task, live_state),
                       errhint("Call verify when mysql_sync.status shows the task streaming.")));
     if (streaming) {
       VerifyPauseAnswer answer;
       if (verify_request_pause(task, slot, worker, at_file, at_pos, kReachTimeoutMs, &answer)) {
         if (answer.past) {
           if (attempt >= kSnapshotAttempts)
-            ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED),
-                            errmsg("task \"%s\": the worker was past the source snapshot %d times", task, attempt),
-                            errhint("Call verify again.")));
+            ereport(ERROR,
+                    (errcode(ERRCODE_QUERY_CANCELED),
+                     errmsg("task \"%s\": the worker was past the source snapshot %d times", task, attempt),
+                     errhint("Call verify again.")));
           continue;
         }
         snapshot = RegisterSnapshot(GetLatestSnapshot());
@@ -582,12 +599,14 @@ Datum mysql_sync_verify(PG_FUNCTION_ARGS) {
     }
     // No worker applies changes: compare at the stored position, and say so.
     snapshot = RegisterSnapshot(GetLatestSnapshot());
-    SPI_execute_with_args("SELECT state, source_file || ':' || source_pos FROM mysql_sync.task_state WHERE task = $1", 1,
-                          text_type, task_arg, nullptr, true, 0);
+    SPI_execute_with_args(
+        "SELECT state, source_file || ':' || source_pos FROM mysql_sync.task_state WHERE task = $1", 1,
+        text_type, task_arg, nullptr, true, 0);
     if (SPI_processed > 0)
-      note = psprintf("the task is not streaming (state %s, applied up to binlog %s; the source was read at %s:%lld): "
-                      "differences may be changes not applied yet",
-                      cell(0, 1), cell(0, 2), at_file, (long long)at_pos);
+      note = psprintf(
+          "the task is not streaming (state %s, applied up to binlog %s; the source was read at %s:%lld): "
+          "differences may be changes not applied yet",
+          cell(0, 1), cell(0, 2), at_file, (long long)at_pos);
   }
 
   for (int i = 0; i < table_count; i++) {
@@ -595,7 +614,8 @@ Datum mysql_sync_verify(PG_FUNCTION_ARGS) {
     Datum values[7];
     bool nulls[7] = {false, false, false, false, false, false, false};
     values[0] = CStringGetTextDatum(tables[i].source_table);
-    values[1] = CStringGetTextDatum(psprintf("%s.%s", tables[i].target_schema, tables[i].target_name));  // as table_status
+    values[1] = CStringGetTextDatum(
+        psprintf("%s.%s", tables[i].target_schema, tables[i].target_name));  // as table_status
     values[2] = CStringGetTextDatum(outcome.status);
     values[3] = Int64GetDatum(outcome.source_rows);
     values[4] = Int64GetDatum(outcome.target_rows);

@@ -70,7 +70,8 @@ TEST(VerifyCompare, LongKeyValuesAreCutOnCharacterBoundaries) {
 
 TEST(VerifyCompare, ReportListsTheFirstAndCountsAll) {
   MismatchReport report(2);
-  for (int i = 1; i <= 5; i++) report.add(Mismatch{MismatchKind::missing_in_target, "id=" + std::to_string(i), {}});
+  for (int i = 1; i <= 5; i++)
+    report.add(Mismatch{MismatchKind::missing_in_target, "id=" + std::to_string(i), {}});
   EXPECT_EQ(report.count(), 5);
   EXPECT_EQ(report.detail(), "id=1 (missing in target), id=2 (missing in target), and 3 more");
   EXPECT_EQ(MismatchReport().detail(), "");
