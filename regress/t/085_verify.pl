@@ -50,6 +50,12 @@ CREATE TABLE shop.lines (
   note     varchar(20),
   PRIMARY KEY (order_id, line_no)
 ) DEFAULT CHARSET = utf8mb4;
+CREATE TABLE shop.events (
+  at   datetime(3) NOT NULL,
+  code varbinary(8) NOT NULL,
+  v    int,
+  PRIMARY KEY (at, code)
+);
 CREATE TABLE shop.tags (
   code  varchar(20) PRIMARY KEY,
   label text,
@@ -75,6 +81,8 @@ for my $o (1 .. 200)
 	push @values, "($o, $_, " . ($o * $_) . ", 'n$o.$_')" for 1 .. 3;
 }
 $my->sql("INSERT INTO shop.lines VALUES " . join(",\n", @values));
+$my->sql("INSERT INTO shop.events VALUES "
+	  . join(",\n", map { sprintf("('2024-05-%02d 12:00:00.%03d', X'%04x', %d)", $_, $_, $_ * 257, $_) } 1 .. 20));
 $my->sql("INSERT INTO shop.tags VALUES "
 	  . join(",\n", map { sprintf("('tag-%02d', 'Label %d', '2024-01-%02d')", $_, $_, $_) } 1 .. 30));
 
@@ -90,9 +98,12 @@ sub verify_rows
 }
 
 my @rows = verify_rows("'v'");
-is(scalar(@rows), 3, 'one row per table');
+is(scalar(@rows), 4, 'one row per table');
 is_deeply([ map { "$_->[0] $_->[1] $_->[2] $_->[3] $_->[4] $_->[5]" } @rows ],
-	[ 'shop.items shop.items ok 2500 2500 0', 'shop.lines shop.lines ok 600 600 0', 'shop.tags shop.tags ok 30 30 0' ],
+	[
+		'shop.events shop.events ok 20 20 0', 'shop.items shop.items ok 2500 2500 0',
+		'shop.lines shop.lines ok 600 600 0', 'shop.tags shop.tags ok 30 30 0'
+	],
 	'after the initial copy: every table ok, with its row counts')
   or diag(explain \@rows);
 
@@ -153,7 +164,7 @@ for my $round (1 .. 10)
 	my @r = verify_rows("'v'");
 	# ok, and no note: the worker was streaming and held at the source snapshot's position.
 	my @bad = grep { $_->[2] ne 'ok' || $_->[6] ne '' } @r;
-	if (@bad || @r != 3)
+	if (@bad || @r != 4)
 	{
 		$all_ok = 0;
 		diag("verify round $round while writing: ", explain(\@r));
@@ -170,14 +181,17 @@ waitpid($child, 0);
 is($? >> 8, 0, 'the workload ran without errors');
 
 # ---------------------------------------------------------------- differences made by hand
-ok( wait_until(sub { join(',', map { $_->[2] } verify_rows("'v'")) eq 'ok,ok,ok' }),
+ok( wait_until(sub { join(',', map { $_->[2] } verify_rows("'v'")) eq 'ok,ok,ok,ok' }),
 	'after the workload: still ok');
 q1(q{UPDATE shop.items SET title = 'changed by hand' WHERE id = 5});
 q1(q{DELETE FROM shop.items WHERE id = 7});
 q1(q{INSERT INTO shop.items (id, title) VALUES (999999, 'extra')});
 q1(q{DELETE FROM shop.lines WHERE order_id = 150 AND line_no = 2});
 q1(q{UPDATE shop.lines SET qty = -1, note = 'x' WHERE order_id = 151 AND line_no = 3});
+q1(q{INSERT INTO shop.lines VALUES (150, 9, 1, 'extra')});
 q1(q{INSERT INTO shop.tags VALUES ('zz-extra', 'extra', NULL)});
+q1(q{INSERT INTO shop.tags VALUES ('TAG-01', 'differs by case only', NULL)});
+q1(q{INSERT INTO shop.events VALUES ('2024-05-03 12:00:00.003', '\\x0304', 3)});
 q1(q{UPDATE shop.tags SET at = '1999-01-01' WHERE code = 'tag-07'});
 
 @rows = verify_rows("'v'");
@@ -187,16 +201,20 @@ is($by{'shop.items'}[5], 3, 'items: exactly 3 mismatched rows');
 is($by{'shop.items'}[6], 'id=5 (different: title), id=7 (missing in target), id=999999 (extra in target)',
 	'items: the keys and what differs');
 is($by{'shop.items'}[4], $by{'shop.items'}[3], 'items: one row deleted and one added: equal counts');
-is($by{'shop.lines'}[5], 2, 'lines (composite key): 2 mismatched rows');
-is($by{'shop.lines'}[6], '(order_id=150, line_no=2) (missing in target), (order_id=151, line_no=3) (different: qty, note)',
+is($by{'shop.lines'}[5], 3, 'lines (composite key): 3 mismatched rows');
+is($by{'shop.lines'}[6],
+	'(order_id=150, line_no=2) (missing in target), (order_id=151, line_no=3) (different: qty, note), '
+	  . '(order_id=150, line_no=9) (extra in target)',
 	'lines: composite keys named');
-is($by{'shop.tags'}[6], 'code=tag-07 (different: at), code=zz-extra (extra in target)',
-	'tags (varchar key): the extra row found through a key lookup on the source');
+is($by{'shop.tags'}[6], 'code=tag-07 (different: at), code=TAG-01 (extra in target), code=zz-extra (extra in target)',
+	'tags (varchar key, case-insensitive on the source): the extra rows found through key lookups on the source');
+is($by{'shop.events'}[6], '(at=2024-05-03 12:00:00.003, code=\\x0304) (extra in target)',
+	'events (datetime + varbinary key): the extra row found through a key lookup on the source');
 
 # One table by name.
 @rows = verify_rows("'v', 'shop.tags'");
 is(scalar(@rows), 1, 'verify of one table: one row');
-is("$rows[0][0] $rows[0][2] $rows[0][5]", 'shop.tags mismatch 2', 'verify of one table: its result');
+is("$rows[0][0] $rows[0][2] $rows[0][5]", 'shop.tags mismatch 3', 'verify of one table: its result');
 
 # Errors.
 my ($rc, $out, $err) = $node->psql('postgres', "SELECT * FROM mysql_sync.verify('v', 'shop.nope')",
@@ -219,7 +237,7 @@ is($out, 'mismatch', 'a member of mysql_sync_admin may verify');
 q1(q{SELECT mysql_sync.stop_sync('v')});
 $my->sql(q{UPDATE shop.tags SET label = 'after the pause' WHERE code = 'tag-01'});
 @rows = verify_rows("'v', 'shop.tags'");
-is($rows[0][5], 3, 'paused: the change not applied yet counts as a difference');
+is($rows[0][5], 4, 'paused: the change not applied yet counts as a difference');
 like($rows[0][6], qr/code=tag-01 \(different: label\).*the task is not streaming \(state paused/,
 	'paused: the detail says the task is not streaming');
 
