@@ -199,8 +199,8 @@ Outcome verify_table(const char* task, TableInfo* table, Snapshot snapshot, cons
   int rc = SPI_execute_with_args(
       "SELECT c.col ->> 'name', c.col ->> 'target', COALESCE((c.col ->> 'pk')::bool, false), a.atttypid, "
       "       a.atttypmod, format_type(a.atttypid, a.atttypmod) "
-      "  FROM mysql_sync.table_state t CROSS JOIN jsonb_array_elements(t.columns) WITH ORDINALITY AS c(col, "
-      "ord) "
+      "  FROM mysql_sync.table_state t "
+      " CROSS JOIN jsonb_array_elements(t.columns) WITH ORDINALITY AS c(col, ord) "
       "  LEFT JOIN pg_catalog.pg_attribute a "
       "    ON a.attrelid = to_regclass(format('%I.%I', t.target_schema, t.target_name)) "
       "   AND a.attname = c.col ->> 'target' AND a.attnum > 0 AND NOT a.attisdropped "
