@@ -26,6 +26,19 @@ struct TaskSlot {
   int64 rows_copied;
   int64 changes_applied;
   int64 transactions_applied;
+
+  // verify(): a backend asks the worker to hold still at a source position (bgworker/verify_pause.h).
+  uint32 verify_request;  // id of the pending request, 0 when none
+  uint32 verify_last_id;  // the last id handed out
+  pid_t verify_requester;
+  Latch* verify_latch;  // the requester's, set when the worker answers
+  char verify_file[kFileNameSize];
+  int64 verify_pos;
+  uint32 verify_answered;  // the request the worker answered
+  bool verify_past;        // ... having already committed past the position
+  char verify_at_file[kFileNameSize];  // ... with this committed position
+  int64 verify_at_pos;
+  uint32 verify_released;  // the request the requester released
 };
 
 struct SyncShared {

@@ -8,6 +8,7 @@
 #include "bgworker/initial_sync.h"
 #include "bgworker/shmem.h"
 #include "bgworker/spill.h"
+#include "bgworker/verify_pause.h"
 #include "extension/bridge.h"
 #include "extension/guc.h"
 
@@ -230,6 +231,12 @@ void stream_changes(void) {
     }
 
     SourceItem* item = next_source_item();
+    // verify() may be waiting for this task to stand at its source snapshot's position.
+    const mysql_sync::BinlogPosition* next_end =
+        item && item->kind != SourceItem::Kind::failure ? &item->end : nullptr;
+    verify_pause_point(next_end, runtime->last_end, [] {
+      if (batch.open || position_dirty) commit_batch();
+    });
     if (item == nullptr) {
       // Everything received so far is applied: commit and wait for more.
       if (batch.open) {

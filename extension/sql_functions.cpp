@@ -32,7 +32,6 @@ PG_FUNCTION_INFO_V1(mysql_sync_check_objects);
 PG_FUNCTION_INFO_V1(mysql_sync_live_status);
 PG_FUNCTION_INFO_V1(mysql_sync_signal_task);
 PG_FUNCTION_INFO_V1(mysql_sync_binlog_events);
-PG_FUNCTION_INFO_V1(mysql_sync_verify);
 }
 
 namespace {
@@ -215,13 +214,4 @@ Datum mysql_sync_binlog_events(PG_FUNCTION_ARGS) {
   free(lines);
   if (!ok) report_captured_error(error, psprintf("binlog_events(%s)", path));
   return (Datum)0;
-}
-
-// verify() arrives with the operations issue. In C because its argument and its output column are
-// both named source_table, which PL/pgSQL cannot declare.
-Datum mysql_sync_verify(PG_FUNCTION_ARGS) {
-  (void)fcinfo;
-  ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("verify is not supported yet"),
-                  errhint("It arrives with the production-operations issue.")));
-  PG_RETURN_NULL();
 }

@@ -496,6 +496,8 @@ CREATE FUNCTION mysql_sync.verify(task_name text, source_table text DEFAULT NULL
   RETURNS TABLE(source_table text, target_table text, status text, source_rows bigint,
                 target_rows bigint, mismatched_rows bigint, detail text)
   LANGUAGE c SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  -- One text form for the key literals it sends to the source (timestamptz in UTC, ISO dates).
+  SET TimeZone = 'UTC' SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres'
   AS 'MODULE_PATHNAME', 'mysql_sync_verify';
 
 -- ---------------------------------------------------------------------------------------------
