@@ -55,10 +55,45 @@ TimestampTz from_unix_us(int64 us) {
   return (TimestampTz)(us - ((int64)(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * USECS_PER_SEC));
 }
 
+// ---- source monitor (bytes_behind, binlog_retention_left) ----
+constexpr double kMonitorPollSeconds = 1.0;
+
+// Runs on the monitor's thread: atomic stores into our slot only, no PostgreSQL call.
+void publish_monitor_figures(const mysql_sync::MonitorFigures& figures) {
+  TaskSlot* slot = &sync_shared->slots[worker_task.slot];
+  pg_atomic_write_u64(&slot->bytes_behind, figures.bytes_behind ? (uint64)*figures.bytes_behind : kUnknownFigure);
+  pg_atomic_write_u64(&slot->retention_left_s,
+                      figures.retention_left_seconds ? (uint64)*figures.retention_left_seconds : kUnknownFigure);
+}
+
+void start_monitor(void) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  MYSQL_SYNC_CXX(worker_task.name, runtime->start_monitor(kMonitorPollSeconds, publish_monitor_figures));
+}
+
+// Tells the monitor the applied position; logs a new monitor failure once (the task goes on).
+void feed_monitor(void) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  if (!runtime->monitor || last_end == nullptr) return;
+  char* error = nullptr;
+  MYSQL_SYNC_CXX(worker_task.name, {
+    runtime->monitor->set_applied(*last_end);
+    std::string e = runtime->monitor->take_new_error();
+    if (!e.empty()) error = strdup(e.c_str());
+  });
+  if (error == nullptr) return;
+  ereport(LOG, (errmsg("mysql_sync task \"%s\": the source monitor cannot read the source's binlog status "
+                       "(bytes_behind and binlog_retention_left stay unknown; the task goes on): %s",
+                       worker_task.name, error)));
+  free(error);
+}
+// ---- end source monitor ----
+
 void update_slot(bool after_commit) {
   TaskSlot* slot = &sync_shared->slots[worker_task.slot];
   int64 last_event_us = 0;
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  feed_monitor();
   if (runtime->reader) last_event_us = runtime->reader->last_event_at_us();
   SpinLockAcquire(&sync_shared->mutex);
   if (after_commit) {
@@ -181,6 +216,7 @@ void stream_changes(void) {
     start.gtid = worker_task.source_gtid ? worker_task.source_gtid : "";
     runtime->last_end = start;
   });
+  start_monitor();
   start_reader(runtime->last_end);
   last_end = &runtime->last_end;
   size_t tables = runtime->tables.size();
@@ -371,6 +407,8 @@ void mysql_sync_worker_main(Datum arg) {
     slot->pid = MyProcPid;
     slot->state[0] = '\0';
     slot->rows_copied = 0;
+    pg_atomic_write_u64(&slot->bytes_behind, kUnknownFigure);
+    pg_atomic_write_u64(&slot->retention_left_s, kUnknownFigure);
   }
   SpinLockRelease(&sync_shared->mutex);
   if (!ours || duplicate) proc_exit(0);

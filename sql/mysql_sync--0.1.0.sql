@@ -223,7 +223,8 @@ $$;
 CREATE FUNCTION mysql_sync._live_status(
     OUT task text, OUT pid integer, OUT state text, OUT source_file text, OUT source_pos bigint,
     OUT applied_source_time timestamptz, OUT last_event_at timestamptz, OUT rows_copied bigint,
-    OUT changes_applied bigint, OUT transactions_applied bigint)
+    OUT changes_applied bigint, OUT transactions_applied bigint, OUT bytes_behind bigint,
+    OUT retention_left_seconds bigint)
   RETURNS SETOF record LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_live_status';
 
 -- True when the library was loaded by shared_preload_libraries (the launcher and workers exist).
@@ -268,7 +269,10 @@ CREATE VIEW mysql_sync.status AS
          s.rows_estimate,
          GREATEST(s.changes_applied, COALESCE(l.changes_applied, 0)) AS changes_applied,
          GREATEST(s.transactions_applied, COALESCE(l.transactions_applied, 0)) AS transactions_applied,
-         s.last_error, s.last_error_at, s.started_at, s.updated_at
+         s.last_error, s.last_error_at, s.started_at, s.updated_at,
+         -- Beyond the contract's columns: the source monitor's figures while the worker runs.
+         l.bytes_behind,
+         make_interval(secs => l.retention_left_seconds) AS binlog_retention_left
     FROM mysql_sync.task_state s
     LEFT JOIN mysql_sync._live_status() l ON l.task = s.task;
 
