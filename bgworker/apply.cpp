@@ -99,6 +99,7 @@ const char* op_name(RowOp op) { return op == RowOp::insert ? "insert" : op == Ro
 
 void apply_error_callback(void* arg) {
   auto* ctx = static_cast<ApplyErrorContext*>(arg);
+  worker_task.failing_table = ctx->table;
   const SyncTable& table = worker_task.runtime->tables[ctx->table];
   const mysql_sync::Row& row = ctx->change->op == RowOp::insert ? ctx->change->after : ctx->change->before;
   StringInfoData names, values;
@@ -566,4 +567,5 @@ void apply_change(const TableChange& change, const mysql_sync::BinlogPosition& e
   MemoryContextSwitchTo(old);
   MemoryContextReset(row_context);
   error_context_stack = callback.previous;
+  worker_task.failing_table = -1;  // a notice or warning raised meanwhile set it
 }

@@ -17,6 +17,9 @@ extern "C" {
 
 using mysql_sync::SyncTable;
 
+// mysql_sync.errors keeps this many rows per task (older ones are deleted as new ones come).
+#define ERRORS_KEPT_PER_TASK "1000"
+
 void begin_catalog_transaction(void) {
   SetCurrentStatementStartTimestamp();
   StartTransactionCommand();
@@ -178,11 +181,40 @@ void save_task_state(const char* state, const char* detail) {
   end_catalog_transaction();
 }
 
+// Masks the URI form ":password@" should a message ever quote the source URI.
+static char* mask_password(const char* text) {
+  const mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  if (text == nullptr || runtime == nullptr || runtime->uri.password.empty()) return pstrdup_or_null(text);
+  char* secret = psprintf(":%s@", runtime->uri.password.c_str());
+  StringInfoData out;
+  initStringInfo(&out);
+  for (const char* p = text;;) {
+    const char* hit = strstr(p, secret);
+    if (hit == nullptr) {
+      appendStringInfoString(&out, p);
+      break;
+    }
+    appendBinaryStringInfo(&out, p, (int)(hit - p));
+    appendStringInfoString(&out, ":********@");
+    p = hit + strlen(secret);
+  }
+  return out.data;
+}
+
 void save_task_failure(const char* state, const char* sqlstate, const char* message, const char* hint) {
+  message = mask_password(message);
+  hint = mask_password(hint);
   StringInfoData text;
   initStringInfo(&text);
   appendStringInfoString(&text, message);
   if (hint && hint[0]) appendStringInfo(&text, " HINT: %s", hint);
+  // Where it failed: the end of the transaction being applied, else the last applied position.
+  const mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  const char* file = runtime && !runtime->last_end.file.empty() ? runtime->last_end.file.c_str() : nullptr;
+  char* pos = file ? psprintf("%llu", (unsigned long long)runtime->last_end.pos) : nullptr;
+  char* table = nullptr;
+  if (runtime && worker_task.failing_table >= 0 && (size_t)worker_task.failing_table < runtime->tables.size())
+    table = pstrdup(runtime->tables[worker_task.failing_table].source_table().c_str());
   const char* args[4] = {worker_task.name, state, sqlstate, text.data};
   begin_catalog_transaction();
   spi_exec_text(
@@ -191,9 +223,20 @@ void save_task_failure(const char* state, const char* sqlstate, const char* mess
       "                    ELSE 'will retry after mysql_sync.restart_delay' END, updated_at = now() "
       " WHERE task = $1",
       4, args);
+  // The history: one row per failure, the newest kErrorHistoryRows per task kept.
+  const char* history[8] = {worker_task.name, state, sqlstate, message, hint && hint[0] ? hint : nullptr,
+                            file, pos, table};
+  spi_exec_text(
+      "INSERT INTO mysql_sync.errors (task, state, sqlstate, message, hint, source_file, source_pos, source_table) "
+      "SELECT $1, $2, $3, $4, $5, $6, $7::bigint, $8 FROM mysql_sync.task_config WHERE task = $1",
+      8, history);
+  spi_exec_text(
+      "DELETE FROM mysql_sync.errors WHERE task = $1 AND id <= "
+      "  (SELECT id FROM mysql_sync.errors WHERE task = $1 ORDER BY id DESC OFFSET " ERRORS_KEPT_PER_TASK
+      " LIMIT 1)",
+      1, args);
   end_catalog_transaction();
 }
-
 
 void write_table_states(const char* table_state) {
   const char* del_args[1] = {worker_task.name};

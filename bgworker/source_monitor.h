@@ -18,24 +18,11 @@
 #include <thread>
 #include <vector>
 
-#include "binlog/mysql_connection.h"
+#include "binlog/binlog_status.h"
 #include "binlog/row.h"
 #include "binlog/source_uri.h"
 
 namespace mysql_sync {
-
-struct BinlogFileSize {
-  std::string name;
-  uint64_t size = 0;
-};
-
-// What one poll of the source saw.
-struct SourceSnapshot {
-  BinlogPosition current;             // SHOW MASTER STATUS
-  std::vector<BinlogFileSize> files;  // SHOW BINARY LOGS, oldest first
-  int64_t expire_seconds = 0;         // 0 = binlogs never expire
-  int64_t polled_at = 0;              // unix seconds of the poll
-};
 
 struct MonitorFigures {
   std::optional<int64_t> bytes_behind;            // source position minus applied, across files
@@ -81,14 +68,12 @@ class SourceMonitor {
 
  private:
   void run();
-  SourceSnapshot poll();
   void publish(const MonitorFigures& figures);
 
   SourceMonitorConfig config_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
-  MysqlHandle connection_;       // the monitor thread's only
-  std::atomic<int> socket_{-1};  // of the live connection, for stop() to interrupt
+  BinlogStatusReader status_;  // used by the monitor thread only (interrupt() by any)
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   BinlogPosition applied_;

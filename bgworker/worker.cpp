@@ -353,9 +353,22 @@ void raise_source_failure(const SourceItem* item) {
   const mysql_sync::BinlogPosition& applied = worker_task.runtime->last_end;
   const char* state = failure_state(item->sqlstate.c_str(), item->transient);
   const char* s = item->sqlstate.c_str();
+  // A hint may say <task> where the task's name belongs (the source side does not know it).
+  StringInfoData hint_text;
+  initStringInfo(&hint_text);
+  for (const char *rest = item->hint.c_str(), *at; *rest != '\0'; rest = at + strlen("<task>")) {
+    at = strstr(rest, "<task>");
+    if (at == nullptr) {
+      appendStringInfoString(&hint_text, rest);
+      break;
+    }
+    appendBinaryStringInfo(&hint_text, rest, (int)(at - rest));
+    appendStringInfoString(&hint_text, worker_task.name);
+  }
+  const char* hint = hint_text.data;
   ereport(ERROR, (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])),
                   errmsg("mysql_sync task \"%s\": %s", worker_task.name, item->message.c_str()),
-                  item->hint.empty() ? 0 : errhint("%s", item->hint.c_str()),
+                  hint[0] == '\0' ? 0 : errhint("%s", hint),
                   errdetail("state %s; last applied binlog position %s:%llu", state, applied.file.c_str(),
                             (unsigned long long)applied.pos)));
   pg_unreachable();
@@ -392,6 +405,7 @@ void set_live_state(const char* state) {
 
 void mysql_sync_worker_main(Datum arg) {
   memset(&worker_task, 0, sizeof worker_task);
+  worker_task.failing_table = -1;
   worker_task.slot = DatumGetInt32(arg);
   strlcpy(worker_task.name, MyBgworkerEntry->bgw_extra, sizeof worker_task.name);
 

@@ -28,6 +28,10 @@ struct WorkerTask {
   char* source_file;  // null before the initial sync finished
   int64 source_pos;
   char* source_gtid;
+
+  // The table (index into runtime->tables) whose change raised the error being reported, -1 when
+  // none: set by the apply's error context, recorded in mysql_sync.errors.
+  int failing_table;
 };
 
 extern WorkerTask worker_task;

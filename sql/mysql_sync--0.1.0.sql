@@ -74,7 +74,25 @@ CREATE TABLE mysql_sync.table_state (
   CHECK (state IN ('pending', 'copying', 'synced', 'failed', 'skipped', 'paused'))
 );
 
+-- Failure history: one row per failure of the task's worker, written in the transaction that
+-- records the failure in task_state; the newest 1000 rows per task are kept. Messages never hold
+-- the source password (errors name user@host:port only).
+CREATE TABLE mysql_sync.errors (
+  task         text NOT NULL REFERENCES mysql_sync.task_config ON DELETE CASCADE,
+  at           timestamptz NOT NULL DEFAULT now(),
+  sqlstate     text NOT NULL,
+  message      text NOT NULL,
+  hint         text,
+  source_file  text,    -- the binlog position of the failure (the transaction being applied, or
+  source_pos   bigint,  -- the last applied position for an error of the source)
+  source_table text,    -- db.table whose change failed, when the failure is about one
+  state        text NOT NULL,  -- what the failure made of the task: failed (retried) or stopped
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY
+);
+CREATE INDEX errors_task_id ON mysql_sync.errors (task, id);
+
 REVOKE ALL ON mysql_sync.task_config, mysql_sync.task_state, mysql_sync.table_state FROM PUBLIC;
+REVOKE ALL ON mysql_sync.errors FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------------------------
 -- Internal C functions
@@ -473,7 +491,8 @@ CREATE FUNCTION mysql_sync.verify(task_name text, source_table text DEFAULT NULL
 -- ---------------------------------------------------------------------------------------------
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA mysql_sync FROM PUBLIC;
 GRANT USAGE ON SCHEMA mysql_sync TO mysql_sync_admin;
-GRANT SELECT ON mysql_sync.tasks, mysql_sync.status, mysql_sync.table_status TO mysql_sync_admin;
+GRANT SELECT ON mysql_sync.tasks, mysql_sync.status, mysql_sync.table_status, mysql_sync.errors
+  TO mysql_sync_admin;
 GRANT EXECUTE ON FUNCTION
   mysql_sync.precheck(text, text[], text[], text, text[], jsonb, jsonb, jsonb),
   mysql_sync.start_sync(text, text, text[], text[], text, text[], jsonb, jsonb, jsonb),
