@@ -23,7 +23,7 @@ using mysql_sync::SyncTable;
 void begin_catalog_transaction(void) {
   SetCurrentStatementStartTimestamp();
   StartTransactionCommand();
-  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "mysql_sync: SPI_connect failed");
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "%s: SPI_connect failed", worker_task.label);
   PushActiveSnapshot(GetTransactionSnapshot());
 }
 
@@ -44,7 +44,7 @@ int spi_exec_text(const char* sql, int nargs, const char* const* args) {
     nulls[i] = args[i] ? ' ' : 'n';
   }
   int ret = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-  if (ret < 0) elog(ERROR, "mysql_sync: SPI failed (%d) for: %s", ret, sql);
+  if (ret < 0) elog(ERROR, "%s: SPI failed (%d) for: %s", worker_task.label, ret, sql);
   return ret;
 }
 
@@ -335,7 +335,7 @@ void load_table_states(void) {
   for (int r = 0; r < rows; r++)
     for (int c = 0; c < 11; c++) cells[r * 11 + c] = pstrdup_or_null(column_value(r, c + 1));
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
-  MYSQL_SYNC_CXX(worker_task.name, {
+  MYSQL_SYNC_CXX(worker_task.label, {
     runtime->tables.clear();
     for (int r = 0; r < rows; r++) {
       char** cell = cells + r * 11;
@@ -377,7 +377,7 @@ bool store_position(const char* state, const mysql_sync::BinlogPosition& end, Ti
         "       detail = NULL, run_attempts = 0, updated_at = now() "
         " WHERE task = $1",
         9, types);
-    if (plan == nullptr || SPI_keepplan(plan) != 0) elog(ERROR, "mysql_sync: cannot prepare position update");
+    if (plan == nullptr || SPI_keepplan(plan) != 0) elog(ERROR, "%s: cannot prepare position update", worker_task.label);
   }
   Datum values[9];
   char nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
@@ -393,7 +393,7 @@ bool store_position(const char* state, const mysql_sync::BinlogPosition& end, Ti
   values[7] = Int64GetDatum(transactions);
   values[8] = Int64GetDatum(rows_copied);
   int ret = SPI_execute_plan(plan, values, nulls, false, 0);
-  if (ret != SPI_OK_UPDATE) elog(ERROR, "mysql_sync: position update failed (%d)", ret);
+  if (ret != SPI_OK_UPDATE) elog(ERROR, "%s: position update failed (%d)", worker_task.label, ret);
   return SPI_processed == 1;
 }
 
@@ -430,7 +430,7 @@ int load_copy_progress(int64* rows_copied_total) {
     int64 copied = strtoll(column_value(r, 5), nullptr, 10);
     bool created = strcmp(column_value(r, 6), "t") == 0;
     int found = -1;
-    MYSQL_SYNC_CXX(worker_task.name, {
+    MYSQL_SYNC_CXX(worker_task.label, {
       for (size_t i = 0; i < runtime->tables.size(); i++)
         if (runtime->tables[i].source_table() == source_table) found = (int)i;
       if (found >= 0) {

@@ -68,7 +68,7 @@ void publish_monitor_figures(const mysql_sync::MonitorFigures& figures) {
 
 void start_monitor(void) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
-  MYSQL_SYNC_CXX(worker_task.name, runtime->start_monitor(kMonitorPollSeconds, publish_monitor_figures));
+  MYSQL_SYNC_CXX(worker_task.label, runtime->start_monitor(kMonitorPollSeconds, publish_monitor_figures));
 }
 
 // Tells the monitor the applied position; logs a new monitor failure once (the task goes on).
@@ -76,7 +76,7 @@ void feed_monitor(void) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   if (!runtime->monitor || last_end == nullptr) return;
   char* error = nullptr;
-  MYSQL_SYNC_CXX(worker_task.name, {
+  MYSQL_SYNC_CXX(worker_task.label, {
     runtime->monitor->set_applied(*last_end);
     std::string e = runtime->monitor->take_new_error();
     if (!e.empty()) error = strdup(e.c_str());
@@ -171,7 +171,7 @@ void apply_transaction(const SourceItem* item) {
     mysql_sync::TaskRuntime* runtime = worker_task.runtime;
     size_t chunk_bytes = spill_chunk_bytes();
     uint64 spilled = 0, file_kb = 0;
-    MYSQL_SYNC_CXX(worker_task.name, {
+    MYSQL_SYNC_CXX(worker_task.label, {
       spilled = item->spill->changes();
       file_kb = item->spill->file_bytes() / 1024;
     });
@@ -181,12 +181,12 @@ void apply_transaction(const SourceItem* item) {
                          item->end.file.c_str(), (unsigned long long)item->end.pos)));
     for (;;) {
       bool more = false;
-      MYSQL_SYNC_CXX(worker_task.name, more = item->spill->read_chunk(runtime->spill_chunk, chunk_bytes));
+      MYSQL_SYNC_CXX(worker_task.label, more = item->spill->read_chunk(runtime->spill_chunk, chunk_bytes));
       if (!more) break;
       apply_changes(runtime->spill_chunk, item);
       CHECK_FOR_INTERRUPTS();
     }
-    MYSQL_SYNC_CXX(worker_task.name, std::vector<mysql_sync::TableChange>().swap(runtime->spill_chunk));
+    MYSQL_SYNC_CXX(worker_task.label, std::vector<mysql_sync::TableChange>().swap(runtime->spill_chunk));
   }
   batch.transactions++;
   if (item->source_time_us) batch.source_time = from_unix_us(item->source_time_us);
@@ -209,7 +209,7 @@ void handle_failure_item(const SourceItem* item) {
 
 void stream_changes(void) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
-  MYSQL_SYNC_CXX(worker_task.name, {
+  MYSQL_SYNC_CXX(worker_task.label, {
     mysql_sync::BinlogPosition start;
     start.file = worker_task.source_file ? worker_task.source_file : "";
     start.pos = (uint64_t)worker_task.source_pos;
@@ -254,7 +254,7 @@ void stream_changes(void) {
       continue;
     }
 
-    if (item->kind != SourceItem::Kind::failure) MYSQL_SYNC_CXX(worker_task.name, runtime->last_end = item->end);
+    if (item->kind != SourceItem::Kind::failure) MYSQL_SYNC_CXX(worker_task.label, runtime->last_end = item->end);
     switch (item->kind) {
       case SourceItem::Kind::transaction:
         apply_transaction(item);
@@ -323,7 +323,7 @@ void run_task(void) {
 SourceItem* next_source_item(void) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   SourceItem* item = nullptr;
-  MYSQL_SYNC_CXX(worker_task.name, {
+  MYSQL_SYNC_CXX(worker_task.label, {
     std::unique_ptr<SourceItem> next = runtime->reader->pop();
     if (next) {
       runtime->current = std::move(next);
@@ -336,13 +336,13 @@ SourceItem* next_source_item(void) {
 bool wait_for_source(long timeout_ms) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   bool wait = true;
-  MYSQL_SYNC_CXX(worker_task.name, wait = runtime->reader->prepare_to_wait());
+  MYSQL_SYNC_CXX(worker_task.label, wait = runtime->reader->prepare_to_wait());
   if (!wait) return false;
   pgstat_report_activity(STATE_IDLE, nullptr);
   (void)WaitLatchOrSocket(MyLatch, WL_LATCH_SET | WL_SOCKET_READABLE | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
                           runtime->reader->wake_fd(), timeout_ms, PG_WAIT_EXTENSION);
   ResetLatch(MyLatch);
-  MYSQL_SYNC_CXX(worker_task.name, {
+  MYSQL_SYNC_CXX(worker_task.label, {
     runtime->reader->done_waiting();
     runtime->reader->drain_wake_fd();
   });
@@ -379,7 +379,7 @@ void start_reader(const mysql_sync::BinlogPosition& start) {
   size_t queue_capacity = (size_t)mysql_sync_queue_capacity;
   size_t max_memory = (size_t)mysql_sync_max_memory_kb * 1024;
   const char* data_dir = DataDir;  // the reader thread spills to PostgreSQL's temp file directory
-  MYSQL_SYNC_CXX(worker_task.name, {
+  MYSQL_SYNC_CXX(worker_task.label, {
     runtime->make_reader(start, queue_capacity, max_memory, std::string(data_dir) + "/base/pgsql_tmp");
     runtime->reader->start();
   });
@@ -408,6 +408,7 @@ void mysql_sync_worker_main(Datum arg) {
   worker_task.failing_table = -1;
   worker_task.slot = DatumGetInt32(arg);
   strlcpy(worker_task.name, MyBgworkerEntry->bgw_extra, sizeof worker_task.name);
+  snprintf(worker_task.label, sizeof worker_task.label, "mysql_sync task \"%s\"", worker_task.name);
 
   pqsignal(SIGHUP, SignalHandlerForConfigReload);
   pqsignal(SIGTERM, die);

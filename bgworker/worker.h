@@ -12,6 +12,7 @@ extern "C" {
 
 struct WorkerTask {
   char name[64];
+  char label[96];  // mysql_sync task "name": the prefix of its log lines and errors
   int slot;
   mysql_sync::TaskRuntime* runtime;  // owner of the C++ objects, created with new
 
