@@ -142,7 +142,8 @@ void report_row_missing(const char* qualified, const char* what) {
 
 SPIPlanPtr prepare_kept(const char* sql, int nargs, Oid* types) {
   SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
-  if (plan == nullptr) elog(ERROR, "%s: cannot prepare \"%s\": %s", worker_task.label, sql, SPI_result_code_string(SPI_result));
+  if (plan == nullptr)
+    elog(ERROR, "%s: cannot prepare \"%s\": %s", worker_task.label, sql, SPI_result_code_string(SPI_result));
   if (SPI_keepplan(plan) != 0) elog(ERROR, "%s: cannot keep plan", worker_task.label);
   return plan;
 }

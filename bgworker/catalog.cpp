@@ -227,7 +227,8 @@ void save_task_failure(const char* state, const char* sqlstate, const char* mess
   const char* history[8] = {worker_task.name, state, sqlstate, message, hint && hint[0] ? hint : nullptr,
                             file, pos, table};
   spi_exec_text(
-      "INSERT INTO mysql_sync.errors (task, state, sqlstate, message, hint, source_file, source_pos, source_table) "
+      "INSERT INTO mysql_sync.errors "
+      "       (task, state, sqlstate, message, hint, source_file, source_pos, source_table) "
       "SELECT $1, $2, $3, $4, $5, $6, $7::bigint, $8 FROM mysql_sync.task_config WHERE task = $1",
       8, history);
   spi_exec_text(
@@ -377,7 +378,8 @@ bool store_position(const char* state, const mysql_sync::BinlogPosition& end, Ti
         "       detail = NULL, run_attempts = 0, updated_at = now() "
         " WHERE task = $1",
         9, types);
-    if (plan == nullptr || SPI_keepplan(plan) != 0) elog(ERROR, "%s: cannot prepare position update", worker_task.label);
+    if (plan == nullptr || SPI_keepplan(plan) != 0)
+      elog(ERROR, "%s: cannot prepare position update", worker_task.label);
   }
   Datum values[9];
   char nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};

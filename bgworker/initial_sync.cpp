@@ -426,7 +426,8 @@ void catch_up(const mysql_sync::BinlogPosition& target) {
       // Larger than max_memory: read back a chunk at a time, as the streaming apply does.
       for (;;) {
         bool more = false;
-        MYSQL_SYNC_CXX(worker_task.label, more = item->spill->read_chunk(runtime->spill_chunk, spill_chunk_bytes()));
+        MYSQL_SYNC_CXX(worker_task.label,
+                       more = item->spill->read_chunk(runtime->spill_chunk, spill_chunk_bytes()));
         if (!more) break;
         changes += catch_up_changes(runtime->spill_chunk, item);
         CHECK_FOR_INTERRUPTS();

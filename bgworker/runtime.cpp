@@ -111,7 +111,9 @@ void TaskRuntime::make_reader(const BinlogPosition& start, size_t queue_capacity
   for (const SyncTable& table : tables)
     config.tables.push_back(ReaderTable{table.source_schema, table.source_name, table.shape});
   if (SourceMonitor* m = monitor.get())  // shut_down stops the reader before the monitor
-    config.on_file_closed = [m](const std::string& file, int64_t closed_at) { m->note_file_closed(file, closed_at); };
+    config.on_file_closed = [m](const std::string& file, int64_t closed_at) {
+      m->note_file_closed(file, closed_at);
+    };
   reader = std::make_unique<Reader>(std::move(config));
 }
 

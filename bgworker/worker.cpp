@@ -56,19 +56,19 @@ TimestampTz from_unix_us(int64 us) {
 }
 
 // ---- source monitor (bytes_behind, binlog_retention_left) ----
-constexpr double kMonitorPollSeconds = 1.0;
-
 // Runs on the monitor's thread: atomic stores into our slot only, no PostgreSQL call.
 void publish_monitor_figures(const mysql_sync::MonitorFigures& figures) {
   TaskSlot* slot = &sync_shared->slots[worker_task.slot];
-  pg_atomic_write_u64(&slot->bytes_behind, figures.bytes_behind ? (uint64)*figures.bytes_behind : kUnknownFigure);
-  pg_atomic_write_u64(&slot->retention_left_s,
-                      figures.retention_left_seconds ? (uint64)*figures.retention_left_seconds : kUnknownFigure);
+  const auto& bytes = figures.bytes_behind;
+  const auto& retention = figures.retention_left_seconds;
+  pg_atomic_write_u64(&slot->bytes_behind, bytes ? (uint64)*bytes : kUnknownFigure);
+  pg_atomic_write_u64(&slot->retention_left_s, retention ? (uint64)*retention : kUnknownFigure);
 }
 
 void start_monitor(void) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
-  MYSQL_SYNC_CXX(worker_task.label, runtime->start_monitor(kMonitorPollSeconds, publish_monitor_figures));
+  double poll_seconds = mysql_sync_monitor_interval_ms / 1000.0;
+  MYSQL_SYNC_CXX(worker_task.label, runtime->start_monitor(poll_seconds, publish_monitor_figures));
 }
 
 // Tells the monitor the applied position; logs a new monitor failure once (the task goes on).
@@ -254,7 +254,8 @@ void stream_changes(void) {
       continue;
     }
 
-    if (item->kind != SourceItem::Kind::failure) MYSQL_SYNC_CXX(worker_task.label, runtime->last_end = item->end);
+    if (item->kind != SourceItem::Kind::failure)
+      MYSQL_SYNC_CXX(worker_task.label, runtime->last_end = item->end);
     switch (item->kind) {
       case SourceItem::Kind::transaction:
         apply_transaction(item);
