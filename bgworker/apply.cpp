@@ -101,6 +101,7 @@ const char* op_name(RowOp op) {
 
 void apply_error_callback(void* arg) {
   auto* ctx = static_cast<ApplyErrorContext*>(arg);
+  worker_task.failing_table = ctx->table;
   const SyncTable& table = worker_task.runtime->tables[ctx->table];
   const mysql_sync::Row& row = ctx->change->op == RowOp::insert ? ctx->change->after : ctx->change->before;
   StringInfoData names, values;
@@ -146,8 +147,8 @@ void report_row_missing(const char* qualified, const char* what) {
 SPIPlanPtr prepare_kept(const char* sql, int nargs, Oid* types) {
   SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
   if (plan == nullptr)
-    elog(ERROR, "mysql_sync: cannot prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
-  if (SPI_keepplan(plan) != 0) elog(ERROR, "mysql_sync: cannot keep plan");
+    elog(ERROR, "%s: cannot prepare \"%s\": %s", worker_task.label, sql, SPI_result_code_string(SPI_result));
+  if (SPI_keepplan(plan) != 0) elog(ERROR, "%s: cannot keep plan", worker_task.label);
   return plan;
 }
 
@@ -270,19 +271,19 @@ void apply_spi(int index, const TableChange& change) {
     case RowOp::insert:
       for (int c = 0; c < a->ncols; c++) fill_value(a, c, change.after[c], c);
       ret = SPI_execute_plan(a->insert_plan, a->values, a->nulls, false, 0);
-      if (ret != SPI_OK_INSERT) elog(ERROR, "mysql_sync: insert failed (%d)", ret);
+      if (ret != SPI_OK_INSERT) elog(ERROR, "%s: insert failed (%d)", worker_task.label, ret);
       break;
     case RowOp::update:
       for (int c = 0; c < a->ncols; c++) fill_value(a, c, change.after[c], c);
       for (int k = 0; k < a->npk; k++) fill_value(a, a->pk[k], change.before[a->pk[k]], a->ncols + k);
       ret = SPI_execute_plan(a->update_plan, a->values, a->nulls, false, 0);
-      if (ret != SPI_OK_UPDATE) elog(ERROR, "mysql_sync: update failed (%d)", ret);
+      if (ret != SPI_OK_UPDATE) elog(ERROR, "%s: update failed (%d)", worker_task.label, ret);
       if (SPI_processed != 1) report_row_missing(a->qualified, "update");
       break;
     case RowOp::remove:
       for (int k = 0; k < a->npk; k++) fill_value(a, a->pk[k], change.before[a->pk[k]], k);
       ret = SPI_execute_plan(a->delete_plan, a->values, a->nulls, false, 0);
-      if (ret != SPI_OK_DELETE) elog(ERROR, "mysql_sync: delete failed (%d)", ret);
+      if (ret != SPI_OK_DELETE) elog(ERROR, "%s: delete failed (%d)", worker_task.label, ret);
       if (SPI_processed != 1) report_row_missing(a->qualified, "delete");
       break;
   }
@@ -603,4 +604,5 @@ void apply_change(const TableChange& change, const mysql_sync::BinlogPosition& e
   MemoryContextSwitchTo(old);
   MemoryContextReset(row_context);
   error_context_stack = callback.previous;
+  worker_task.failing_table = -1;  // a notice or warning raised meanwhile set it
 }

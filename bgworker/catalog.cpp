@@ -18,10 +18,13 @@ extern "C" {
 
 using mysql_sync::SyncTable;
 
+// mysql_sync.errors keeps this many rows per task (older ones are deleted as new ones come).
+#define ERRORS_KEPT_PER_TASK "1000"
+
 void begin_catalog_transaction(void) {
   SetCurrentStatementStartTimestamp();
   StartTransactionCommand();
-  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "mysql_sync: SPI_connect failed");
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "%s: SPI_connect failed", worker_task.label);
   PushActiveSnapshot(GetTransactionSnapshot());
 }
 
@@ -42,7 +45,7 @@ int spi_exec_text(const char* sql, int nargs, const char* const* args) {
     nulls[i] = args[i] ? ' ' : 'n';
   }
   int ret = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-  if (ret < 0) elog(ERROR, "mysql_sync: SPI failed (%d) for: %s", ret, sql);
+  if (ret < 0) elog(ERROR, "%s: SPI failed (%d) for: %s", worker_task.label, ret, sql);
   return ret;
 }
 
@@ -207,11 +210,40 @@ void save_task_state(const char* state, const char* detail) {
   end_catalog_transaction();
 }
 
+// Masks the URI form ":password@" should a message ever quote the source URI.
+static char* mask_password(const char* text) {
+  const mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  if (text == nullptr || runtime == nullptr || runtime->uri.password.empty()) return pstrdup_or_null(text);
+  char* secret = psprintf(":%s@", runtime->uri.password.c_str());
+  StringInfoData out;
+  initStringInfo(&out);
+  for (const char* p = text;;) {
+    const char* hit = strstr(p, secret);
+    if (hit == nullptr) {
+      appendStringInfoString(&out, p);
+      break;
+    }
+    appendBinaryStringInfo(&out, p, (int)(hit - p));
+    appendStringInfoString(&out, ":********@");
+    p = hit + strlen(secret);
+  }
+  return out.data;
+}
+
 void save_task_failure(const char* state, const char* sqlstate, const char* message, const char* hint) {
+  message = mask_password(message);
+  hint = mask_password(hint);
   StringInfoData text;
   initStringInfo(&text);
   appendStringInfoString(&text, message);
   if (hint && hint[0]) appendStringInfo(&text, " HINT: %s", hint);
+  // Where it failed: the end of the transaction being applied, else the last applied position.
+  const mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  const char* file = runtime && !runtime->last_end.file.empty() ? runtime->last_end.file.c_str() : nullptr;
+  char* pos = file ? psprintf("%llu", (unsigned long long)runtime->last_end.pos) : nullptr;
+  char* table = nullptr;
+  if (runtime && worker_task.failing_table >= 0 && (size_t)worker_task.failing_table < runtime->tables.size())
+    table = pstrdup(runtime->tables[worker_task.failing_table].source_table().c_str());
   const char* args[4] = {worker_task.name, state, sqlstate, text.data};
   begin_catalog_transaction();
   spi_exec_text(
@@ -221,6 +253,19 @@ void save_task_failure(const char* state, const char* sqlstate, const char* mess
       "                    ELSE 'will retry after mysql_sync.restart_delay' END, updated_at = now() "
       " WHERE task = $1",
       4, args);
+  // The history: one row per failure, the newest kErrorHistoryRows per task kept.
+  const char* history[8] = {worker_task.name, state, sqlstate, message, hint && hint[0] ? hint : nullptr,
+                            file, pos, table};
+  spi_exec_text(
+      "INSERT INTO mysql_sync.errors "
+      "       (task, state, sqlstate, message, hint, source_file, source_pos, source_table) "
+      "SELECT $1, $2, $3, $4, $5, $6, $7::bigint, $8 FROM mysql_sync.task_config WHERE task = $1",
+      8, history);
+  spi_exec_text(
+      "DELETE FROM mysql_sync.errors WHERE task = $1 AND id <= "
+      "  (SELECT id FROM mysql_sync.errors WHERE task = $1 ORDER BY id DESC OFFSET " ERRORS_KEPT_PER_TASK
+      " LIMIT 1)",
+      1, args);
   end_catalog_transaction();
 }
 
@@ -269,7 +314,7 @@ static char* table_columns_json(const SyncTable& table) {
 void record_schema_version(int index, const char* ddl, const mysql_sync::BinlogPosition* at) {
   const SyncTable& table = worker_task.runtime->tables[index];
   std::string definition;
-  MYSQL_SYNC_CXX(worker_task.name, definition = mysql_sync::source_table_to_json(table.source));
+  MYSQL_SYNC_CXX(worker_task.label, definition = mysql_sync::source_table_to_json(table.source));
   char* source_table = psprintf("%s.%s", table.source_schema.c_str(), table.source_name.c_str());
   char* pos = at ? psprintf("%llu", (unsigned long long)at->pos) : nullptr;
   const char* args[6] = {worker_task.name,  source_table, at ? at->file.c_str() : nullptr, pos, ddl,
@@ -375,7 +420,7 @@ void load_table_states(void) {
   for (int r = 0; r < rows; r++)
     for (int c = 0; c < 11; c++) cells[r * 11 + c] = pstrdup_or_null(column_value(r, c + 1));
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
-  MYSQL_SYNC_CXX(worker_task.name, {
+  MYSQL_SYNC_CXX(worker_task.label, {
     runtime->tables.clear();
     for (int r = 0; r < rows; r++) {
       char** cell = cells + r * 11;
@@ -412,7 +457,7 @@ void load_table_states(void) {
   char** version_cells = static_cast<char**>(palloc0(sizeof(char*) * (versions * 2 + 1)));
   for (int r = 0; r < versions; r++)
     for (int c = 0; c < 2; c++) version_cells[r * 2 + c] = pstrdup_or_null(column_value(r, c + 1));
-  MYSQL_SYNC_CXX(worker_task.name, {
+  MYSQL_SYNC_CXX(worker_task.label, {
     for (int r = 0; r < versions; r++)
       for (SyncTable& table : runtime->tables)
         if (table.source_table() == version_cells[r * 2]) {
@@ -435,7 +480,8 @@ bool store_position(const char* state, const mysql_sync::BinlogPosition& end, Ti
         "       detail = NULL, run_attempts = 0, updated_at = now() "
         " WHERE task = $1",
         9, types);
-    if (plan == nullptr || SPI_keepplan(plan) != 0) elog(ERROR, "mysql_sync: cannot prepare position update");
+    if (plan == nullptr || SPI_keepplan(plan) != 0)
+      elog(ERROR, "%s: cannot prepare position update", worker_task.label);
   }
   Datum values[9];
   char nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
@@ -451,7 +497,7 @@ bool store_position(const char* state, const mysql_sync::BinlogPosition& end, Ti
   values[7] = Int64GetDatum(transactions);
   values[8] = Int64GetDatum(rows_copied);
   int ret = SPI_execute_plan(plan, values, nulls, false, 0);
-  if (ret != SPI_OK_UPDATE) elog(ERROR, "mysql_sync: position update failed (%d)", ret);
+  if (ret != SPI_OK_UPDATE) elog(ERROR, "%s: position update failed (%d)", worker_task.label, ret);
   return SPI_processed == 1;
 }
 
@@ -490,7 +536,7 @@ int load_copy_progress(int64* rows_copied_total) {
     int64 copied = strtoll(column_value(r, 5), nullptr, 10);
     bool created = strcmp(column_value(r, 6), "t") == 0;
     int found = -1;
-    MYSQL_SYNC_CXX(worker_task.name, {
+    MYSQL_SYNC_CXX(worker_task.label, {
       for (size_t i = 0; i < runtime->tables.size(); i++)
         if (runtime->tables[i].source_table() == source_table) found = (int)i;
       if (found >= 0) {

@@ -69,7 +69,7 @@ void apply_effect(const DdlPlan& plan, const DdlEffect& effect, const mysql_sync
   bool created = effect.kind == DdlEffect::Kind::create;
   char* old_source_table = nullptr;
   if (created) {
-    MYSQL_SYNC_CXX(worker_task.name, {
+    MYSQL_SYNC_CXX(worker_task.label, {
       SyncTable table;
       table.follow(effect.after);
       runtime->tables.push_back(std::move(table));
@@ -80,7 +80,7 @@ void apply_effect(const DdlPlan& plan, const DdlEffect& effect, const mysql_sync
     old_source_table = pstrdup(runtime->tables[index].source_table().c_str());
   }
   for (const std::string& sql : effect.sql) spi_exec_text(sql.c_str(), 0, nullptr);
-  if (!created) MYSQL_SYNC_CXX(worker_task.name, runtime->tables[index].follow(effect.after));
+  if (!created) MYSQL_SYNC_CXX(worker_task.label, runtime->tables[index].follow(effect.after));
   for (const std::string& note : effect.notes)
     ereport(LOG,
             (errmsg("mysql_sync task \"%s\": %s: %s", worker_task.name, plan.summary.c_str(), note.c_str())));

@@ -49,7 +49,7 @@ int copy_read(void* outbuf, int, int maxread) {
   for (;;) {
     int n = -1;
     uint64 rows = 0;
-    MYSQL_SYNC_CXX(worker_task.name, {
+    MYSQL_SYNC_CXX(worker_task.label, {
       n = runtime->copy->read(static_cast<char*>(outbuf), maxread, 200);
       rows = runtime->copy->rows();
     });
@@ -77,7 +77,7 @@ void detect_target_dialect(void) {
   char* version = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
   bool citus = strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2), "t") == 0;
   server_version = atoi(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3));
-  MYSQL_SYNC_CXX(worker_task.name, dialect = mysql_sync::detect_dialect(version, citus));
+  MYSQL_SYNC_CXX(worker_task.label, dialect = mysql_sync::detect_dialect(version, citus));
 }
 
 namespace {
@@ -109,7 +109,7 @@ void create_target_table(int index) {
     appendStringInfo(&sql, "%s%s %s", c ? ", " : "", column, table.pg_types[c].c_str());
     std::string identity;
     mysql_sync::PgDefault def;
-    MYSQL_SYNC_CXX(worker_task.name, {
+    MYSQL_SYNC_CXX(worker_task.label, {
       if (source.auto_increment) identity = mysql_sync::identity_clause(dialect, server_version, table.pg_types[c]);
       def = mysql_sync::pg_default_of(source);
     });
@@ -131,7 +131,7 @@ void create_target_table(int index) {
 
   mysql_sync::DistributionDdl distribution;
   List* dist_quoted = quoted_target_columns(table, table.distribution_key);
-  MYSQL_SYNC_CXX(worker_task.name, {
+  MYSQL_SYNC_CXX(worker_task.label, {
     std::vector<std::string> quoted, names;
     ListCell* lc;
     foreach (lc, dist_quoted) quoted.push_back(static_cast<char*>(lfirst(lc)));
@@ -210,7 +210,7 @@ void add_keys(int index) {
     std::string name;
     bool unique = idx.unique;
     std::string statement;
-    MYSQL_SYNC_CXX(worker_task.name, {
+    MYSQL_SYNC_CXX(worker_task.label, {
       name = mysql_sync::object_name(table.target_name, idx.name);
       if (unique && !mysql_sync::unique_index_allowed(dialect, table.distribution_key, idx.columns)) unique = false;
     });
@@ -221,7 +221,7 @@ void add_keys(int index) {
     const char* quoted_name = relation_name_taken(table.target_schema.c_str(), name.c_str())
                                   ? ""  // the server picks a free name
                                   : quote_identifier(name.c_str());
-    MYSQL_SYNC_CXX(worker_task.name, {
+    MYSQL_SYNC_CXX(worker_task.label, {
       std::vector<std::string> quoted;
       ListCell* c;
       foreach (c, cols) quoted.push_back(static_cast<char*>(lfirst(c)));
@@ -284,7 +284,7 @@ void add_foreign_keys(void) {
       const char* ref_qualified = qualified_target(*referenced);
       const char* name = quote_identifier(fk.name.c_str());
       std::string statement;
-      MYSQL_SYNC_CXX(worker_task.name, {
+      MYSQL_SYNC_CXX(worker_task.label, {
         std::vector<std::string> a, b;
         ListCell* c;
         foreach (c, cols) a.push_back(static_cast<char*>(lfirst(c)));
@@ -334,7 +334,7 @@ bool prepare_target_table(int index) {
 uint64 copy_table(int index, int64* invalid_out) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   const SyncTable& table = runtime->tables[index];
-  MYSQL_SYNC_CXX(worker_task.name, {
+  MYSQL_SYNC_CXX(worker_task.label, {
     runtime->copy = std::make_unique<mysql_sync::CopyFeed>(*runtime->snapshot_client, table.source,
                                                           runtime->invalid_dates, runtime->max_rows_per_second);
   });
@@ -352,7 +352,7 @@ uint64 copy_table(int index, int64* invalid_out) {
   free_parsestate(pstate);
   table_close(rel, NoLock);
   uint64 invalid = 0;
-  MYSQL_SYNC_CXX(worker_task.name, {
+  MYSQL_SYNC_CXX(worker_task.label, {
     invalid = runtime->copy->invalid_values();
     runtime->copy.reset();
   });
@@ -405,7 +405,7 @@ void catch_up(const mysql_sync::BinlogPosition& target) {
       for (size_t i = 0; i < runtime->tables.size(); i++)
         if (mysql_sync::compare_positions(runtime->tables[i].copied_at, *last) < 0) {
           set_table_copy_position((int)i, *last);
-          MYSQL_SYNC_CXX(worker_task.name, runtime->tables[i].copied_at = *last);
+          MYSQL_SYNC_CXX(worker_task.label, runtime->tables[i].copied_at = *last);
         }
     end_catalog_transaction();
     open = false;
@@ -438,13 +438,14 @@ void catch_up(const mysql_sync::BinlogPosition& target) {
       // Larger than max_memory: read back a chunk at a time, as the streaming apply does.
       for (;;) {
         bool more = false;
-        MYSQL_SYNC_CXX(worker_task.name, more = item->spill->read_chunk(runtime->spill_chunk, spill_chunk_bytes()));
+        MYSQL_SYNC_CXX(worker_task.label,
+                       more = item->spill->read_chunk(runtime->spill_chunk, spill_chunk_bytes()));
         if (!more) break;
         changes += catch_up_changes(runtime->spill_chunk, item);
         CHECK_FOR_INTERRUPTS();
       }
     }
-    MYSQL_SYNC_CXX(worker_task.name, {
+    MYSQL_SYNC_CXX(worker_task.label, {
       runtime->last_end = item->end;
       last = &runtime->last_end;
     });
@@ -452,7 +453,7 @@ void catch_up(const mysql_sync::BinlogPosition& target) {
     if (changes >= mysql_sync_apply_batch_rows) commit();
   }
   commit();
-  MYSQL_SYNC_CXX(worker_task.name, {
+  MYSQL_SYNC_CXX(worker_task.label, {
     runtime->reader->stop();
     runtime->reader.reset();
   });
@@ -463,7 +464,7 @@ void catch_up(const mysql_sync::BinlogPosition& target) {
 void register_tables(void) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   set_live_state("schema");
-  MYSQL_SYNC_CXX(worker_task.name, runtime->describe_source());
+  MYSQL_SYNC_CXX(worker_task.label, runtime->describe_source());
   reset_appliers();
   begin_catalog_transaction();
   for (size_t i = 0; i < runtime->tables.size(); i++) target_relid((int)i, false);
@@ -475,7 +476,7 @@ void run_initial_sync(void) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   set_live_state("schema");
   save_task_state("schema", "reading the source's tables");
-  MYSQL_SYNC_CXX(worker_task.name, runtime->describe_source());
+  MYSQL_SYNC_CXX(worker_task.label, runtime->describe_source());
   reset_appliers();
   const int count = (int)runtime->tables.size();
 
@@ -487,7 +488,7 @@ void run_initial_sync(void) {
   for (int i = 0; i < count; i++) {
     if (runtime->tables[i].known) continue;
     bool created = prepare_target_table(i);
-    MYSQL_SYNC_CXX(worker_task.name, runtime->tables[i].created_target = created);
+    MYSQL_SYNC_CXX(worker_task.label, runtime->tables[i].created_target = created);
     if (created && !worker_task.sync_data) add_keys(i);
     write_table_state(i, worker_task.sync_data ? "pending" : "synced", created);
   }
@@ -504,7 +505,7 @@ void run_initial_sync(void) {
     if (!runtime->tables[i].copy_done) pending++;
   }
   mysql_sync::BinlogPosition* snapshot = nullptr;
-  MYSQL_SYNC_CXX(worker_task.name, {
+  MYSQL_SYNC_CXX(worker_task.label, {
     runtime->snapshot_client = std::make_unique<mysql_sync::MysqlClient>(runtime->uri);
     runtime->current = std::make_unique<mysql_sync::SourceItem>();
     if (worker_task.sync_data && pending > 0) {
@@ -552,12 +553,12 @@ void run_initial_sync(void) {
       elog(LOG, "mysql_sync task \"%s\": copied %s (%llu rows)", worker_task.name,
            runtime->tables[i].source_table().c_str(), (unsigned long long)rows);
     }
-    MYSQL_SYNC_CXX(worker_task.name, {
+    MYSQL_SYNC_CXX(worker_task.label, {
       runtime->tables[i].copy_done = true;
       runtime->tables[i].copied_at = *snapshot;
     });
   }
-  MYSQL_SYNC_CXX(worker_task.name, {
+  MYSQL_SYNC_CXX(worker_task.label, {
     runtime->snapshot_client.reset();  // ends the source's snapshot transaction
   });
 
@@ -565,9 +566,9 @@ void run_initial_sync(void) {
   mysql_sync::BinlogPosition* target = snapshot;
   for (int i = 0; i < count; i++)
     if (mysql_sync::compare_positions(runtime->tables[i].copied_at, *target) > 0) target = &runtime->tables[i].copied_at;
-  MYSQL_SYNC_CXX(worker_task.name, runtime->copy_target = *target);
+  MYSQL_SYNC_CXX(worker_task.label, runtime->copy_target = *target);
   catch_up(runtime->copy_target);
-  MYSQL_SYNC_CXX(worker_task.name, {
+  MYSQL_SYNC_CXX(worker_task.label, {
     runtime->last_end = runtime->copy_target;
     runtime->current = std::make_unique<mysql_sync::SourceItem>();
     runtime->current->end = runtime->copy_target;  // the worker streams from here

@@ -46,14 +46,14 @@ void start_worker(int slot_index) {
 
   BackgroundWorkerHandle* handle = nullptr;
   if (!RegisterDynamicBackgroundWorker(&worker, &handle)) {
-    ereport(WARNING, (errmsg("mysql_sync: no background worker slot free for task \"%s\"", slot->task),
+    ereport(WARNING, (errmsg("mysql_sync task \"%s\": no background worker slot free", slot->task),
                       errhint("Raise max_worker_processes.")));
     launch_states[slot_index].next_start =
         TimestampTzPlusMilliseconds(GetCurrentTimestamp(), mysql_sync_restart_delay_s * 1000L);
     return;
   }
   launch_states[slot_index].handle = handle;
-  ereport(LOG, (errmsg("mysql_sync: started worker for task \"%s\"", slot->task)));
+  ereport(LOG, (errmsg("mysql_sync task \"%s\": worker started", slot->task)));
 }
 
 // Reads the enabled tasks and marks the slots of those that should run.
@@ -94,7 +94,7 @@ void scan_tasks(void) {
         }
         SpinLockRelease(&sync_shared->mutex);
         if (index < 0) {
-          ereport(WARNING, (errmsg("mysql_sync: task \"%s\" cannot run: all %d task slots are in use", task,
+          ereport(WARNING, (errmsg("mysql_sync task \"%s\": cannot run: all %d task slots are in use", task,
                                    sync_shared->slot_count),
                             errhint("Raise mysql_sync.max_tasks and restart PostgreSQL.")));
           continue;

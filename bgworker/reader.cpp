@@ -305,6 +305,8 @@ void Reader::stream_once() {
   std::function<void(Event&)> handle = [&](Event& ev) {
     switch (ev.kind) {
       case EventKind::rotate:
+        // A real ROTATE (artificial ones have no timestamp) dates the end of the file it closes.
+        if (ev.timestamp != 0 && config_.on_file_closed) config_.on_file_closed(file, ev.timestamp);
         file = ev.next_file;
         if (!txn) {
           auto item = std::make_unique<SourceItem>();

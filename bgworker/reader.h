@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -55,6 +56,9 @@ struct ReaderConfig {
   size_t max_memory = 0;
   std::string spill_dir;
   double heartbeat_seconds = 1.0;
+  // Called on the reader thread when a binlog file ends: its name and the unix time of its
+  // ROTATE event (the source monitor dates the file's expiry with it).
+  std::function<void(const std::string& file, int64_t closed_at)> on_file_closed;
 };
 
 class Reader {

@@ -147,11 +147,25 @@ void TaskRuntime::make_reader(const BinlogPosition& start, size_t queue_capacity
   for (const auto& keys : table_keys)
     if (!keys.second.primary_key.empty()) config.table_keys[keys.first] = keys.second.primary_key;
   config.approved_ddl = approved_ddl;
+  if (SourceMonitor* m = monitor.get())  // shut_down stops the reader before the monitor
+    config.on_file_closed = [m](const std::string& file, int64_t closed_at) {
+      m->note_file_closed(file, closed_at);
+    };
   reader = std::make_unique<Reader>(std::move(config));
+}
+
+void TaskRuntime::start_monitor(double poll_seconds, std::function<void(const MonitorFigures&)> publish) {
+  SourceMonitorConfig config;
+  config.uri = uri;
+  config.poll_seconds = poll_seconds;
+  config.publish = std::move(publish);
+  monitor = std::make_unique<SourceMonitor>(std::move(config));
+  monitor->start();
 }
 
 void TaskRuntime::shut_down() {
   if (reader) reader->stop();
+  if (monitor) monitor->stop();
   copy.reset();
   snapshot_client.reset();
 }

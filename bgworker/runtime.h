@@ -17,6 +17,7 @@
 #include "bgworker/ddl_plan.h"
 #include "bgworker/name_map.h"
 #include "bgworker/reader.h"
+#include "bgworker/source_monitor.h"
 
 namespace mysql_sync {
 
@@ -75,6 +76,7 @@ struct TaskRuntime {
   std::unique_ptr<MysqlClient> snapshot_client;  // holds the consistent snapshot during the copy
   std::unique_ptr<CopyFeed> copy;
   std::unique_ptr<Reader> reader;
+  std::unique_ptr<SourceMonitor> monitor;  // started with the stream; readers made after it feed it
   std::unique_ptr<SourceItem> current;  // the item being applied
   BinlogPosition last_end;              // the newest transaction boundary seen by the apply
   BinlogPosition copy_target;           // initial sync: every table is brought to this position
@@ -90,6 +92,10 @@ struct TaskRuntime {
   // limit); larger transactions spill to files in spill_dir.
   void make_reader(const BinlogPosition& start, size_t queue_capacity, size_t max_memory = 0,
                    const std::string& spill_dir = "");
+
+  // Starts the source monitor (bytes behind, binlog retention), polling every poll_seconds;
+  // `publish` receives its figures on the monitor's thread.
+  void start_monitor(double poll_seconds, std::function<void(const MonitorFigures&)> publish);
 
   // Stops the threads and closes the connections (idempotent).
   void shut_down();

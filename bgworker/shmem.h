@@ -6,6 +6,7 @@
 
 extern "C" {
 #include "datatype/timestamp.h"
+#include "port/atomics.h"
 #include "storage/latch.h"
 #include "storage/spin.h"
 }
@@ -39,7 +40,13 @@ struct TaskSlot {
   char verify_at_file[kFileNameSize];  // ... with this committed position
   int64 verify_at_pos;
   uint32 verify_released;  // the request the requester released
+  // The source monitor's figures, written by its thread (atomics: no lock, no PostgreSQL call);
+  // kUnknownFigure when not known.
+  pg_atomic_uint64 bytes_behind;
+  pg_atomic_uint64 retention_left_s;  // int64 seconds, may be negative (purge overdue)
 };
+
+constexpr uint64 kUnknownFigure = UINT64CONST(0x8000000000000000);
 
 struct SyncShared {
   slock_t mutex;

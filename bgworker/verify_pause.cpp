@@ -44,7 +44,7 @@ void verify_pause_point(const mysql_sync::BinlogPosition* next_end, const mysql_
   if (id == 0 || id == handled_request) return;
 
   int applied_vs_target = 0, next_vs_target = 0;
-  MYSQL_SYNC_CXX(worker_task.name, {
+  MYSQL_SYNC_CXX(worker_task.label, {
     mysql_sync::BinlogPosition target;
     target.file = file;
     target.pos = (uint64_t)pos;

@@ -58,10 +58,45 @@ TimestampTz from_unix_us(int64 us) {
                        ((int64)(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * USECS_PER_SEC));
 }
 
+// ---- source monitor (bytes_behind, binlog_retention_left) ----
+// Runs on the monitor's thread: atomic stores into our slot only, no PostgreSQL call.
+void publish_monitor_figures(const mysql_sync::MonitorFigures& figures) {
+  TaskSlot* slot = &sync_shared->slots[worker_task.slot];
+  const auto& bytes = figures.bytes_behind;
+  const auto& retention = figures.retention_left_seconds;
+  pg_atomic_write_u64(&slot->bytes_behind, bytes ? (uint64)*bytes : kUnknownFigure);
+  pg_atomic_write_u64(&slot->retention_left_s, retention ? (uint64)*retention : kUnknownFigure);
+}
+
+void start_monitor(void) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  double poll_seconds = mysql_sync_monitor_interval_ms / 1000.0;
+  MYSQL_SYNC_CXX(worker_task.label, runtime->start_monitor(poll_seconds, publish_monitor_figures));
+}
+
+// Tells the monitor the applied position; logs a new monitor failure once (the task goes on).
+void feed_monitor(void) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  if (!runtime->monitor || last_end == nullptr) return;
+  char* error = nullptr;
+  MYSQL_SYNC_CXX(worker_task.label, {
+    runtime->monitor->set_applied(*last_end);
+    std::string e = runtime->monitor->take_new_error();
+    if (!e.empty()) error = strdup(e.c_str());
+  });
+  if (error == nullptr) return;
+  ereport(LOG, (errmsg("mysql_sync task \"%s\": the source monitor cannot read the source's binlog status "
+                       "(bytes_behind and binlog_retention_left stay unknown; the task goes on): %s",
+                       worker_task.name, error)));
+  free(error);
+}
+// ---- end source monitor ----
+
 void update_slot(bool after_commit) {
   TaskSlot* slot = &sync_shared->slots[worker_task.slot];
   int64 last_event_us = 0;
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  feed_monitor();
   if (runtime->reader) last_event_us = runtime->reader->last_event_at_us();
   SpinLockAcquire(&sync_shared->mutex);
   if (after_commit) {
@@ -171,7 +206,7 @@ void apply_transaction(const SourceItem* item) {
     mysql_sync::TaskRuntime* runtime = worker_task.runtime;
     size_t chunk_bytes = spill_chunk_bytes();
     uint64 spilled = 0, file_kb = 0;
-    MYSQL_SYNC_CXX(worker_task.name, {
+    MYSQL_SYNC_CXX(worker_task.label, {
       spilled = item->spill->changes();
       file_kb = item->spill->file_bytes() / 1024;
     });
@@ -181,12 +216,12 @@ void apply_transaction(const SourceItem* item) {
                          item->end.file.c_str(), (unsigned long long)item->end.pos)));
     for (;;) {
       bool more = false;
-      MYSQL_SYNC_CXX(worker_task.name, more = item->spill->read_chunk(runtime->spill_chunk, chunk_bytes));
+      MYSQL_SYNC_CXX(worker_task.label, more = item->spill->read_chunk(runtime->spill_chunk, chunk_bytes));
       if (!more) break;
       apply_changes(runtime->spill_chunk, item);
       CHECK_FOR_INTERRUPTS();
     }
-    MYSQL_SYNC_CXX(worker_task.name, std::vector<mysql_sync::TableChange>().swap(runtime->spill_chunk));
+    MYSQL_SYNC_CXX(worker_task.label, std::vector<mysql_sync::TableChange>().swap(runtime->spill_chunk));
   }
   batch.transactions++;
   if (item->source_time_us) batch.source_time = from_unix_us(item->source_time_us);
@@ -209,13 +244,14 @@ void handle_failure_item(const SourceItem* item) {
 
 void stream_changes(void) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
-  MYSQL_SYNC_CXX(worker_task.name, {
+  MYSQL_SYNC_CXX(worker_task.label, {
     mysql_sync::BinlogPosition start;
     start.file = worker_task.source_file ? worker_task.source_file : "";
     start.pos = (uint64_t)worker_task.source_pos;
     start.gtid = worker_task.source_gtid ? worker_task.source_gtid : "";
     runtime->last_end = start;
   });
+  start_monitor();
   start_reader(runtime->last_end);
   last_end = &runtime->last_end;
   resize_batch_counters();
@@ -258,7 +294,7 @@ void stream_changes(void) {
     }
 
     if (item->kind != SourceItem::Kind::failure)
-      MYSQL_SYNC_CXX(worker_task.name, runtime->last_end = item->end);
+      MYSQL_SYNC_CXX(worker_task.label, runtime->last_end = item->end);
     switch (item->kind) {
       case SourceItem::Kind::transaction:
         if (!item->ddl.empty()) {
@@ -333,7 +369,7 @@ void run_task(void) {
 SourceItem* next_source_item(void) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   SourceItem* item = nullptr;
-  MYSQL_SYNC_CXX(worker_task.name, {
+  MYSQL_SYNC_CXX(worker_task.label, {
     std::unique_ptr<SourceItem> next = runtime->reader->pop();
     if (next) {
       runtime->current = std::move(next);
@@ -346,13 +382,13 @@ SourceItem* next_source_item(void) {
 bool wait_for_source(long timeout_ms) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   bool wait = true;
-  MYSQL_SYNC_CXX(worker_task.name, wait = runtime->reader->prepare_to_wait());
+  MYSQL_SYNC_CXX(worker_task.label, wait = runtime->reader->prepare_to_wait());
   if (!wait) return false;
   pgstat_report_activity(STATE_IDLE, nullptr);
   (void)WaitLatchOrSocket(MyLatch, WL_LATCH_SET | WL_SOCKET_READABLE | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
                           runtime->reader->wake_fd(), timeout_ms, PG_WAIT_EXTENSION);
   ResetLatch(MyLatch);
-  MYSQL_SYNC_CXX(worker_task.name, {
+  MYSQL_SYNC_CXX(worker_task.label, {
     runtime->reader->done_waiting();
     runtime->reader->drain_wake_fd();
   });
@@ -363,9 +399,22 @@ void raise_source_failure(const SourceItem* item) {
   const mysql_sync::BinlogPosition& applied = worker_task.runtime->last_end;
   const char* state = failure_state(item->sqlstate.c_str(), item->transient);
   const char* s = item->sqlstate.c_str();
+  // A hint may say <task> where the task's name belongs (the source side does not know it).
+  StringInfoData hint_text;
+  initStringInfo(&hint_text);
+  for (const char *rest = item->hint.c_str(), *at; *rest != '\0'; rest = at + strlen("<task>")) {
+    at = strstr(rest, "<task>");
+    if (at == nullptr) {
+      appendStringInfoString(&hint_text, rest);
+      break;
+    }
+    appendBinaryStringInfo(&hint_text, rest, (int)(at - rest));
+    appendStringInfoString(&hint_text, worker_task.name);
+  }
+  const char* hint = hint_text.data;
   ereport(ERROR, (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])),
                   errmsg("mysql_sync task \"%s\": %s", worker_task.name, item->message.c_str()),
-                  item->hint.empty() ? 0 : errhint("%s", item->hint.c_str()),
+                  hint[0] == '\0' ? 0 : errhint("%s", hint),
                   errdetail("state %s; last applied binlog position %s:%llu", state, applied.file.c_str(),
                             (unsigned long long)applied.pos)));
   pg_unreachable();
@@ -376,7 +425,7 @@ void start_reader(const mysql_sync::BinlogPosition& start) {
   size_t queue_capacity = (size_t)mysql_sync_queue_capacity;
   size_t max_memory = (size_t)mysql_sync_max_memory_kb * 1024;
   const char* data_dir = DataDir;  // the reader thread spills to PostgreSQL's temp file directory
-  MYSQL_SYNC_CXX(worker_task.name, {
+  MYSQL_SYNC_CXX(worker_task.label, {
     runtime->make_reader(start, queue_capacity, max_memory, std::string(data_dir) + "/base/pgsql_tmp");
     runtime->reader->start();
   });
@@ -402,8 +451,10 @@ void set_live_state(const char* state) {
 
 void mysql_sync_worker_main(Datum arg) {
   memset(&worker_task, 0, sizeof worker_task);
+  worker_task.failing_table = -1;
   worker_task.slot = DatumGetInt32(arg);
   strlcpy(worker_task.name, MyBgworkerEntry->bgw_extra, sizeof worker_task.name);
+  snprintf(worker_task.label, sizeof worker_task.label, "mysql_sync task \"%s\"", worker_task.name);
 
   pqsignal(SIGHUP, SignalHandlerForConfigReload);
   pqsignal(SIGTERM, die);
@@ -417,6 +468,8 @@ void mysql_sync_worker_main(Datum arg) {
     slot->pid = MyProcPid;
     slot->state[0] = '\0';
     slot->rows_copied = 0;
+    pg_atomic_write_u64(&slot->bytes_behind, kUnknownFigure);
+    pg_atomic_write_u64(&slot->retention_left_s, kUnknownFigure);
   }
   SpinLockRelease(&sync_shared->mutex);
   if (!ours || duplicate) proc_exit(0);

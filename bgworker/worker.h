@@ -12,6 +12,7 @@ extern "C" {
 
 struct WorkerTask {
   char name[64];
+  char label[96];  // mysql_sync task "name": the prefix of its log lines and errors
   int slot;
   mysql_sync::TaskRuntime* runtime;  // owner of the C++ objects, created with new
 
@@ -28,6 +29,10 @@ struct WorkerTask {
   char* source_file;  // null before the initial sync finished
   int64 source_pos;
   char* source_gtid;
+
+  // The table (index into runtime->tables) whose change raised the error being reported, -1 when
+  // none: set by the apply's error context, recorded in mysql_sync.errors.
+  int failing_table;
 };
 
 extern WorkerTask worker_task;

@@ -16,7 +16,11 @@ namespace mysql_sync {
 
 namespace {
 
-constexpr const char* kPurgedHint = "drop_sync(task), then start_sync again with existing_tables => 'clear'";
+// <task> is replaced by the task's name where the task is known (the worker's report).
+constexpr const char* kPurgedHint =
+    "The changes in the purged binlog are lost to this task; start from a fresh copy: "
+    "SELECT mysql_sync.drop_sync('<task>'); then start_sync again with the same arguments and "
+    "existing_tables => 'clear' (resync_table cannot cross a gap in the binlog).";
 
 struct RplCloser {
   void operator()(MARIADB_RPL* rpl) const { mariadb_rpl_close(rpl); }

@@ -30,7 +30,8 @@ class BinlogStream {
   // Blocks for the next event. On true, [data, data+size) is the whole event (19-byte header, body,
   // checksum), valid until the next call. False only at the end with stop_at_end.
   // Throws SourceError: transient (2013 lost connection, interrupt()) or not (1236 purged binlog:
-  // SQLSTATE 55000 with a hint naming the missing file).
+  // SQLSTATE 55000, the message naming the missing file or GTID, the hint the statements that
+  // recover, with "<task>" where the task's name belongs).
   bool next(const uint8_t*& data, size_t& size);
 
   // Thread-safe: unblocks a next() waiting in another thread (it then throws a transient error).

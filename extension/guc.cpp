@@ -15,6 +15,7 @@ int mysql_sync_max_memory_kb = 256 * 1024;
 int mysql_sync_naptime_s = 5;
 int mysql_sync_restart_delay_s = 10;
 char* mysql_sync_database = nullptr;
+int mysql_sync_monitor_interval_ms = 1000;
 
 void mysql_sync_define_gucs(void) {
   DefineCustomIntVariable("mysql_sync.max_tasks", "Most tasks that can run at once.", nullptr,
@@ -36,6 +37,11 @@ void mysql_sync_define_gucs(void) {
                           "Wait before restarting a failed task; doubles up to 5 minutes.", nullptr,
                           &mysql_sync_restart_delay_s, 10, 1, 3600, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr,
                           nullptr);
+  DefineCustomIntVariable("mysql_sync.monitor_interval",
+                          "How often a task polls the source's binlog status (bytes_behind, "
+                          "binlog_retention_left); read when the worker starts.",
+                          nullptr, &mysql_sync_monitor_interval_ms, 1000, 100, 3600 * 1000, PGC_SIGHUP,
+                          GUC_UNIT_MS, nullptr, nullptr, nullptr);
   DefineCustomStringVariable("mysql_sync.database", "The database whose tasks the launcher runs.", nullptr,
                              &mysql_sync_database, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("mysql_sync");

@@ -8,5 +8,6 @@ extern int mysql_sync_max_memory_kb;
 extern int mysql_sync_naptime_s;
 extern int mysql_sync_restart_delay_s;
 extern char* mysql_sync_database;
+extern int mysql_sync_monitor_interval_ms;
 
 void mysql_sync_define_gucs(void);

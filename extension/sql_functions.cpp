@@ -87,8 +87,8 @@ Datum mysql_sync_live_status(PG_FUNCTION_ARGS) {
     slot = sync_shared->slots[i];
     SpinLockRelease(&sync_shared->mutex);
     if (!slot.in_use || slot.pid == 0) continue;
-    Datum values[10];
-    bool nulls[10] = {false};
+    Datum values[12];
+    bool nulls[12] = {false};
     values[0] = CStringGetTextDatum(slot.task);
     values[1] = Int32GetDatum(slot.pid);
     nulls[2] = slot.state[0] == '\0';
@@ -104,6 +104,12 @@ Datum mysql_sync_live_status(PG_FUNCTION_ARGS) {
     values[7] = Int64GetDatum(slot.rows_copied);
     values[8] = Int64GetDatum(slot.changes_applied);
     values[9] = Int64GetDatum(slot.transactions_applied);
+    uint64 bytes_behind = pg_atomic_read_u64(&sync_shared->slots[i].bytes_behind);
+    uint64 retention_left = pg_atomic_read_u64(&sync_shared->slots[i].retention_left_s);
+    nulls[10] = bytes_behind == kUnknownFigure;
+    values[10] = Int64GetDatum((int64)bytes_behind);
+    nulls[11] = retention_left == kUnknownFigure;
+    values[11] = Int64GetDatum((int64)retention_left);
     tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
   }
   return (Datum)0;

@@ -91,8 +91,26 @@ CREATE TABLE mysql_sync.schema_history (
   PRIMARY KEY (task, source_table, version)
 );
 
+-- Failure history: one row per failure of the task's worker, written in the transaction that
+-- records the failure in task_state; the newest 1000 rows per task are kept. Messages never hold
+-- the source password (errors name user@host:port only).
+CREATE TABLE mysql_sync.errors (
+  task         text NOT NULL REFERENCES mysql_sync.task_config ON DELETE CASCADE,
+  at           timestamptz NOT NULL DEFAULT now(),
+  sqlstate     text NOT NULL,
+  message      text NOT NULL,
+  hint         text,
+  source_file  text,    -- the binlog position of the failure (the transaction being applied, or
+  source_pos   bigint,  -- the last applied position for an error of the source)
+  source_table text,    -- db.table whose change failed, when the failure is about one
+  state        text NOT NULL,  -- what the failure made of the task: failed (retried) or stopped
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY
+);
+CREATE INDEX errors_task_id ON mysql_sync.errors (task, id);
+
 REVOKE ALL ON mysql_sync.task_config, mysql_sync.task_state, mysql_sync.table_state, mysql_sync.schema_history
   FROM PUBLIC;
+REVOKE ALL ON mysql_sync.errors FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------------------------
 -- Internal C functions
@@ -257,7 +275,8 @@ $$;
 CREATE FUNCTION mysql_sync._live_status(
     OUT task text, OUT pid integer, OUT state text, OUT source_file text, OUT source_pos bigint,
     OUT applied_source_time timestamptz, OUT last_event_at timestamptz, OUT rows_copied bigint,
-    OUT changes_applied bigint, OUT transactions_applied bigint)
+    OUT changes_applied bigint, OUT transactions_applied bigint, OUT bytes_behind bigint,
+    OUT retention_left_seconds bigint)
   RETURNS SETOF record LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_live_status';
 
 -- True when the library was loaded by shared_preload_libraries (the launcher and workers exist).
@@ -302,7 +321,10 @@ CREATE VIEW mysql_sync.status AS
          s.rows_estimate,
          GREATEST(s.changes_applied, COALESCE(l.changes_applied, 0)) AS changes_applied,
          GREATEST(s.transactions_applied, COALESCE(l.transactions_applied, 0)) AS transactions_applied,
-         s.last_error, s.last_error_at, s.started_at, s.updated_at
+         s.last_error, s.last_error_at, s.started_at, s.updated_at,
+         -- Beyond the contract's columns: the source monitor's figures while the worker runs.
+         l.bytes_behind,
+         make_interval(secs => l.retention_left_seconds) AS binlog_retention_left
     FROM mysql_sync.task_state s
     LEFT JOIN mysql_sync._live_status() l ON l.task = s.task;
 
@@ -505,7 +527,8 @@ CREATE FUNCTION mysql_sync.verify(task_name text, source_table text DEFAULT NULL
 -- ---------------------------------------------------------------------------------------------
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA mysql_sync FROM PUBLIC;
 GRANT USAGE ON SCHEMA mysql_sync TO mysql_sync_admin;
-GRANT SELECT ON mysql_sync.tasks, mysql_sync.status, mysql_sync.table_status, mysql_sync.schema_history
+GRANT SELECT ON mysql_sync.tasks, mysql_sync.status, mysql_sync.table_status, mysql_sync.schema_history,
+  mysql_sync.errors
   TO mysql_sync_admin;
 GRANT EXECUTE ON FUNCTION
   mysql_sync.precheck(text, text[], text[], text, text[], jsonb, jsonb, jsonb),
