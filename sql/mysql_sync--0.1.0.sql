@@ -288,6 +288,27 @@ CREATE VIEW mysql_sync.table_status AS
 -- ---------------------------------------------------------------------------------------------
 -- User functions
 -- ---------------------------------------------------------------------------------------------
+-- Warns when the task will wait: the launcher runs at most mysql_sync.max_tasks tasks, oldest
+-- first; an enabled task that is not paused or stopped holds a slot.
+CREATE FUNCTION mysql_sync._warn_if_no_slot(task_name text) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  limit_tasks int := current_setting('mysql_sync.max_tasks')::int;
+  running int;
+BEGIN
+  SELECT count(*) INTO running
+    FROM mysql_sync.task_config c JOIN mysql_sync.task_state s USING (task)
+   WHERE c.enabled AND s.state NOT IN ('paused', 'stopped') AND c.task <> task_name;
+  IF running >= limit_tasks THEN
+    RAISE WARNING 'task "%" waits for a free task slot: % tasks already run and mysql_sync.max_tasks is %',
+      task_name, running, limit_tasks
+      USING HINT = 'It starts when another task stops (stop_sync or drop_sync), or raise mysql_sync.max_tasks '
+                   'in postgresql.conf and restart PostgreSQL.';
+  END IF;
+END
+$$;
+
 CREATE FUNCTION mysql_sync.precheck(source text, objects text[],
     initial_sync text[] DEFAULT '{schema,data}', existing_tables text DEFAULT 'fail',
     operations text[] DEFAULT '{insert,update,delete,alter}', name_map jsonb DEFAULT '{}',
@@ -377,6 +398,7 @@ BEGIN
            source_pos = (options -> 'start_position' ->> 'pos')::bigint
      WHERE task = task_name;
   END IF;
+  PERFORM mysql_sync._warn_if_no_slot(task_name);
   PERFORM mysql_sync._signal_task(task_name, false);
   SELECT * INTO result FROM mysql_sync.status s WHERE s.task = task_name;
   RETURN result;
@@ -417,6 +439,7 @@ BEGIN
            detail = 'resumed by resume_sync', updated_at = now()
      WHERE task = task_name;
   END IF;
+  PERFORM mysql_sync._warn_if_no_slot(task_name);
   PERFORM mysql_sync._signal_task(task_name, false);
 END
 $$;
