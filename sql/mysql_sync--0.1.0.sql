@@ -309,12 +309,16 @@ BEGIN
 END
 $$;
 
+-- precheck and start_sync take the source password as an argument. Their errors are logged
+-- without the STATEMENT line (log_min_error_statement = panic while they run: the setting is still
+-- in effect when the error is logged), so that the password does not reach the server log.
 CREATE FUNCTION mysql_sync.precheck(source text, objects text[],
     initial_sync text[] DEFAULT '{schema,data}', existing_tables text DEFAULT 'fail',
     operations text[] DEFAULT '{insert,update,delete,alter}', name_map jsonb DEFAULT '{}',
     table_keys jsonb DEFAULT '{}', options jsonb DEFAULT '{}')
   RETURNS TABLE(item text, status text, detail text, hint text)
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  SET log_min_error_statement = panic  -- the failing statement holds the source password
 AS $$
 BEGIN
   PERFORM mysql_sync._validate_arguments(source, objects, initial_sync, existing_tables, operations,
@@ -330,6 +334,7 @@ CREATE FUNCTION mysql_sync.start_sync(task_name text, source text, objects text[
     table_keys jsonb DEFAULT '{}', options jsonb DEFAULT '{}')
   RETURNS mysql_sync.status
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  SET log_min_error_statement = panic  -- the failing statement holds the source password
 AS $$
 DECLARE
   check_row record;
