@@ -27,6 +27,17 @@ int64_t now_us() {
       .count();
 }
 
+// The commit time of a transaction whose commit event is stamped `stamp_s` and arrived now.
+// MariaDB stamps binlog events in whole seconds (MySQL 8's GTID events carry microseconds and
+// never get here): the commit happened in [stamp, stamp + 1 s) and before it arrived. While the
+// reader keeps up, the arrival falls in that second and is the closer bound (off by the network
+// delay only); the stamp alone would add up to 1 s of lag that is not there. An arrival outside
+// the second (a backlog, or clocks apart) says nothing, so the stamp stays.
+int64_t commit_time_us(uint32_t stamp_s, int64_t arrived_us) {
+  int64_t stamp_us = int64_t(stamp_s) * 1000000;
+  return arrived_us >= stamp_us && arrived_us < stamp_us + 1000000 ? arrived_us : stamp_us;
+}
+
 }  // namespace
 
 Reader::Reader(ReaderConfig config) : config_(std::move(config)), queue_(config_.queue_capacity) {
@@ -224,7 +235,7 @@ void Reader::stream_once() {
     txn->end.file = file;
     txn->end.pos = ev.end_pos;
     txn->end.gtid = gtid;
-    if (txn->source_time_us == 0) txn->source_time_us = int64_t(ev.timestamp) * 1000000;
+    if (txn->source_time_us == 0) txn->source_time_us = commit_time_us(ev.timestamp, now_us());
     txn->kind = txn->changes.empty() && !txn->spill ? SourceItem::Kind::position : SourceItem::Kind::transaction;
     position_ = txn->end;
     push(std::move(txn));
