@@ -11,6 +11,7 @@
 #include "binlog/binlog_stream.h"
 #include "binlog/decoder.h"
 #include "binlog/errors.h"
+#include "bgworker/commit_time.h"
 #include "bgworker/ddl_guard.h"
 #include "bgworker/spill.h"
 
@@ -25,17 +26,6 @@ int64_t now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// The commit time of a transaction whose commit event is stamped `stamp_s` and arrived now.
-// MariaDB stamps binlog events in whole seconds (MySQL 8's GTID events carry microseconds and
-// never get here): the commit happened in [stamp, stamp + 1 s) and before it arrived. While the
-// reader keeps up, the arrival falls in that second and is the closer bound (off by the network
-// delay only); the stamp alone would add up to 1 s of lag that is not there. An arrival outside
-// the second (a backlog, or clocks apart) says nothing, so the stamp stays.
-int64_t commit_time_us(uint32_t stamp_s, int64_t arrived_us) {
-  int64_t stamp_us = int64_t(stamp_s) * 1000000;
-  return arrived_us >= stamp_us && arrived_us < stamp_us + 1000000 ? arrived_us : stamp_us;
 }
 
 }  // namespace
