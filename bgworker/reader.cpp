@@ -12,6 +12,7 @@
 #include "binlog/decoder.h"
 #include "binlog/errors.h"
 #include "binlog/ddl_parser.h"
+#include "bgworker/commit_time.h"
 #include "bgworker/ddl_guard.h"
 #include "bgworker/spill.h"
 
@@ -293,7 +294,7 @@ void Reader::stream_once() {
     txn->end.file = file;
     txn->end.pos = ev.end_pos;
     txn->end.gtid = gtid;
-    if (txn->source_time_us == 0) txn->source_time_us = int64_t(ev.timestamp) * 1000000;
+    if (txn->source_time_us == 0) txn->source_time_us = commit_time_us(ev.timestamp, now_us());
     txn->kind = txn->changes.empty() && !txn->spill && txn->ddl.empty() ? SourceItem::Kind::position
                                                                         : SourceItem::Kind::transaction;
     position_ = txn->end;

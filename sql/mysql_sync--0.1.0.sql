@@ -344,12 +344,37 @@ CREATE VIEW mysql_sync.table_status AS
 -- ---------------------------------------------------------------------------------------------
 -- User functions
 -- ---------------------------------------------------------------------------------------------
+-- Warns when the task will wait: the launcher runs at most mysql_sync.max_tasks tasks, oldest
+-- first; an enabled task that is not paused or stopped holds a slot.
+CREATE FUNCTION mysql_sync._warn_if_no_slot(task_name text) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  limit_tasks int := current_setting('mysql_sync.max_tasks')::int;
+  running int;
+BEGIN
+  SELECT count(*) INTO running
+    FROM mysql_sync.task_config c JOIN mysql_sync.task_state s USING (task)
+   WHERE c.enabled AND s.state NOT IN ('paused', 'stopped') AND c.task <> task_name;
+  IF running >= limit_tasks THEN
+    RAISE WARNING 'task "%" waits for a free task slot: % tasks already run and mysql_sync.max_tasks is %',
+      task_name, running, limit_tasks
+      USING HINT = 'It starts when another task stops (stop_sync or drop_sync), or raise mysql_sync.max_tasks '
+                   'in postgresql.conf and restart PostgreSQL.';
+  END IF;
+END
+$$;
+
+-- precheck and start_sync take the source password as an argument. Their errors are logged
+-- without the STATEMENT line (log_min_error_statement = panic while they run: the setting is still
+-- in effect when the error is logged), so that the password does not reach the server log.
 CREATE FUNCTION mysql_sync.precheck(source text, objects text[],
     initial_sync text[] DEFAULT '{schema,data}', existing_tables text DEFAULT 'fail',
     operations text[] DEFAULT '{insert,update,delete,alter}', name_map jsonb DEFAULT '{}',
     table_keys jsonb DEFAULT '{}', options jsonb DEFAULT '{}')
   RETURNS TABLE(item text, status text, detail text, hint text)
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  SET log_min_error_statement = panic  -- the failing statement holds the source password
 AS $$
 BEGIN
   PERFORM mysql_sync._validate_arguments(source, objects, initial_sync, existing_tables, operations,
@@ -365,6 +390,7 @@ CREATE FUNCTION mysql_sync.start_sync(task_name text, source text, objects text[
     table_keys jsonb DEFAULT '{}', options jsonb DEFAULT '{}')
   RETURNS mysql_sync.status
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  SET log_min_error_statement = panic  -- the failing statement holds the source password
 AS $$
 DECLARE
   check_row record;
@@ -433,6 +459,7 @@ BEGIN
            source_pos = (options -> 'start_position' ->> 'pos')::bigint
      WHERE task = task_name;
   END IF;
+  PERFORM mysql_sync._warn_if_no_slot(task_name);
   PERFORM mysql_sync._signal_task(task_name, false);
   SELECT * INTO result FROM mysql_sync.status s WHERE s.task = task_name;
   RETURN result;
@@ -473,6 +500,7 @@ BEGIN
            detail = 'resumed by resume_sync', updated_at = now()
      WHERE task = task_name;
   END IF;
+  PERFORM mysql_sync._warn_if_no_slot(task_name);
   PERFORM mysql_sync._signal_task(task_name, false);
 END
 $$;

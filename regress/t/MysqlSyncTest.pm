@@ -450,7 +450,9 @@ END
 	# test's exit status: an END block's own system calls would overwrite $?.
 	my $status = $?;
 	local $?;
-	for my $my (reverse @live)
+	# A copy: stop() removes the server from @live, which would free the loop's elements.
+	my @running = reverse @live;
+	for my $my (@running)
 	{
 		eval { $my->stop; 1 } or eval { $my->kill9 };
 	}
