@@ -175,7 +175,7 @@ is($rc, 0, 'start_sync of a third task with max_tasks = 2 succeeds');
 like($err, qr/WARNING:  task "q3" waits for a free task slot: 2 tasks already run and mysql_sync\.max_tasks is 2/,
 	'start_sync warns that the task waits for a slot');
 like($err, qr/HINT:  .*stop_sync.*max_tasks/, 'the warning hints at stop_sync or raising max_tasks');
-$node->wait_for_log(qr/task "q3" cannot run: all 2 task slots are in use/, $log_offset);
+$node->wait_for_log(qr/mysql_sync task "q3": cannot run: all 2 task slots are in use/, $log_offset);
 pass('the launcher logs that q3 cannot run');
 is(task_worker('q3'), '', 'q3 has no worker');
 is(sync_status($node, 'q3')->{state}, 'prechecking', 'q3 has not started');
@@ -190,7 +190,7 @@ ok(wait_tables_equal($my, $node, [qw(q2.t q3.t)]), 'q2 and q3 stream');
 ($rc, $out, $err) = $node->psql('postgres', "SELECT mysql_sync.resume_sync('q1')");
 like($err, qr/WARNING:  task "q1" waits for a free task slot/, 'resume_sync over the limit warns as well');
 $log_offset = -s $node->logfile;
-$node->wait_for_log(qr/task "q1" cannot run: all 2 task slots are in use/, $log_offset);
+$node->wait_for_log(qr/mysql_sync task "q1": cannot run: all 2 task slots are in use/, $log_offset);
 is(task_worker('q1'), '', 'the resumed q1 waits without a worker');
 q1("SELECT mysql_sync.drop_sync('q2')");
 ok(wait_for_state($node, 'q1', 'streaming'), 'q1 runs once q2 is dropped');

@@ -190,11 +190,11 @@ like($activity, qr/mysql_sync worker/, 'and the worker');
 unlike($activity, qr/\Q$PASSWORD\E/, 'their pg_stat_activity.query does not show the password');
 
 # The whole server log, once the worker's connection error is in it.
-$node->wait_for_log(qr/ERROR:  bad: cannot connect to the MySQL source/, $log_offset);
+$node->wait_for_log(qr/ERROR:  mysql_sync task "bad": cannot connect to the MySQL source/, $log_offset);
 my $log = slurp_file($node->logfile);
-like($log, qr/ERROR:  bad: cannot connect to the MySQL source 'syncer' at 127\.0\.0\.1:$closed_port/,
+like($log, qr/ERROR:  mysql_sync task "bad": cannot connect to the MySQL source 'syncer' at 127\.0\.0\.1:$closed_port/,
 	'the log has the worker\'s connection error');
-like($log, qr/mysql_sync: started worker for task "s"/, 'and the worker starts');
+like($log, qr/mysql_sync task "s": worker started/, 'and the worker starts');
 like($log, qr/ERROR:  task "bad": precheck failed/, 'the failed start_sync is logged');
 like($log, qr/STATEMENT:  SELECT mysql_sync.start_sync\('p', 'mysql:\/\/syncer:not_the_password/,
 	'a permission error logs its statement (PostgreSQL does, before the function runs)');
