@@ -15,3 +15,16 @@ void run_initial_sync(void);
 // Without a copy (options.start_position): describes the source tables, checks that their
 // targets exist and records them, keeping the stored position.
 void register_tables(void);
+
+// Building blocks of the initial sync that alter_sync and resync_table reuse (bgworker/
+// table_requests.h); all inside the caller's transaction, with runtime->tables[index] described.
+void detect_target_dialect(void);
+// Creates, clears or checks the target as initial_sync and existing_tables say; true when created.
+bool prepare_added_table(int index);
+// Primary key, unique keys and indexes of a target the sync created (after its data).
+void add_target_keys(int index);
+// Identity sequences past the copied maximum and the source's AUTO_INCREMENT counter.
+void set_target_identities(int index);
+// COPY of the table's rows from runtime->snapshot_client into `relid`; the live rows_copied shows
+// rows_before plus the rows so far. Returns the rows.
+uint64 copy_source_rows(int index, Oid relid, int64 rows_before, int64* invalid);

@@ -26,6 +26,7 @@ struct TaskSlot {
   int64 rows_copied;
   int64 changes_applied;
   int64 transactions_applied;
+  uint32 table_requests;  // bumped by resync_table/alter_sync: the worker reads mysql_sync.table_requests
 };
 
 struct SyncShared {

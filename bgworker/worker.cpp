@@ -7,6 +7,7 @@
 #include "bgworker/initial_sync.h"
 #include "bgworker/shmem.h"
 #include "bgworker/spill.h"
+#include "bgworker/table_requests.h"
 #include "extension/bridge.h"
 #include "extension/guc.h"
 
@@ -115,10 +116,19 @@ void commit_batch(void) {
   pgstat_report_activity(STATE_IDLE, nullptr);
 }
 
+// Per-table counters of the batch, for the current table list.
+void size_batch_counters(void) {
+  size_t tables = worker_task.runtime->tables.size();
+  if (batch.table_changes) pfree(batch.table_changes);
+  if (batch.table_invalid) pfree(batch.table_invalid);
+  batch.table_changes = static_cast<int64*>(MemoryContextAllocZero(TopMemoryContext, sizeof(int64) * (tables + 1)));
+  batch.table_invalid = static_cast<int64*>(MemoryContextAllocZero(TopMemoryContext, sizeof(int64) * (tables + 1)));
+}
+
 void apply_changes(const std::vector<mysql_sync::TableChange>& changes, const SourceItem* item) {
   for (size_t i = 0; i < changes.size(); i++) {
     const mysql_sync::TableChange& change = changes[i];
-    if (operation_enabled(change.op)) {
+    if (operation_enabled(change.op) && !change_in_copy(change, item->end)) {
       apply_change(change, item->end);
       batch.changes++;
       batch.table_changes[change.table]++;
@@ -183,9 +193,7 @@ void stream_changes(void) {
   });
   start_reader(runtime->last_end);
   last_end = &runtime->last_end;
-  size_t tables = runtime->tables.size();
-  batch.table_changes = static_cast<int64*>(MemoryContextAllocZero(TopMemoryContext, sizeof(int64) * (tables + 1)));
-  batch.table_invalid = static_cast<int64*>(MemoryContextAllocZero(TopMemoryContext, sizeof(int64) * (tables + 1)));
+  size_batch_counters();
   set_live_state("catching_up");
   update_slot(true);
   TimestampTz idle_since = GetCurrentTimestamp();
@@ -197,7 +205,14 @@ void stream_changes(void) {
       ProcessConfigFile(PGC_SIGHUP);
     }
 
+    // resync_table / alter_sync, between batches (table_requests.h).
+    if (!batch.open && table_requests_waiting() && service_table_requests()) size_batch_counters();
+
     SourceItem* item = next_source_item();
+    if (item != nullptr && resync_swap_due(item)) {
+      if (batch.open) commit_batch();
+      swap_resynced_tables(item);
+    }
     if (item == nullptr) {
       // Everything received so far is applied: commit and wait for more.
       if (batch.open) {
