@@ -39,6 +39,12 @@ uint32 seen_generation = 0;
 bool checked_once = false;
 // The task's objects after the request being serviced (C++ data lives off the PostgreSQL stack).
 std::vector<std::string> next_objects;
+int pending_swaps = 0;  // tables with resync_pending: resync_swap_due is checked for every item
+
+void count_pending_swaps(void) {
+  pending_swaps = 0;
+  for (const SyncTable& table : worker_task.runtime->tables) pending_swaps += table.resync_pending;
+}
 
 uint32 current_generation(void) {
   TaskSlot* slot = &sync_shared->slots[worker_task.slot];
@@ -122,12 +128,11 @@ char* shadow_name_of(const SyncTable& table) {
   return psprintf("%.*s%s", keep, name, kShadowSuffix);
 }
 
-// The starting point of a copy: a consistent snapshot (or only the current position, when the
-// task copies no data), held by runtime->snapshot_client.
-mysql_sync::BinlogPosition* open_snapshot(void) {
+// The starting point of a copy: a consistent snapshot (or only the current position, when no
+// data is copied), held by runtime->snapshot_client.
+mysql_sync::BinlogPosition* open_snapshot(bool data) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   mysql_sync::BinlogPosition* at = nullptr;
-  bool data = worker_task.sync_data;
   MYSQL_SYNC_CXX(worker_task.name, {
     runtime->snapshot_client = std::make_unique<mysql_sync::MysqlClient>(runtime->uri);
     if (runtime->max_rows_per_second > 0) runtime->snapshot_client->execute("SET SESSION net_write_timeout = 86400");
@@ -276,7 +281,7 @@ int add_tables(const Request& request) {
     }
   });
   int count = (int)(runtime->tables.size() - first);
-  mysql_sync::BinlogPosition* at = count > 0 ? open_snapshot() : nullptr;
+  mysql_sync::BinlogPosition* at = count > 0 ? open_snapshot(worker_task.sync_data) : nullptr;
   begin_catalog_transaction();
   int64 rows_before = committed_rows_copied();
   end_catalog_transaction();
@@ -421,7 +426,7 @@ void copy_into_shadow(const Request& request, int index) {
   int64 rows_before = committed_rows_copied();
   end_catalog_transaction();
 
-  mysql_sync::BinlogPosition* at = open_snapshot();
+  mysql_sync::BinlogPosition* at = open_snapshot(true);  // a resync copies, whatever initial_sync says
   begin_catalog_transaction();
   spi_exec_text(psprintf("DROP TABLE IF EXISTS %s", shadow_qualified), 0, nullptr);  // of an interrupted run
   spi_exec_text(psprintf("CREATE TABLE %s (LIKE %s INCLUDING ALL)", shadow_qualified, qualified), 0, nullptr);
@@ -556,12 +561,13 @@ bool service_table_requests(void) {
   bool changed = service_removals();
   changed = service_additions() || changed;
   service_resyncs();
+  count_pending_swaps();
   if (changed) restart_reader();
   return changed;
 }
 
 bool resync_swap_due(const mysql_sync::SourceItem* item) {
-  if (item->kind == mysql_sync::SourceItem::Kind::failure) return false;
+  if (pending_swaps == 0 || item->kind == mysql_sync::SourceItem::Kind::failure) return false;
   for (const SyncTable& table : worker_task.runtime->tables)
     if (swap_due_for(table, item)) return true;
   return false;
@@ -585,6 +591,7 @@ void swap_resynced_tables(const mysql_sync::SourceItem* item) {
     }
     PG_END_TRY();
   }
+  count_pending_swaps();
   reset_appliers();  // the targets are other relations now
 }
 

@@ -263,8 +263,9 @@ CREATE FUNCTION mysql_sync._objects_match(objects text[], db text, tbl text) RET
 CREATE FUNCTION mysql_sync._source_tables(source text, objects text[]) RETURNS SETOF text
   LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'mysql_sync_source_tables';
 
--- What keeps a target table from being replaced by a fresh copy: views, foreign keys, triggers,
--- inheritance or partitions (a resync drops the old table). NULL when nothing does.
+-- What keeps a target table from being replaced by a fresh copy (a resync drops the old table, and
+-- CREATE TABLE ... LIKE does not carry these over): views, foreign keys, triggers, inheritance or
+-- partitions, row security policies, publications. NULL when nothing does.
 CREATE FUNCTION mysql_sync._resync_blockers(target regclass) RETURNS text
   LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
@@ -277,7 +278,11 @@ AS $$
     (SELECT 'triggers ' || string_agg(quote_ident(t.tgname), ', ')
        FROM pg_trigger t WHERE t.tgrelid = target AND NOT t.tgisinternal),
     (SELECT 'inheritance or partitions'
-       FROM pg_inherits i WHERE i.inhrelid = target OR i.inhparent = target LIMIT 1)), '')
+       FROM pg_inherits i WHERE i.inhrelid = target OR i.inhparent = target LIMIT 1),
+    (SELECT 'row security policies ' || string_agg(quote_ident(p.polname), ', ')
+       FROM pg_policy p WHERE p.polrelid = target),
+    (SELECT 'publications ' || string_agg(quote_ident(p.pubname), ', ')
+       FROM pg_publication_rel r JOIN pg_publication p ON p.oid = r.prpubid WHERE r.prrelid = target)), '')
 $$;
 
 -- The worker's swap at the end of a resync, in its transaction: the shadow copy replaces the
@@ -332,6 +337,9 @@ BEGIN
   LOOP
     IF ix.new_seq IS NOT NULL AND ix.old_name IS NOT NULL THEN
       renames := renames || format('ALTER SEQUENCE %s RENAME TO %I', ix.new_seq, ix.old_name);
+      -- The fresh sequence goes on from where the old one was (the worker then moves it past the
+      -- copied rows and the source's AUTO_INCREMENT counter).
+      EXECUTE format('SELECT setval(%L, last_value, is_called) FROM %I.%I', ix.new_seq, target_schema, ix.old_name);
     END IF;
   END LOOP;
   EXECUTE format('DROP TABLE %s', target);
@@ -543,6 +551,13 @@ BEGIN
       USING ERRCODE = 'undefined_object', HINT = 'SELECT task FROM mysql_sync.tasks lists the tasks.';
   END IF;
   PERFORM mysql_sync._signal_task(task_name, true);
+  -- The shadow tables of unfinished resyncs (bgworker/table_requests.cpp names them).
+  FOR t IN SELECT s.target_schema, s.target_name FROM mysql_sync.table_state s
+             JOIN mysql_sync.table_requests r ON r.task = s.task AND r.kind = 'resync' AND r.object = s.source_table
+            WHERE s.task = task_name
+  LOOP
+    EXECUTE format('DROP TABLE IF EXISTS %I.%I', t.target_schema, t.target_name || '__mysql_sync_resync');
+  END LOOP;
   IF drop_tables THEN
     -- Only tables that no other task writes to.
     FOR t IN SELECT DISTINCT target_schema, target_name FROM mysql_sync.table_state a

@@ -279,9 +279,16 @@ is($node->safe_psql('postgres', 'SELECT count(*) FROM rs.big WHERE id = 19000000
 my $st = sync_status($node, 'rs');
 is($st->{state}, 'streaming', 'the task is streaming');
 
-# Identity of the added table's target is past the copied rows.
-is($node->safe_psql('postgres', q{SELECT pg_get_serial_sequence('rs.extra', 'id') IS NOT NULL}), 't',
-	'rs.extra was created with an identity');
+# The added table has an identity (AUTO_INCREMENT); a resync keeps its sequence's name and
+# moves it past the copied rows.
+my $seq = $node->safe_psql('postgres', q{SELECT pg_get_serial_sequence('rs.extra', 'id')});
+isnt($seq, '', "rs.extra was created with an identity ($seq)");
+$node->safe_psql('postgres', q{SELECT mysql_sync.resync_table('rs', 'rs.extra')});
+ok(wait_until(sub { requests_left() eq '0' && table_state('rs.extra') =~ /^synced/ }, 120), 'the resync of rs.extra completed');
+is($node->safe_psql('postgres', q{SELECT pg_get_serial_sequence('rs.extra', 'id')}), $seq, 'the identity sequence keeps its name');
+is($node->safe_psql('postgres', q{SELECT nextval(pg_get_serial_sequence('rs.extra', 'id')) > max(id) FROM rs.extra}), 't',
+	'the identity sequence is past the copied rows');
+compare_table($my, $node, 'rs.extra', name => 'rs.extra: equal after its resync');
 
 $node->stop;
 $my->stop;
