@@ -348,7 +348,9 @@ uint64 copy_table_into(int index, Oid relid, int64* invalid_out) {
   return processed;
 }
 
-uint64 copy_table(int index, int64* invalid_out) { return copy_table_into(index, target_relid(index, false), invalid_out); }
+uint64 copy_table(int index, int64* invalid_out) {
+  return copy_table_into(index, target_relid(index, false), invalid_out);
+}
 
 // Brings the tables copied from older snapshots (a resumed load) up to `target`: their changes
 // after their own copy position are applied, in transactions that also advance those positions.

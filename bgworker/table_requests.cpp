@@ -56,13 +56,16 @@ uint32 current_generation(void) {
 
 void load_requests(void) {
   if (request_context == nullptr)
-    request_context = AllocSetContextCreate(TopMemoryContext, "mysql_sync table requests", ALLOCSET_SMALL_SIZES);
+    request_context =
+        AllocSetContextCreate(TopMemoryContext, "mysql_sync table requests", ALLOCSET_SMALL_SIZES);
   MemoryContextReset(request_context);
   const char* args[1] = {worker_task.name};
   begin_catalog_transaction();
-  spi_exec_text("SELECT id, kind, object FROM mysql_sync.table_requests WHERE task = $1 ORDER BY id", 1, args);
+  spi_exec_text("SELECT id, kind, object FROM mysql_sync.table_requests WHERE task = $1 ORDER BY id", 1,
+                args);
   request_count = (int)SPI_processed;
-  requests = static_cast<Request*>(MemoryContextAllocZero(request_context, sizeof(Request) * (request_count + 1)));
+  requests =
+      static_cast<Request*>(MemoryContextAllocZero(request_context, sizeof(Request) * (request_count + 1)));
   for (int r = 0; r < request_count; r++) {
     HeapTuple row = SPI_tuptable->vals[r];
     requests[r].id = MemoryContextStrdup(request_context, SPI_getvalue(row, SPI_tuptable->tupdesc, 1));
@@ -102,7 +105,9 @@ void set_detail_now(const char* detail) {
 int64 committed_rows_copied(void) {
   const char* args[1] = {worker_task.name};
   spi_exec_text("SELECT rows_copied FROM mysql_sync.task_state WHERE task = $1", 1, args);
-  return SPI_processed == 1 ? strtoll(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), nullptr, 10) : 0;
+  return SPI_processed == 1
+             ? strtoll(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), nullptr, 10)
+             : 0;
 }
 
 // task_config.objects := next_objects (inside the caller's transaction).
@@ -116,9 +121,10 @@ void store_objects(void) {
   }
   appendStringInfoChar(&json, ']');
   const char* args[2] = {worker_task.name, json.data};
-  spi_exec_text("UPDATE mysql_sync.task_config SET objects = ARRAY(SELECT jsonb_array_elements_text($2::jsonb)) "
-                " WHERE task = $1",
-                2, args);
+  spi_exec_text(
+      "UPDATE mysql_sync.task_config SET objects = ARRAY(SELECT jsonb_array_elements_text($2::jsonb)) "
+      " WHERE task = $1",
+      2, args);
 }
 
 char* shadow_name_of(const SyncTable& table) {
@@ -135,7 +141,8 @@ mysql_sync::BinlogPosition* open_snapshot(bool data) {
   mysql_sync::BinlogPosition* at = nullptr;
   MYSQL_SYNC_CXX(worker_task.name, {
     runtime->snapshot_client = std::make_unique<mysql_sync::MysqlClient>(runtime->uri);
-    if (runtime->max_rows_per_second > 0) runtime->snapshot_client->execute("SET SESSION net_write_timeout = 86400");
+    if (runtime->max_rows_per_second > 0)
+      runtime->snapshot_client->execute("SET SESSION net_write_timeout = 86400");
     runtime->copy_target = data ? begin_consistent_snapshot(*runtime->snapshot_client)
                                 : current_binlog_position(*runtime->snapshot_client);
     at = &runtime->copy_target;
@@ -183,9 +190,10 @@ void drop_failed_request(const Request& request, ErrorData* edata) {
   const char* args[3] = {worker_task.name, message, unpack_sql_state(edata->sqlerrcode)};
   begin_catalog_transaction();
   delete_request(request);
-  spi_exec_text("UPDATE mysql_sync.task_state SET last_error = $2, last_sqlstate = $3, last_error_at = now(), "
-                "       detail = NULL, updated_at = now() WHERE task = $1",
-                3, args);
+  spi_exec_text(
+      "UPDATE mysql_sync.task_state SET last_error = $2, last_sqlstate = $3, last_error_at = now(), "
+      "       detail = NULL, updated_at = now() WHERE task = $1",
+      3, args);
   end_catalog_transaction();
 }
 
@@ -216,7 +224,7 @@ bool service_removals(void) {
       bool hits_removed = false;
       for (size_t i = 0; i < runtime->tables.size(); i++)
         hits_removed = hits_removed || (removed[i] && one.matches(runtime->tables[i].source_schema,
-                                                                   runtime->tables[i].source_name));
+                                                                  runtime->tables[i].source_name));
       if (!hits_removed) next_objects.push_back(p);
     }
     mysql_sync::ObjectPatterns kept(next_objects);
@@ -240,14 +248,14 @@ bool service_removals(void) {
     if (!removed[i]) continue;
     const SyncTable& table = runtime->tables[i];
     if (table.resync_pending) {
-      char* sql = psprintf("DROP TABLE IF EXISTS %s",
-                           quote_qualified_identifier(table.target_schema.c_str(), table.shadow_name.c_str()));
+      char* sql = psprintf("DROP TABLE IF EXISTS %s", quote_qualified_identifier(table.target_schema.c_str(),
+                                                                                 table.shadow_name.c_str()));
       spi_exec_text(sql, 0, nullptr);
     }
     const char* args[2] = {worker_task.name, source_table_name((int)i)};
     spi_exec_text("DELETE FROM mysql_sync.table_state WHERE task = $1 AND source_table = $2", 2, args);
-    spi_exec_text("DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind = 'resync' AND object = $2", 2,
-                  args);
+    spi_exec_text("DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind = 'resync' AND object = $2",
+                  2, args);
     elog(LOG, "mysql_sync task \"%s\": alter_sync removed %s (its target table is kept)", worker_task.name,
          table.source_table().c_str());
   }
@@ -276,7 +284,8 @@ int add_tables(const Request& request) {
     std::vector<SyncTable> described = runtime->describe(mysql_sync::ObjectPatterns({request.object}));
     for (SyncTable& table : described) {
       bool known = false;
-      for (size_t i = 0; i < first; i++) known = known || runtime->tables[i].source_table() == table.source_table();
+      for (size_t i = 0; i < first; i++)
+        known = known || runtime->tables[i].source_table() == table.source_table();
       if (!known) runtime->tables.push_back(std::move(table));
     }
   });
@@ -296,7 +305,8 @@ int add_tables(const Request& request) {
     write_table_state(index, "copying", created);
     int64 invalid = 0;
     uint64 rows = 0;
-    if (worker_task.sync_data) rows = copy_source_rows(index, target_relid(index, false), rows_before, &invalid);
+    if (worker_task.sync_data)
+      rows = copy_source_rows(index, target_relid(index, false), rows_before, &invalid);
     if (created) {
       add_target_keys(index);
       set_target_identities(index);
@@ -321,12 +331,13 @@ int add_tables(const Request& request) {
     });
     rows_before += (int64)rows;
     added++;
-    elog(LOG, "mysql_sync task \"%s\": alter_sync added %s (%llu rows, copied at %s:%llu)", worker_task.name, name,
-         (unsigned long long)rows, at->file.c_str(), (unsigned long long)at->pos);
+    elog(LOG, "mysql_sync task \"%s\": alter_sync added %s (%llu rows, copied at %s:%llu)", worker_task.name,
+         name, (unsigned long long)rows, at->file.c_str(), (unsigned long long)at->pos);
   }
   if (count > 0) close_snapshot();
   if (count == 0) {
-    elog(LOG, "mysql_sync task \"%s\": alter_sync add %s: no new table matches", worker_task.name, request.object);
+    elog(LOG, "mysql_sync task \"%s\": alter_sync add %s: no new table matches", worker_task.name,
+         request.object);
     begin_catalog_transaction();
     delete_request(request);
     set_detail(nullptr);
@@ -395,13 +406,13 @@ void copy_into_shadow(const Request& request, int index) {
     for (const SyncTable& d : described)
       if (d.source_table() == table.source_table()) now = &d;
     if (now == nullptr)
-      throw mysql_sync::SyncError("42P01", "source table " + table.source_table() + " no longer exists",
-                                  "alter_sync(task, remove_objects => '{" + table.source_table() +
-                                      "}') stops syncing it.");
+      throw mysql_sync::SyncError(
+          "42P01", "source table " + table.source_table() + " no longer exists",
+          "alter_sync(task, remove_objects => '{" + table.source_table() + "}') stops syncing it.");
     if (now->shape.column_names != table.shape.column_names)
-      throw mysql_sync::SyncError("55000", "source table " + table.source_table() +
-                                               " has other columns than when it was synced",
-                                  "A resync keeps the synced shape: drop_sync and start_sync again to take the new one.");
+      throw mysql_sync::SyncError(
+          "55000", "source table " + table.source_table() + " has other columns than when it was synced",
+          "A resync keeps the synced shape: drop_sync and start_sync again to take the new one.");
     table.source = now->source;
   });
 
@@ -411,17 +422,19 @@ void copy_into_shadow(const Request& request, int index) {
   spi_exec_text("SELECT mysql_sync._resync_blockers($1::regclass)", 1, check_args);
   char* blockers = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
   if (blockers != nullptr)
-    ereport(ERROR, (errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
-                    errmsg("mysql_sync task \"%s\": cannot resync %s: the target %s is replaced at the end, and %s "
-                           "depend on it",
-                           worker_task.name, request.object, qualified, blockers),
-                    errhint("Drop them, call resync_table again, and create them again afterwards.")));
+    ereport(ERROR,
+            (errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+             errmsg("mysql_sync task \"%s\": cannot resync %s: the target %s is replaced at the end, and %s "
+                    "depend on it",
+                    worker_task.name, request.object, qualified, blockers),
+             errhint("Drop them, call resync_table again, and create them again afterwards.")));
   char estimate[32];
   snprintf(estimate, sizeof estimate, "%lld", (long long)table.source.rows_estimate);
   const char* args[3] = {worker_task.name, request.object, estimate};
-  spi_exec_text("UPDATE mysql_sync.table_state SET state = 'copying', rows_copied = 0, rows_estimate = $3::bigint, "
-                "       last_error = NULL WHERE task = $1 AND source_table = $2",
-                3, args);
+  spi_exec_text(
+      "UPDATE mysql_sync.table_state SET state = 'copying', rows_copied = 0, rows_estimate = $3::bigint, "
+      "       last_error = NULL WHERE task = $1 AND source_table = $2",
+      3, args);
   set_detail(psprintf("resync of %s: copying into %s", request.object, shadow_qualified));
   int64 rows_before = committed_rows_copied();
   end_catalog_transaction();
@@ -438,15 +451,17 @@ void copy_into_shadow(const Request& request, int index) {
   snprintf(rows_text, sizeof rows_text, "%llu", (unsigned long long)rows);
   snprintf(invalid_text, sizeof invalid_text, "%lld", (long long)invalid);
   const char* count_args[4] = {worker_task.name, request.object, rows_text, invalid_text};
-  spi_exec_text("UPDATE mysql_sync.table_state SET rows_copied = $3::bigint, "
-                "       invalid_values = invalid_values + $4::bigint WHERE task = $1 AND source_table = $2",
-                4, count_args);
+  spi_exec_text(
+      "UPDATE mysql_sync.table_state SET rows_copied = $3::bigint, "
+      "       invalid_values = invalid_values + $4::bigint WHERE task = $1 AND source_table = $2",
+      4, count_args);
   spi_exec_text("UPDATE mysql_sync.task_state SET rows_copied = rows_copied + $3::bigint WHERE task = $1", 3,
                 count_args);
-  set_detail(psprintf("resync of %s: %llu rows copied at %s:%llu; the stream catches up to there, then %s "
-                      "replaces the target",
-                      request.object, (unsigned long long)rows, at->file.c_str(), (unsigned long long)at->pos,
-                      shadow_qualified));
+  set_detail(
+      psprintf("resync of %s: %llu rows copied at %s:%llu; the stream catches up to there, then %s "
+               "replaces the target",
+               request.object, (unsigned long long)rows, at->file.c_str(), (unsigned long long)at->pos,
+               shadow_qualified));
   end_catalog_transaction();
   MYSQL_SYNC_CXX(worker_task.name, {
     table.resync_pending = true;
@@ -468,13 +483,15 @@ void abandon_resync(int index, const char* object, ErrorData* edata) {
                            edata->hint ? edata->hint : "");
   const char* args[3] = {worker_task.name, object, message};
   begin_catalog_transaction();
-  spi_exec_text(psprintf("DROP TABLE IF EXISTS %s",
-                         quote_qualified_identifier(table.target_schema.c_str(), shadow)),
-                0, nullptr);
-  spi_exec_text("UPDATE mysql_sync.table_state SET state = 'synced', last_error = $3 "
-                " WHERE task = $1 AND source_table = $2",
-                3, args);
-  spi_exec_text("DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind = 'resync' AND object = $2", 2, args);
+  spi_exec_text(
+      psprintf("DROP TABLE IF EXISTS %s", quote_qualified_identifier(table.target_schema.c_str(), shadow)), 0,
+      nullptr);
+  spi_exec_text(
+      "UPDATE mysql_sync.table_state SET state = 'synced', last_error = $3 "
+      " WHERE task = $1 AND source_table = $2",
+      3, args);
+  spi_exec_text("DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind = 'resync' AND object = $2",
+                2, args);
   set_detail(nullptr);
   end_catalog_transaction();
   MYSQL_SYNC_CXX(worker_task.name, table.resync_pending = false);
@@ -494,9 +511,7 @@ void service_resyncs(void) {
     if (runtime->tables[index].resync_pending) continue;  // copied; the swap deletes the request
     MemoryContext context = CurrentMemoryContext;
     PG_TRY();
-    {
-      copy_into_shadow(requests[r], index);
-    }
+    { copy_into_shadow(requests[r], index); }
     PG_CATCH();
     {
       ErrorData* edata = recover_from_error(context);
@@ -519,15 +534,18 @@ void swap_one(int index) {
   SyncTable& table = runtime->tables[index];
   char* object = source_table_name(index);
   char* pos = psprintf("%llu", (unsigned long long)table.resync_at.pos);
-  const char* swap_args[3] = {table.target_schema.c_str(), table.target_name.c_str(), table.shadow_name.c_str()};
+  const char* swap_args[3] = {table.target_schema.c_str(), table.target_name.c_str(),
+                              table.shadow_name.c_str()};
   const char* args[4] = {worker_task.name, object, table.resync_at.file.c_str(), pos};
   begin_catalog_transaction();
   spi_exec_text("SELECT mysql_sync._swap_resynced_table($1, $2, $3)", 3, swap_args);
   set_target_identities(index);
-  spi_exec_text("UPDATE mysql_sync.table_state SET state = 'synced', copy_file = $3, copy_pos = $4::bigint, "
-                "       last_error = NULL WHERE task = $1 AND source_table = $2",
-                4, args);
-  spi_exec_text("DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind = 'resync' AND object = $2", 2, args);
+  spi_exec_text(
+      "UPDATE mysql_sync.table_state SET state = 'synced', copy_file = $3, copy_pos = $4::bigint, "
+      "       last_error = NULL WHERE task = $1 AND source_table = $2",
+      4, args);
+  spi_exec_text("DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind = 'resync' AND object = $2",
+                2, args);
   set_detail(nullptr);
   end_catalog_transaction();
   elog(LOG, "mysql_sync task \"%s\": resync of %s done: the fresh copy replaced the target at %s:%llu",
@@ -551,7 +569,9 @@ void restart_reader(void) {
 
 }  // namespace
 
-bool table_requests_waiting(void) { return !checked_once || current_generation() != seen_generation; }
+bool table_requests_waiting(void) {
+  return !checked_once || current_generation() != seen_generation;
+}
 
 bool service_table_requests(void) {
   seen_generation = current_generation();
@@ -579,13 +599,12 @@ void swap_resynced_tables(const mysql_sync::SourceItem* item) {
     if (!swap_due_for(runtime->tables[i], item)) continue;
     MemoryContext context = CurrentMemoryContext;
     PG_TRY();
-    {
-      swap_one((int)i);
-    }
+    { swap_one((int)i); }
     PG_CATCH();
     {
       if (request_context == nullptr)
-        request_context = AllocSetContextCreate(TopMemoryContext, "mysql_sync table requests", ALLOCSET_SMALL_SIZES);
+        request_context =
+            AllocSetContextCreate(TopMemoryContext, "mysql_sync table requests", ALLOCSET_SMALL_SIZES);
       ErrorData* edata = recover_from_error(context);
       abandon_resync((int)i, source_table_name((int)i), edata);
     }

@@ -121,8 +121,10 @@ void size_batch_counters(void) {
   size_t tables = worker_task.runtime->tables.size();
   if (batch.table_changes) pfree(batch.table_changes);
   if (batch.table_invalid) pfree(batch.table_invalid);
-  batch.table_changes = static_cast<int64*>(MemoryContextAllocZero(TopMemoryContext, sizeof(int64) * (tables + 1)));
-  batch.table_invalid = static_cast<int64*>(MemoryContextAllocZero(TopMemoryContext, sizeof(int64) * (tables + 1)));
+  batch.table_changes =
+      static_cast<int64*>(MemoryContextAllocZero(TopMemoryContext, sizeof(int64) * (tables + 1)));
+  batch.table_invalid =
+      static_cast<int64*>(MemoryContextAllocZero(TopMemoryContext, sizeof(int64) * (tables + 1)));
 }
 
 void apply_changes(const std::vector<mysql_sync::TableChange>& changes, const SourceItem* item) {
