@@ -270,7 +270,7 @@ bool service_removals(void) {
     runtime->tables = std::move(kept);
     runtime->patterns = std::make_unique<mysql_sync::ObjectPatterns>(next_objects);
   });
-  return true;
+  return removed_count > 0;
 }
 
 // ---- add --------------------------------------------------------------------------------------
@@ -557,14 +557,31 @@ void swap_one(int index) {
   });
 }
 
-void restart_reader(void) {
+// The reader stops for the time of a copy: a reader whose queue is full stops reading its socket, and
+// the source drops a replica it cannot write to for net_write_timeout (60 s by default). Its queue
+// goes with it (nothing in it was applied); a new reader starts from the applied position.
+void stop_reader(void) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
-  reset_appliers();
   MYSQL_SYNC_CXX(worker_task.name, {
-    runtime->reader->stop();
-    runtime->reader.reset();  // its queue goes with it: nothing in it was applied
+    if (runtime->reader) runtime->reader->stop();
+    runtime->reader.reset();
   });
-  start_reader(runtime->last_end);
+}
+
+void restart_reader(void) {
+  reset_appliers();
+  stop_reader();
+  start_reader(worker_task.runtime->last_end);
+}
+
+// Whether servicing the requests copies a table.
+bool requests_copy(void) {
+  for (int r = 0; r < request_count; r++) {
+    if (strcmp(requests[r].kind, "add") == 0) return true;
+    int index = strcmp(requests[r].kind, "resync") == 0 ? find_table(requests[r].object) : -1;
+    if (index >= 0 && !worker_task.runtime->tables[index].resync_pending) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -578,11 +595,13 @@ bool service_table_requests(void) {
   checked_once = true;
   load_requests();
   if (request_count == 0) return false;
+  bool copies = requests_copy();
+  if (copies) stop_reader();
   bool changed = service_removals();
   changed = service_additions() || changed;
   service_resyncs();
   count_pending_swaps();
-  if (changed) restart_reader();
+  if (changed || copies) restart_reader();
   return changed;
 }
 

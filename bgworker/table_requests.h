@@ -29,8 +29,8 @@
 bool table_requests_waiting(void);
 
 // Services the task's requests. Call between batches: no transaction open, everything up to
-// runtime->last_end applied. Returns true when the table list changed (the reader was started
-// again from last_end; per-table counters must be resized).
+// runtime->last_end applied. The reader is stopped during a copy and started again from last_end.
+// Returns true when the table list changed (per-table counters must be resized).
 bool service_table_requests(void);
 
 // Whether a resynced table's shadow must replace its target before `item` is applied.
