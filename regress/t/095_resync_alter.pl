@@ -290,6 +290,26 @@ is($node->safe_psql('postgres', q{SELECT nextval(pg_get_serial_sequence('rs.extr
 	'the identity sequence is past the copied rows');
 compare_table($my, $node, 'rs.extra', name => 'rs.extra: equal after its resync');
 
+# A paused task keeps the request and services it when resumed.
+$node->safe_psql('postgres', q{SELECT mysql_sync.stop_sync('rs')});
+ok(wait_until(sub { scalar(worker_pids($node)) == 0 }, 60), 'the paused task has no worker');
+$node->safe_psql('postgres', q{UPDATE rs.other SET v = 'damaged while paused' WHERE id = 1});
+$node->safe_psql('postgres', q{SELECT mysql_sync.resync_table('rs', 'rs.other')});
+is(requests_left(), '1', 'the request of a paused task waits');
+like(table_state('rs.other'), qr/^synced/, 'rs.other stays synced meanwhile');
+$node->safe_psql('postgres', q{SELECT mysql_sync.resume_sync('rs')});
+ok(wait_until(sub { requests_left() eq '0' && table_state('rs.other') =~ /^synced/ }, 120), 'the resync ran after resume_sync');
+ok(wait_tables_equal($my, $node, [qw(rs.other)], 60), 'rs.other repaired by the resync after the resume');
+
+# drop_sync drops the shadow table of an unfinished resync (here one left as by a paused task).
+$node->safe_psql('postgres', q{SELECT mysql_sync.stop_sync('rs')});
+$node->safe_psql('postgres', q{SELECT mysql_sync.resync_table('rs', 'rs.other')});
+$node->safe_psql('postgres', q{CREATE TABLE rs.other__mysql_sync_resync (LIKE rs.other)});
+$node->safe_psql('postgres', q{SELECT mysql_sync.drop_sync('rs')});
+is($node->safe_psql('postgres', q{SELECT to_regclass('rs.other__mysql_sync_resync') IS NULL AND to_regclass('rs.other') IS NOT NULL}),
+	't', 'drop_sync drops the shadow of an unfinished resync and keeps the target');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM mysql_sync.table_requests'), '0', 'its requests are gone with the task');
+
 $node->stop;
 $my->stop;
 done_testing();
