@@ -314,14 +314,18 @@ BEGIN
                   CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
       FROM pg_class c, aclexplode(c.relacl) a
      WHERE c.oid = target AND a.grantee <> c.relowner);
-  -- The shadow's indexes and sequences take the old names: matched by what they index.
+  -- The shadow's indexes and sequences take the old names: indexes matched by what they index
+  -- (the n-th of identical ones to the n-th, in creation order, as LIKE copies them).
   FOR ix IN
-    SELECT n.indexrelid::regclass AS new_index, o.indexrelid AS old_oid, oc.relname AS old_name
-      FROM pg_index n JOIN pg_index o
-        ON o.indrelid = target AND n.indkey::text = o.indkey::text AND n.indclass::text = o.indclass::text
-       AND n.indisunique = o.indisunique AND n.indisprimary = o.indisprimary
-       AND pg_get_expr(n.indexprs, n.indrelid) IS NOT DISTINCT FROM pg_get_expr(o.indexprs, o.indrelid)
-       AND pg_get_expr(n.indpred, n.indrelid) IS NOT DISTINCT FROM pg_get_expr(o.indpred, o.indrelid)
+    WITH sig AS (
+      SELECT i.indrelid, i.indexrelid,
+             concat_ws('|', i.indkey::text, i.indclass::text, i.indisunique, i.indisprimary,
+                       pg_get_expr(i.indexprs, i.indrelid), pg_get_expr(i.indpred, i.indrelid)) AS s
+        FROM pg_index i WHERE i.indrelid IN (target, shadow)),
+    numbered AS (
+      SELECT sig.*, row_number() OVER (PARTITION BY indrelid, s ORDER BY indexrelid) AS k FROM sig)
+    SELECT n.indexrelid::regclass AS new_index, oc.relname AS old_name
+      FROM numbered n JOIN numbered o ON o.indrelid = target AND o.s = n.s AND o.k = n.k
       JOIN pg_class oc ON oc.oid = o.indexrelid
      WHERE n.indrelid = shadow
   LOOP
@@ -354,6 +358,7 @@ BEGIN
   IF table_comment IS NOT NULL THEN
     EXECUTE format('COMMENT ON TABLE %I.%I IS %L', target_schema, target_name, table_comment);
   END IF;
+  EXECUTE format('ANALYZE %I.%I', target_schema, target_name);  -- the planner's statistics at once
 END
 $$;
 

@@ -100,6 +100,7 @@ CREATE ROLE reader095;
 GRANT SELECT ON rs.big TO reader095;
 COMMENT ON TABLE rs.big IS 'the big one';
 CREATE INDEX big_n_idx ON rs.big (n);
+CREATE INDEX big_n_idx2 ON rs.big (n);
 });
 ok(!tables_equal($my, $node, 'rs.big'), 'rs.big differs from the source after the damage');
 my $old_oid = $node->safe_psql('postgres', q{SELECT 'rs.big'::regclass::oid});
