@@ -411,19 +411,20 @@ void load_table_states(void) {
       "       COALESCE((c.col ->> 'json_text')::bool, false), COALESCE((c.col ->> 'pk')::bool, false), "
       "       (SELECT string_agg(octet_length(e)::text || ':' || e, '' ORDER BY o) "
       "          FROM jsonb_array_elements_text(c.col -> 'enum') WITH ORDINALITY AS x(e, o)), "
-      "       c.col ->> 'type' "
+      "       c.col ->> 'type', t.copy_file, t.copy_pos "
       "  FROM mysql_sync.table_state t, jsonb_array_elements(t.columns) WITH ORDINALITY AS c(col, ord) "
       " WHERE t.task = $1 ORDER BY t.source_table, c.ord",
       1, args);
+  constexpr int kCells = 13;
   int rows = (int)SPI_processed;
-  char** cells = static_cast<char**>(palloc0(sizeof(char*) * rows * 11 + 1));
+  char** cells = static_cast<char**>(palloc0(sizeof(char*) * rows * kCells + 1));
   for (int r = 0; r < rows; r++)
-    for (int c = 0; c < 11; c++) cells[r * 11 + c] = pstrdup_or_null(column_value(r, c + 1));
+    for (int c = 0; c < kCells; c++) cells[r * kCells + c] = pstrdup_or_null(column_value(r, c + 1));
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   MYSQL_SYNC_CXX(worker_task.label, {
     runtime->tables.clear();
     for (int r = 0; r < rows; r++) {
-      char** cell = cells + r * 11;
+      char** cell = cells + r * kCells;
       if (runtime->tables.empty() || runtime->tables.back().source_schema != cell[0] ||
           runtime->tables.back().source_name != cell[1]) {
         SyncTable table;
@@ -431,6 +432,13 @@ void load_table_states(void) {
         table.source_name = cell[1];
         table.target_schema = cell[2];
         table.target_name = cell[3];
+        // The target holds every change up to its copy position: a table added by alter_sync may
+        // be copied at a position the stream has not reached yet (table_requests.h).
+        if (cell[11] && cell[12]) {
+          table.copy_done = true;
+          table.copied_at.file = cell[11];
+          table.copied_at.pos = strtoull(cell[12], nullptr, 10);
+        }
         runtime->tables.push_back(std::move(table));
       }
       SyncTable& table = runtime->tables.back();

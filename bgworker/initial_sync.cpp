@@ -330,15 +330,15 @@ bool prepare_target_table(int index) {
   return false;
 }
 
-// COPY of one table inside the current transaction; returns the rows.
-uint64 copy_table(int index, int64* invalid_out) {
+// COPY of one table into `relid` inside the current transaction; returns the rows.
+uint64 copy_table_into(int index, Oid relid, int64* invalid_out) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   const SyncTable& table = runtime->tables[index];
   MYSQL_SYNC_CXX(worker_task.label, {
     runtime->copy = std::make_unique<mysql_sync::CopyFeed>(*runtime->snapshot_client, table.source,
                                                           runtime->invalid_dates, runtime->max_rows_per_second);
   });
-  Relation rel = table_open(target_relid(index, false), RowExclusiveLock);
+  Relation rel = table_open(relid, RowExclusiveLock);
   List* columns = NIL;
   for (size_t c = 0; c < table.target_columns.size(); c++)
     columns = lappend(columns, makeString(pstrdup(table.target_columns[c].c_str())));
@@ -358,6 +358,10 @@ uint64 copy_table(int index, int64* invalid_out) {
   });
   *invalid_out = (int64)invalid;
   return processed;
+}
+
+uint64 copy_table(int index, int64* invalid_out) {
+  return copy_table_into(index, target_relid(index, false), invalid_out);
 }
 
 // Brings the tables copied from older snapshots (a resumed load) up to `target`: their changes
@@ -583,4 +587,14 @@ void run_initial_sync(void) {
   end_catalog_transaction();
   elog(LOG, "mysql_sync task \"%s\": initial sync done (%lld rows), streaming from %s:%llu", worker_task.name,
        (long long)copy_base, runtime->last_end.file.c_str(), (unsigned long long)runtime->last_end.pos);
+}
+
+bool prepare_added_table(int index) { return prepare_target_table(index); }
+
+void set_target_identities(int index) { set_identities(index); }
+
+uint64 copy_source_rows(int index, Oid relid, int64 rows_before, int64* invalid) {
+  copy_base = rows_before;
+  set_live_rows(copy_base);
+  return copy_table_into(index, relid, invalid);
 }

@@ -22,3 +22,12 @@ void detect_target_dialect(void);
 // without keys, and adds its primary key and indexes (inside the caller's transaction).
 void create_target_table(int index);
 void add_keys(int index);
+// Building blocks of the initial sync that alter_sync and resync_table reuse (bgworker/
+// table_requests.h); all inside the caller's transaction, with runtime->tables[index] described.
+// Creates, clears or checks the target as initial_sync and existing_tables say; true when created.
+bool prepare_added_table(int index);
+// Identity sequences past the copied maximum and the source's AUTO_INCREMENT counter.
+void set_target_identities(int index);
+// COPY of the table's rows from runtime->snapshot_client into `relid`; the live rows_copied shows
+// rows_before plus the rows so far. Returns the rows.
+uint64 copy_source_rows(int index, Oid relid, int64 rows_before, int64* invalid);

@@ -47,8 +47,7 @@ int compare_positions(const BinlogPosition& a, const BinlogPosition& b) {
 }
 
 void TaskRuntime::describe_source() {
-  MysqlClient client(uri);
-  std::vector<SourceTable> described = describe_tables(client, *patterns);
+  std::vector<SyncTable> described = describe(*patterns);
   if (described.empty()) {
     std::string list;
     for (const std::string& p : patterns->patterns()) list += (list.empty() ? "" : ", ") + p;
@@ -56,7 +55,13 @@ void TaskRuntime::describe_source() {
                     "Check the names with SHOW TABLES on the source; patterns are db.table with * or % "
                     "wildcards and are case-sensitive.");
   }
-  tables.clear();
+  tables = std::move(described);
+}
+
+std::vector<SyncTable> TaskRuntime::describe(const ObjectPatterns& matching) const {
+  MysqlClient client(uri);
+  std::vector<SourceTable> described = describe_tables(client, matching);
+  std::vector<SyncTable> tables;
   for (SourceTable& source : described) {
     SyncTable table;
     table.source_schema = source.schema;
@@ -97,6 +102,7 @@ void TaskRuntime::describe_source() {
     table.source = std::move(source);
     tables.push_back(std::move(table));
   }
+  return tables;
 }
 
 TrackedTable SyncTable::tracked() const {

@@ -42,6 +42,11 @@ struct SyncTable {
   int64_t rows_copied = 0;
 
   bool active = true;  // false once a DDL dropped it or renamed it out of the task
+  // resync_table: the shadow table holds a fresh copy as of `resync_at`; it replaces the target
+  // when the stream reaches that position (bgworker/table_requests.h).
+  bool resync_pending = false;
+  BinlogPosition resync_at;
+  std::string shadow_name;
 
   std::string source_table() const { return source_schema + "." + source_name; }
   // The DDL planner's view of it, and back after a DDL (names, target, columns, types, keys).
@@ -87,6 +92,10 @@ struct TaskRuntime {
   // 42P16 for a table without a primary key and no table_keys entry, 42703 for table_keys naming
   // a column the table does not have.
   void describe_source();
+
+  // The source tables matching `matching`, described and mapped like describe_source() does,
+  // without touching `tables`. Empty when nothing matches; the same errors otherwise.
+  std::vector<SyncTable> describe(const ObjectPatterns& matching) const;
 
   // A new reader from `start`, not yet started. max_memory: bytes for decoded changes (0 = no
   // limit); larger transactions spill to files in spill_dir.

@@ -44,6 +44,7 @@ struct TaskSlot {
   // kUnknownFigure when not known.
   pg_atomic_uint64 bytes_behind;
   pg_atomic_uint64 retention_left_s;  // int64 seconds, may be negative (purge overdue)
+  uint32 table_requests;  // bumped by resync_table/alter_sync: the worker reads mysql_sync.table_requests
 };
 
 constexpr uint64 kUnknownFigure = UINT64CONST(0x8000000000000000);

@@ -8,6 +8,7 @@
 #include "bgworker/initial_sync.h"
 #include "bgworker/shmem.h"
 #include "bgworker/spill.h"
+#include "bgworker/table_requests.h"
 #include "bgworker/verify_pause.h"
 #include "extension/bridge.h"
 #include "extension/guc.h"
@@ -188,7 +189,7 @@ namespace {
 void apply_changes(const std::vector<mysql_sync::TableChange>& changes, const SourceItem* item) {
   for (size_t i = 0; i < changes.size(); i++) {
     const mysql_sync::TableChange& change = changes[i];
-    if (operation_enabled(change.op)) {
+    if (operation_enabled(change.op) && !change_in_copy(change, item->end)) {
       apply_change(change, item->end);
       batch.changes++;
       batch.table_changes[change.table]++;
@@ -266,6 +267,9 @@ void stream_changes(void) {
       ProcessConfigFile(PGC_SIGHUP);
     }
 
+    // resync_table / alter_sync, between batches (table_requests.h).
+    if (!batch.open && table_requests_waiting() && service_table_requests()) resize_batch_counters();
+
     SourceItem* item = next_source_item();
     // verify() may be waiting for this task to stand at its source snapshot's position.
     const mysql_sync::BinlogPosition* next_end =
@@ -273,6 +277,10 @@ void stream_changes(void) {
     verify_pause_point(next_end, runtime->last_end, [] {
       if (batch.open || position_dirty) commit_batch();
     });
+    if (item != nullptr && resync_swap_due(item)) {
+      if (batch.open) commit_batch();
+      swap_resynced_tables(item);
+    }
     if (item == nullptr) {
       // Everything received so far is applied: commit and wait for more.
       if (batch.open) {

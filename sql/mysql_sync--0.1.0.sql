@@ -112,6 +112,19 @@ REVOKE ALL ON mysql_sync.task_config, mysql_sync.task_state, mysql_sync.table_st
   FROM PUBLIC;
 REVOKE ALL ON mysql_sync.errors FROM PUBLIC;
 
+-- Work that resync_table and alter_sync ask of a running task. The worker services a request at a
+-- batch boundary and deletes it in the transaction that completes it, so a request survives a
+-- restart; a paused task services its requests when resumed.
+CREATE TABLE mysql_sync.table_requests (
+  id           bigserial PRIMARY KEY,
+  task         text NOT NULL REFERENCES mysql_sync.task_config ON DELETE CASCADE,
+  kind         text NOT NULL CHECK (kind IN ('resync', 'add', 'remove')),
+  object       text NOT NULL,  -- resync: db.table; add, remove: a pattern like start_sync's objects
+  requested_at timestamptz NOT NULL DEFAULT now()
+);
+
+REVOKE ALL ON mysql_sync.table_requests FROM PUBLIC;
+
 -- ---------------------------------------------------------------------------------------------
 -- Internal C functions
 -- ---------------------------------------------------------------------------------------------
@@ -291,6 +304,117 @@ CREATE FUNCTION mysql_sync._precheck(source text, objects text[], initial_sync t
     existing_tables text, operations text[], name_map jsonb, table_keys jsonb, options jsonb,
     OUT item text, OUT status text, OUT detail text, OUT hint text)
   RETURNS SETOF record LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_precheck';
+
+-- Wakes the task's worker, once the caller commits, to read mysql_sync.table_requests.
+CREATE FUNCTION mysql_sync._signal_table_requests(task text) RETURNS void
+  LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'mysql_sync_signal_table_requests';
+
+-- Whether db.table matches any of the patterns (start_sync's objects: * and % wildcards).
+CREATE FUNCTION mysql_sync._objects_match(objects text[], db text, tbl text) RETURNS boolean
+  LANGUAGE c IMMUTABLE STRICT AS 'MODULE_PATHNAME', 'mysql_sync_objects_match';
+
+-- The source's base tables (db.table) matching the patterns.
+CREATE FUNCTION mysql_sync._source_tables(source text, objects text[]) RETURNS SETOF text
+  LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'mysql_sync_source_tables';
+
+-- What keeps a target table from being replaced by a fresh copy (a resync drops the old table, and
+-- CREATE TABLE ... LIKE does not carry these over): views, foreign keys, triggers, inheritance or
+-- partitions, row security policies, publications. NULL when nothing does.
+CREATE FUNCTION mysql_sync._resync_blockers(target regclass) RETURNS text
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT NULLIF(concat_ws('; ',
+    (SELECT 'views ' || string_agg(DISTINCT r.ev_class::regclass::text, ', ')
+       FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
+      WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = target AND r.ev_class <> target),
+    (SELECT 'foreign keys ' || string_agg(format('%I on %s', c.conname, c.conrelid::regclass), ', ')
+       FROM pg_constraint c WHERE c.contype = 'f' AND (c.confrelid = target OR c.conrelid = target)),
+    (SELECT 'triggers ' || string_agg(quote_ident(t.tgname), ', ')
+       FROM pg_trigger t WHERE t.tgrelid = target AND NOT t.tgisinternal),
+    (SELECT 'inheritance or partitions'
+       FROM pg_inherits i WHERE i.inhrelid = target OR i.inhparent = target LIMIT 1),
+    (SELECT 'row security policies ' || string_agg(quote_ident(p.polname), ', ')
+       FROM pg_policy p WHERE p.polrelid = target),
+    (SELECT 'publications ' || string_agg(quote_ident(p.pubname), ', ')
+       FROM pg_publication_rel r JOIN pg_publication p ON p.oid = r.prpubid WHERE r.prrelid = target)), '')
+$$;
+
+-- The worker's swap at the end of a resync, in its transaction: the shadow copy replaces the
+-- target under the target's name, with its owner, privileges, table comment, and the names of its
+-- indexes (with their constraints) and identity sequences.
+CREATE FUNCTION mysql_sync._swap_resynced_table(target_schema text, target_name text, shadow_name text)
+  RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  target regclass := format('%I.%I', target_schema, target_name)::regclass;
+  shadow regclass := format('%I.%I', target_schema, shadow_name)::regclass;
+  blockers text := mysql_sync._resync_blockers(target);
+  owner_name name;
+  table_comment text := obj_description(target, 'pg_class');
+  grants text[];
+  g text;
+  ix record;
+  renames text[] := '{}';
+BEGIN
+  IF blockers IS NOT NULL THEN
+    RAISE EXCEPTION 'cannot replace %: % depend on it', target, blockers
+      USING ERRCODE = 'dependent_objects_still_exist',
+            HINT = 'Drop them, call resync_table again, and create them again afterwards.';
+  END IF;
+  SELECT r.rolname INTO owner_name FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE c.oid = target;
+  grants := ARRAY(
+    SELECT format('GRANT %s ON %I.%I TO %s%s', a.privilege_type, target_schema, target_name,
+                  CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END,
+                  CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
+      FROM pg_class c, aclexplode(c.relacl) a
+     WHERE c.oid = target AND a.grantee <> c.relowner);
+  -- The shadow's indexes and sequences take the old names: indexes matched by what they index
+  -- (the n-th of identical ones to the n-th, in creation order, as LIKE copies them).
+  FOR ix IN
+    WITH sig AS (
+      SELECT i.indrelid, i.indexrelid,
+             concat_ws('|', i.indkey::text, i.indclass::text, i.indisunique, i.indisprimary,
+                       pg_get_expr(i.indexprs, i.indrelid), pg_get_expr(i.indpred, i.indrelid)) AS s
+        FROM pg_index i WHERE i.indrelid IN (target, shadow)),
+    numbered AS (
+      SELECT sig.*, row_number() OVER (PARTITION BY indrelid, s ORDER BY indexrelid) AS k FROM sig)
+    SELECT n.indexrelid::regclass AS new_index, oc.relname AS old_name
+      FROM numbered n JOIN numbered o ON o.indrelid = target AND o.s = n.s AND o.k = n.k
+      JOIN pg_class oc ON oc.oid = o.indexrelid
+     WHERE n.indrelid = shadow
+  LOOP
+    renames := renames || format('ALTER INDEX %s RENAME TO %I', ix.new_index, ix.old_name);
+  END LOOP;
+  FOR ix IN
+    SELECT pg_get_serial_sequence(format('%I.%I', target_schema, shadow_name), a.attname) AS new_seq,
+           (SELECT c.relname FROM pg_class c
+             WHERE c.oid = pg_get_serial_sequence(format('%I.%I', target_schema, target_name), a.attname)::regclass)
+             AS old_name
+      FROM pg_attribute a
+     WHERE a.attrelid = shadow AND a.attnum > 0 AND NOT a.attisdropped
+  LOOP
+    IF ix.new_seq IS NOT NULL AND ix.old_name IS NOT NULL THEN
+      renames := renames || format('ALTER SEQUENCE %s RENAME TO %I', ix.new_seq, ix.old_name);
+      -- The fresh sequence goes on from where the old one was (the worker then moves it past the
+      -- copied rows and the source's AUTO_INCREMENT counter).
+      EXECUTE format('SELECT setval(%L, last_value, is_called) FROM %I.%I', ix.new_seq, target_schema, ix.old_name);
+    END IF;
+  END LOOP;
+  EXECUTE format('DROP TABLE %s', target);
+  EXECUTE format('ALTER TABLE %I.%I RENAME TO %I', target_schema, shadow_name, target_name);
+  FOREACH g IN ARRAY renames LOOP  -- the old names are free now
+    EXECUTE g;
+  END LOOP;
+  EXECUTE format('ALTER TABLE %I.%I OWNER TO %I', target_schema, target_name, owner_name);
+  FOREACH g IN ARRAY grants LOOP
+    EXECUTE g;
+  END LOOP;
+  IF table_comment IS NOT NULL THEN
+    EXECUTE format('COMMENT ON TABLE %I.%I IS %L', target_schema, target_name, table_comment);
+  END IF;
+  EXECUTE format('ANALYZE %I.%I', target_schema, target_name);  -- the planner's statistics at once
+END
+$$;
 
 CREATE FUNCTION mysql_sync.binlog_events(file text, start_pos bigint DEFAULT 4)
   RETURNS SETOF jsonb LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'mysql_sync_binlog_events';
@@ -517,6 +641,13 @@ BEGIN
       USING ERRCODE = 'undefined_object', HINT = 'SELECT task FROM mysql_sync.tasks lists the tasks.';
   END IF;
   PERFORM mysql_sync._signal_task(task_name, true);
+  -- The shadow tables of unfinished resyncs (bgworker/table_requests.cpp names them).
+  FOR t IN SELECT s.target_schema, s.target_name FROM mysql_sync.table_state s
+             JOIN mysql_sync.table_requests r ON r.task = s.task AND r.kind = 'resync' AND r.object = s.source_table
+            WHERE s.task = task_name
+  LOOP
+    EXECUTE format('DROP TABLE IF EXISTS %I.%I', t.target_schema, t.target_name || '__mysql_sync_resync');
+  END LOOP;
   IF drop_tables THEN
     -- Only tables that no other task writes to.
     FOR t IN SELECT DISTINCT target_schema, target_name FROM mysql_sync.table_state a
@@ -532,13 +663,153 @@ BEGIN
 END
 $$;
 
+-- Asks the task's worker to copy one table again (bgworker/table_requests.h): a fresh snapshot into
+-- a shadow table, which replaces the target when the stream reaches the snapshot's position. The
+-- request is serviced at the worker's next batch boundary (a paused task: when resumed); progress
+-- shows in table_status (state copying) and status.detail.
 CREATE FUNCTION mysql_sync.resync_table(task_name text, source_table text) RETURNS void
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  t record;
+  target regclass;
+  blockers text;
 BEGIN
-  RAISE EXCEPTION 'resync_table is not supported yet'
-    USING ERRCODE = 'feature_not_supported',
-          HINT = 'It arrives with the production-operations issue; meanwhile drop_sync and start_sync again.';
+  PERFORM FROM mysql_sync.task_config c WHERE c.task = task_name FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'task "%" does not exist', task_name
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT task FROM mysql_sync.tasks lists the tasks.';
+  END IF;
+  SELECT * INTO t FROM mysql_sync.table_state s
+   WHERE s.task = task_name AND s.source_table = resync_table.source_table;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'task "%" does not sync the table "%"', task_name, resync_table.source_table
+      USING ERRCODE = 'undefined_table',
+            HINT = format('Name it db.table with the MySQL names, as SELECT source_table FROM mysql_sync.table_status '
+                          'WHERE task = %L lists them; alter_sync adds a table to a task.', task_name);
+  END IF;
+  target := to_regclass(format('%I.%I', t.target_schema, t.target_name));
+  IF target IS NULL THEN
+    RAISE EXCEPTION 'task "%": the target table %.% of % does not exist', task_name,
+      quote_ident(t.target_schema), quote_ident(t.target_name), resync_table.source_table
+      USING ERRCODE = 'undefined_table',
+            HINT = 'resync_table copies into a table shaped like the target: create the target again first.';
+  END IF;
+  blockers := mysql_sync._resync_blockers(target);
+  IF blockers IS NOT NULL THEN
+    RAISE EXCEPTION 'task "%": cannot resync %: the target % is replaced at the end, and % depend on it',
+      task_name, resync_table.source_table, target, blockers
+      USING ERRCODE = 'dependent_objects_still_exist',
+            HINT = 'Drop them, call resync_table again, and create them again once table_status shows the table synced.';
+  END IF;
+  IF EXISTS (SELECT FROM mysql_sync.table_requests r
+              WHERE r.task = task_name AND r.kind = 'resync' AND r.object = resync_table.source_table) THEN
+    RAISE NOTICE 'task "%": a resync of % is already requested', task_name, resync_table.source_table;
+    RETURN;
+  END IF;
+  INSERT INTO mysql_sync.table_requests (task, kind, object) VALUES (task_name, 'resync', resync_table.source_table);
+  UPDATE mysql_sync.task_state s SET detail = format('resync of %s requested', resync_table.source_table),
+         updated_at = now()
+   WHERE s.task = task_name;
+  PERFORM mysql_sync._signal_table_requests(task_name);
+END
+$$;
+
+-- Adds tables to a task (described, created, copied and streamed, per the task's initial_sync,
+-- existing_tables, name_map and table_keys) and removes tables from it (no longer synced; the
+-- target tables are kept). Serviced by the worker like resync_table.
+CREATE FUNCTION mysql_sync.alter_sync(task_name text, add_objects text[] DEFAULT '{}',
+    remove_objects text[] DEFAULT '{}') RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  c record;
+  p text;
+  known text[];
+  removed text[] := '{}';
+  matched text[];
+  added text[] := '{}';
+  check_row record;
+  failures text := '';
+  skip text[];
+BEGIN
+  SELECT * INTO c FROM mysql_sync.task_config tc WHERE tc.task = task_name FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'task "%" does not exist', task_name
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT task FROM mysql_sync.tasks lists the tasks.';
+  END IF;
+  add_objects := COALESCE(add_objects, '{}');
+  remove_objects := COALESCE(remove_objects, '{}');
+  IF cardinality(add_objects) = 0 AND cardinality(remove_objects) = 0 THEN
+    RAISE EXCEPTION 'task "%": alter_sync needs add_objects or remove_objects', task_name
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'e.g. alter_sync(''shop'', add_objects => ''{shop.orders}'', remove_objects => ''{shop.tmp_%}'')';
+  END IF;
+  IF cardinality(add_objects) > 0 THEN PERFORM mysql_sync._check_objects(add_objects); END IF;
+  IF cardinality(remove_objects) > 0 THEN PERFORM mysql_sync._check_objects(remove_objects); END IF;
+  known := ARRAY(SELECT s.source_table FROM mysql_sync.table_state s WHERE s.task = task_name);
+
+  FOREACH p IN ARRAY remove_objects LOOP
+    matched := ARRAY(SELECT s.source_table FROM mysql_sync.table_state s
+                      WHERE s.task = task_name AND mysql_sync._objects_match(ARRAY[p], s.source_schema, s.source_name));
+    IF cardinality(matched) = 0 THEN
+      RAISE EXCEPTION 'task "%": remove_objects pattern "%" matches none of its tables', task_name, p
+        USING ERRCODE = 'undefined_table',
+              HINT = format('SELECT source_table FROM mysql_sync.table_status WHERE task = %L lists them '
+                            '(db.table, case-sensitive).', task_name);
+    END IF;
+    removed := removed || matched;
+  END LOOP;
+  IF cardinality(known) > 0 AND known <@ removed THEN
+    RAISE EXCEPTION 'task "%": alter_sync would remove every table of the task', task_name
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = format('Use SELECT mysql_sync.drop_sync(%L) to end the task.', task_name);
+  END IF;
+
+  FOREACH p IN ARRAY add_objects LOOP
+    matched := ARRAY(SELECT mysql_sync._source_tables(c.source, ARRAY[p]));
+    IF cardinality(matched) = 0 THEN
+      RAISE EXCEPTION 'task "%": add_objects pattern "%" matches no source table', task_name, p
+        USING ERRCODE = 'undefined_table',
+              HINT = 'Check the names with SHOW TABLES on the source; patterns are db.table with * or % wildcards and are case-sensitive.';
+    END IF;
+    matched := ARRAY(SELECT m FROM unnest(matched) m WHERE m <> ALL (known) AND m <> ALL (added));
+    IF cardinality(matched) = 0 THEN
+      RAISE EXCEPTION 'task "%": add_objects pattern "%" matches only tables the task syncs already', task_name, p
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Leave the pattern out; resync_table copies a synced table again.';
+    END IF;
+    added := added || matched;
+  END LOOP;
+
+  IF cardinality(added) > 0 THEN
+    -- The new tables must pass the checks start_sync makes (keys, types, targets, privileges).
+    skip := COALESCE(ARRAY(SELECT jsonb_array_elements_text(c.options -> 'skip_precheck')), '{}');
+    FOR check_row IN SELECT * FROM mysql_sync._precheck(c.source, added, c.initial_sync, c.existing_tables,
+                                                        c.operations, c.name_map, c.table_keys,
+                                                        c.options - 'start_position')
+    LOOP
+      IF check_row.status = 'failed' AND NOT check_row.item = ANY (skip) THEN
+        failures := failures || format(E'\n  %s: %s (fix: %s)', check_row.item, check_row.detail,
+                                       COALESCE(check_row.hint, 'see the README'));
+      END IF;
+    END LOOP;
+    IF failures <> '' THEN
+      RAISE EXCEPTION 'task "%": the tables to add fail the precheck:%', task_name, failures
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = 'Fix each item as its hint says, or leave those tables out of add_objects.';
+    END IF;
+  END IF;
+
+  INSERT INTO mysql_sync.table_requests (task, kind, object)
+    SELECT task_name, 'remove', unnest(remove_objects)
+    UNION ALL SELECT task_name, 'add', unnest(add_objects);
+  UPDATE mysql_sync.task_state s
+     SET detail = concat_ws('; ', CASE WHEN cardinality(added) > 0 THEN 'adding ' || array_to_string(added, ', ') END,
+                            CASE WHEN cardinality(removed) > 0 THEN 'removing ' || array_to_string(removed, ', ') END),
+         updated_at = now()
+   WHERE s.task = task_name;
+  PERFORM mysql_sync._signal_table_requests(task_name);
 END
 $$;
 
@@ -562,7 +833,8 @@ GRANT EXECUTE ON FUNCTION
   mysql_sync.precheck(text, text[], text[], text, text[], jsonb, jsonb, jsonb),
   mysql_sync.start_sync(text, text, text[], text[], text, text[], jsonb, jsonb, jsonb),
   mysql_sync.stop_sync(text), mysql_sync.resume_sync(text), mysql_sync.drop_sync(text, boolean),
-  mysql_sync.resync_table(text, text), mysql_sync.verify(text, text),
+  mysql_sync.resync_table(text, text), mysql_sync.alter_sync(text, text[], text[]),
+  mysql_sync.verify(text, text),
   mysql_sync.binlog_events(text, bigint),
   mysql_sync._mask_source(text), mysql_sync._live_status()
   TO mysql_sync_admin;

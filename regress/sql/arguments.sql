@@ -105,11 +105,14 @@ SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1',
 SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"ddl": {"drop_everything": "apply"}}')$$);
 SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"ddl": {"drop_table": "maybe"}}')$$);
 SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', initial_sync => '{}', options => '{"start_position": {"gtid": "0-1-100"}}')$$);
-SELECT pg_temp.try($$SELECT mysql_sync.resync_table('t1', 'shop.orders')$$);
 -- verify of an unknown task, or without one.
 SELECT pg_temp.try($$SELECT * FROM mysql_sync.verify('t1')$$);
 SELECT pg_temp.try($$SELECT * FROM mysql_sync.verify('t1', 'shop.orders')$$);
 SELECT pg_temp.try($$SELECT * FROM mysql_sync.verify(NULL)$$);
+
+-- resync_table and alter_sync name the task they cannot find (095_resync_alter.pl tests them on a task).
+SELECT pg_temp.try($$SELECT mysql_sync.resync_table('t1', 'shop.orders')$$);
+SELECT pg_temp.try($$SELECT mysql_sync.alter_sync('t1', '{shop.orders}')$$);
 
 -- Accepted values pass validation: precheck then reports on the (unreachable) source.
 SELECT count(*) AS items

@@ -1,0 +1,43 @@
+// resync_table and alter_sync in the worker: the requests they record in mysql_sync.table_requests
+// are serviced between apply batches, while the task keeps its place in the binlog.
+//
+// Resync of table T, the stream's applied position being S: a consistent snapshot of the source at
+// P (P >= S, as the stream has not read past the source's current position) is copied into a
+// shadow table shaped like the target (LIKE ... INCLUDING ALL). Meanwhile and afterwards the
+// stream keeps applying T's changes to the old target. The shadow holds every change of T up to P,
+// so it replaces the target exactly when the stream reaches P: before the first item that ends
+// after P is applied (resync_swap_due), in one transaction (drop, rename, table_state). No change
+// of T is lost (those after P go to the new target) or applied twice (those up to P are in the
+// copy and were applied to the old target only).
+//
+// alter_sync add: new tables are created (existing_tables applies) and copied from a snapshot at
+// P, each in one transaction with its table_state row, whose copy position P makes the stream skip
+// the table's changes up to P (change_in_copy). The reader then starts again from the applied
+// position with the longer table list (its queue is dropped: nothing in it was applied).
+// alter_sync remove: the table_state rows go and the reader starts again without the tables; the
+// target tables are kept.
+//
+// A request is deleted in the transaction that completes it, so a worker that dies in the middle
+// does it again when it starts: a half-made shadow is dropped and the copy starts over, while the
+// old target stays valid and streamed. A request that fails for a reason a retry cannot fix is
+// dropped with its error (table_status.last_error, or status.last_error for alter_sync), and the
+// task goes on streaming; connection failures (class 08) fail the task, which the launcher retries.
+#pragma once
+#include "bgworker/worker.h"
+
+// True when resync_table or alter_sync asked for work since the last look (and once at the start).
+bool table_requests_waiting(void);
+
+// Services the task's requests. Call between batches: no transaction open, everything up to
+// runtime->last_end applied. The reader is stopped during a copy and started again from last_end.
+// Returns true when the table list changed (per-table counters must be resized).
+bool service_table_requests(void);
+
+// Whether a resynced table's shadow must replace its target before `item` is applied.
+bool resync_swap_due(const mysql_sync::SourceItem* item);
+
+// Replaces the targets whose swap is due by their shadows (own transactions; no batch open).
+void swap_resynced_tables(const mysql_sync::SourceItem* item);
+
+// The change is in its table's copy already (a table added at a position ahead of the stream).
+bool change_in_copy(const mysql_sync::TableChange& change, const mysql_sync::BinlogPosition& end);
