@@ -3,6 +3,7 @@
 #include "bgworker/apply.h"
 #include "bgworker/catalog.h"
 #include "bgworker/initial_sync.h"
+#include "bgworker/shmem.h"
 #include "extension/bridge.h"
 
 extern "C" {
@@ -63,8 +64,24 @@ namespace {
   pg_unreachable();
 }
 
+// A table with rows joins the task: an alter_sync addition, serviced after this transaction.
+void request_backfill(const DdlPlan& plan, const DdlEffect& effect) {
+  if (plan.decision != DdlPolicy::apply) return;
+  char* source_table = psprintf("%s.%s", effect.after.model.schema.c_str(), effect.after.model.name.c_str());
+  const char* args[2] = {worker_task.name, source_table};
+  spi_exec_text("INSERT INTO mysql_sync.table_requests (task, kind, object) VALUES ($1, 'add', $2)", 2, args);
+  TaskSlot* slot = &sync_shared->slots[worker_task.slot];
+  SpinLockAcquire(&sync_shared->mutex);
+  slot->table_requests++;  // table_requests_waiting() looks at it
+  SpinLockRelease(&sync_shared->mutex);
+}
+
 void apply_effect(const DdlPlan& plan, const DdlEffect& effect, const mysql_sync::SourceItem* item) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  if (effect.kind == DdlEffect::Kind::enter) {
+    request_backfill(plan, effect);
+    return;
+  }
   int index = (int)effect.table;
   bool created = effect.kind == DdlEffect::Kind::create;
   char* old_source_table = nullptr;
@@ -135,11 +152,13 @@ void apply_effect(const DdlPlan& plan, const DdlEffect& effect, const mysql_sync
 
 }  // namespace
 
-void apply_ddl_item(const mysql_sync::SourceItem* item) {
+void stop_at_ddl_if_asked(const mysql_sync::SourceItem* item) {
   for (const DdlPlan& plan : item->ddl)
     if (plan.decision == DdlPolicy::pause || plan.decision == DdlPolicy::fail) stop_before(plan, item);
+}
 
-  begin_catalog_transaction();
+void apply_ddl_effects(const mysql_sync::SourceItem* item) {
+  apply_batch_end();  // no executor state may hold a relation the DDL changes
   for (const DdlPlan& plan : item->ddl) {
     for (const DdlEffect& effect : plan.effects) apply_effect(plan, effect, item);
     ereport(LOG, (errmsg("mysql_sync task \"%s\": %s DDL at binlog %s:%llu: %s", worker_task.name,
@@ -151,6 +170,5 @@ void apply_ddl_item(const mysql_sync::SourceItem* item) {
       "UPDATE mysql_sync.task_state SET paused_ddl_file = NULL, paused_ddl_pos = NULL "
       "WHERE task = $1 AND paused_ddl_file IS NOT NULL",
       1, args);
-  commit_ddl(item);
-  reset_appliers();
+  reset_appliers();  // prepared plans and column lists of the old shapes
 }

@@ -4,6 +4,12 @@
 #pragma once
 #include "bgworker/worker.h"
 
-// `item` is a transaction item whose `ddl` is not empty; no batch is open. Returns normally when
-// applied (committed); a pause exits the worker, a failure raises ERROR.
-void apply_ddl_item(const mysql_sync::SourceItem* item);
+// `item` is a transaction item whose `ddl` is not empty. A plan that says pause exits the worker
+// (task paused before the statement); one that says fail raises ERROR. Call before opening the
+// transaction that would apply it.
+void stop_at_ddl_if_asked(const mysql_sync::SourceItem* item);
+
+// Applies the statements' effects inside the caller's open transaction (the batch that then
+// applies the item's row changes, if any: CREATE TABLE ... SELECT logs its rows with it, and
+// stores the item's position).
+void apply_ddl_effects(const mysql_sync::SourceItem* item);

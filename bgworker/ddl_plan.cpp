@@ -123,6 +123,17 @@ std::string enum_check(const std::string& quoted_column, const SourceColumn& col
   return sql + "))";
 }
 
+// A table with rows joins the task: backfilled like alter_sync's additions.
+DdlEffect enter_effect(const QualifiedName& name) {
+  DdlEffect effect;
+  effect.kind = DdlEffect::Kind::enter;
+  effect.table = UINT32_MAX;
+  effect.after.model.schema = name.schema;
+  effect.after.model.name = name.name;
+  effect.after.active = false;
+  return effect;
+}
+
 DdlPolicy policy_of(const DdlContext& context, const std::string& kind) {
   DdlPolicy p = context.policies->alter_enabled ? context.policies->of(kind) : DdlPolicy::pause;
   return context.approved && p == DdlPolicy::pause ? DdlPolicy::apply : p;
@@ -681,11 +692,13 @@ std::optional<DdlPlan> plan_statement(const std::vector<TrackedTable>& tables, c
             continue;
           }
           if (index < 0) {
-            if (context.patterns->matches(to.schema, to.name) && !is_ghost_name(to) && !ghost)
-              return failed_plan(statement, "0A000",
-                                 "table " + from.schema + "." + from.name + " renamed to " + to.schema + "." +
-                                     to.name + " enters the task's objects, and its rows would need a copy",
-                                 "Add it with alter_sync after the rename, or leave it out of the objects.");
+            if (context.patterns->matches(to.schema, to.name) && !is_ghost_name(to) && !ghost) {
+              concerned = true;
+              finish(plan, "rename_table", policy_of(context, "rename_table"),
+                     "RENAME TABLE " + from.schema + "." + from.name + " TO " + to.schema + "." + to.name +
+                         ": enters the task's objects (backfilled)");
+              plan.effects.push_back(enter_effect(to));
+            }
             continue;
           }
           concerned = true;
@@ -855,12 +868,14 @@ std::optional<DdlPlan> plan_statement(const std::vector<TrackedTable>& tables, c
         SourceTable model;
         if (statement.kind == StatementKind::create_table_like) {
           int like = tracked(statement.like);
-          if (like < 0)
-            return failed_plan(
-                statement, "0A000",
-                "CREATE TABLE " + name.schema + "." + name.name + " LIKE " + statement.like.schema + "." +
-                    statement.like.name + ": the definition of a table outside the task is not known",
-                "Add the table with alter_sync after it is created, or leave it out of the objects.");
+          if (like < 0) {
+            // The definition of a table outside the task is not tracked: described at its backfill.
+            finish(plan, "create_table", policy_of(context, "create_table"),
+                   "CREATE TABLE " + name.schema + "." + name.name + " LIKE " + statement.like.schema + "." +
+                       statement.like.name + " (backfilled)");
+            plan.effects.push_back(enter_effect(name));
+            return plan;
+          }
           model = tables[size_t(like)].model;
         } else {
           model = statement.definition;
@@ -885,11 +900,16 @@ std::optional<DdlPlan> plan_statement(const std::vector<TrackedTable>& tables, c
         return plan;
       }
 
-      case StatementKind::create_table_select:
-        if (!context.patterns->matches(statement.tables.at(0).schema, statement.tables.at(0).name))
+      case StatementKind::create_table_select: {
+        // Its rows come as row events of the same statement: the table joins with a backfill.
+        const QualifiedName& name = statement.tables.at(0);
+        if (!context.patterns->matches(name.schema, name.name) || tracked(name) >= 0 || is_ghost_name(name))
           return std::nullopt;
-        return failed_plan(statement, "0A000", "CREATE TABLE ... SELECT on a table of the task's objects",
-                           "Create the table first, then fill it; or add it with alter_sync afterwards.");
+        finish(plan, "create_table", policy_of(context, "create_table"),
+               "CREATE TABLE " + name.schema + "." + name.name + " ... SELECT (backfilled)");
+        plan.effects.push_back(enter_effect(name));
+        return plan;
+      }
 
       case StatementKind::dml:
       case StatementKind::unknown:

@@ -47,7 +47,10 @@ struct TrackedTable {
 };
 
 struct DdlEffect {
-  enum class Kind : uint8_t { alter, create, drop, rename, truncate, leave };
+  // enter: a table whose rows already exist on the source joins the task (renamed into the
+  // objects, CREATE TABLE ... SELECT, CREATE TABLE ... LIKE an outside table): the worker asks for
+  // its backfill as alter_sync does; `after.model` names it, `table` is unused.
+  enum class Kind : uint8_t { alter, create, drop, rename, truncate, leave, enter };
   Kind kind = Kind::alter;
   uint32_t table = 0;              // index in the tracked tables (create: the index it gets)
   TrackedTable after;              // the table after the statement

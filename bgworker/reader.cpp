@@ -166,6 +166,7 @@ void Reader::fail(const std::string& sqlstate, const std::string& message, const
 }
 
 void Reader::track(const DdlEffect& effect) {
+  if (effect.kind == DdlEffect::Kind::enter) return;  // joins through a backfill and a new reader
   const TrackedTable& after = effect.after;
   if (effect.table < config_.tracked.size()) {
     const TrackedTable& before = config_.tracked[effect.table];

@@ -166,24 +166,6 @@ void resize_batch_counters(void) {
       static_cast<int64*>(MemoryContextAllocZero(TopMemoryContext, sizeof(int64) * (tables + 1)));
 }
 
-void commit_ddl(const SourceItem* item) {
-  const char* state = caught_up ? "streaming" : "catching_up";
-  TimestampTz source_time = item->source_time_us ? from_unix_us(item->source_time_us) : 0;
-  if (!store_position(state, item->end, source_time, 0, 1, 0)) {
-    ereport(LOG, (errmsg("mysql_sync task \"%s\" was dropped; worker exits", worker_task.name)));
-    AbortCurrentTransaction();
-    proc_exit(0);
-  }
-  end_catalog_transaction();
-  batch.changes = 0;
-  batch.transactions = 1;
-  batch.source_time = source_time;
-  update_slot(true);
-  batch.transactions = 0;
-  batch.source_time = 0;
-  position_dirty = false;
-}
-
 namespace {
 
 void apply_changes(const std::vector<mysql_sync::TableChange>& changes, const SourceItem* item) {
@@ -306,9 +288,14 @@ void stream_changes(void) {
     switch (item->kind) {
       case SourceItem::Kind::transaction:
         if (!item->ddl.empty()) {
-          // A DDL is a transaction of its own on the source: so it is here, with its position.
+          // A DDL is a transaction of its own on the source: so it is here, with its position (and
+          // the rows logged with it, as CREATE TABLE ... SELECT does).
           if (batch.open) commit_batch();
-          apply_ddl_item(item);
+          stop_at_ddl_if_asked(item);
+          open_batch();
+          apply_ddl_effects(item);
+          apply_transaction(item);
+          commit_batch();
           break;
         }
         apply_transaction(item);

@@ -60,9 +60,6 @@ size_t spill_chunk_bytes(void);
 // Grows the per-table counters of the batch after a DDL added a table (no batch open).
 void resize_batch_counters(void);
 
-// Stores a DDL item's position with what the current transaction did, commits, and shows it.
-void commit_ddl(const mysql_sync::SourceItem* item);
-
 // Sets the live state in shared memory (the status view shows it while the worker runs).
 void set_live_state(const char* state);
 

@@ -190,6 +190,27 @@ ok(wait_until(sub { q1(q{SELECT count(*) FROM mysql_sync.table_status WHERE task
 	'RENAME TABLE out of the objects: the table leaves the task');
 is(q1(q{SELECT count(*) FROM shop.m}), '2', 'RENAME TABLE out of the objects: the target is kept, no later row');
 
+# Tables that join with rows: renamed into the objects, CREATE ... SELECT, CREATE ... LIKE an
+# outside table. Each is backfilled (as alter_sync adds a table) and then streamed.
+$my->sql(q{
+CREATE TABLE other.incoming (id int PRIMARY KEY, v varchar(10)) DEFAULT CHARSET = utf8mb4;
+INSERT INTO other.incoming VALUES (1, 'a'), (2, 'b');
+RENAME TABLE other.incoming TO shop.incoming;
+INSERT INTO shop.incoming VALUES (3, 'c');
+CREATE TABLE shop.sel (PRIMARY KEY (id)) SELECT id, v FROM shop.incoming;
+INSERT INTO shop.sel VALUES (4, 'd');
+CREATE TABLE other.tmpl (id int PRIMARY KEY, w int);
+CREATE TABLE shop.fromtmpl LIKE other.tmpl;
+INSERT INTO shop.fromtmpl VALUES (1, 1);
+});
+caught_up('tables joining with rows', [qw(shop.incoming shop.sel shop.fromtmpl)]);
+$my->sql(q{UPDATE shop.incoming SET v = 'cc' WHERE id = 3; DELETE FROM shop.sel WHERE id = 1;
+           INSERT INTO shop.fromtmpl VALUES (2, 2);});
+caught_up('joined tables stream', [qw(shop.incoming shop.sel shop.fromtmpl)]);
+is(q1(q{SELECT string_agg(source_table, ',' ORDER BY source_table) FROM mysql_sync.table_status
+         WHERE task = 'd' AND source_table IN ('shop.incoming', 'shop.sel', 'shop.fromtmpl')}),
+	'shop.fromtmpl,shop.incoming,shop.sel', 'the joined tables are in the task');
+
 wait_workload($load);
 caught_up('workload', [qw(shop.t1 shop.w)]);
 compare_table($my, $node, $_) for qw(shop.t1 shop.w shop.t2r shop.t3 shop.newt shop.liket);

@@ -66,6 +66,7 @@ struct Planner {
     std::optional<DdlPlan> result = plan_statement(tables, statements.at(0), context, ghosts);
     if (result && (result->decision == DdlPolicy::apply || result->decision == DdlPolicy::ignore))
       for (const DdlEffect& e : result->effects) {
+        if (e.kind == DdlEffect::Kind::enter) continue;  // the reader does the same
         if (e.table < tables.size())
           tables[e.table] = e.after;
         else
@@ -198,7 +199,24 @@ TEST(DdlPlan, CreateTableMatchingTheObjects) {
   EXPECT_EQ(p.tables.size(), 3u);
   EXPECT_EQ(p.tables[2].model.name, "items2");
   plan = p.plan("CREATE TABLE shop.copy LIKE other.unknown");
-  EXPECT_EQ(plan->decision, DdlPolicy::fail);
+  EXPECT_EQ(plan->decision, DdlPolicy::apply);
+  ASSERT_EQ(plan->effects.size(), 1u);
+  EXPECT_EQ(plan->effects[0].kind, DdlEffect::Kind::enter);
+  EXPECT_EQ(plan->effects[0].after.model.name, "copy");
+}
+
+TEST(DdlPlan, TablesEnteringWithRowsAreBackfilled) {
+  Planner p;
+  auto plan = p.plan("RENAME TABLE other.old_orders TO shop.old_orders");
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->kind, "rename_table");
+  ASSERT_EQ(plan->effects.size(), 1u);
+  EXPECT_EQ(plan->effects[0].kind, DdlEffect::Kind::enter);
+  EXPECT_EQ(p.tables.size(), 1u);  // joins through the backfill, not the planner
+  plan = p.plan("CREATE TABLE shop.summary SELECT 1 AS id");
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->effects[0].kind, DdlEffect::Kind::enter);
+  EXPECT_FALSE(p.plan("RENAME TABLE other.a TO other.b"));
 }
 
 TEST(DdlPlan, CreateOrReplaceDropsThenCreates) {
