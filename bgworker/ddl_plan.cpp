@@ -123,6 +123,18 @@ std::string enum_check(const std::string& quoted_column, const SourceColumn& col
   return sql + "))";
 }
 
+// The table leaves the task, its target dropped when the policy applies.
+DdlEffect drop_effect(const std::vector<TrackedTable>& tables, int index, DdlPolicy policy) {
+  DdlEffect effect;
+  effect.kind = DdlEffect::Kind::drop;
+  effect.table = uint32_t(index);
+  effect.after = tables[size_t(index)];
+  effect.after.active = false;
+  if (policy == DdlPolicy::apply)
+    effect.sql.push_back("DROP TABLE IF EXISTS " + qualified(tables[size_t(index)]));
+  return effect;
+}
+
 // A table with rows joins the task: backfilled like alter_sync's additions.
 DdlEffect enter_effect(const QualifiedName& name) {
   DdlEffect effect;
@@ -750,13 +762,7 @@ std::optional<DdlPlan> plan_statement(const std::vector<TrackedTable>& tables, c
           int index = tracked(name);
           if (index < 0) continue;
           DdlPolicy p = policy_of(context, "drop_table");
-          DdlEffect effect;
-          effect.kind = DdlEffect::Kind::drop;
-          effect.table = uint32_t(index);
-          effect.after = tables[size_t(index)];
-          effect.after.active = false;
-          if (p == DdlPolicy::apply)
-            effect.sql.push_back("DROP TABLE IF EXISTS " + qualified(tables[size_t(index)]));
+          DdlEffect effect = drop_effect(tables, index, p);
           finish(plan, "drop_table", p, "DROP TABLE " + name.schema + "." + name.name);
           plan.effects.push_back(std::move(effect));
         }
@@ -780,12 +786,7 @@ std::optional<DdlPlan> plan_statement(const std::vector<TrackedTable>& tables, c
         for (size_t k = 0; k < tables.size(); k++) {
           if (!tables[k].active || tables[k].model.schema != statement.database) continue;
           DdlPolicy p = policy_of(context, "drop_table");
-          DdlEffect effect;
-          effect.kind = DdlEffect::Kind::drop;
-          effect.table = uint32_t(k);
-          effect.after = tables[k];
-          effect.after.active = false;
-          if (p == DdlPolicy::apply) effect.sql.push_back("DROP TABLE IF EXISTS " + qualified(tables[k]));
+          DdlEffect effect = drop_effect(tables, int(k), p);
           finish(plan, "drop_table", p,
                  "DROP DATABASE " + statement.database + ": drops " + tables[k].source_table());
           plan.effects.push_back(std::move(effect));
@@ -847,13 +848,7 @@ std::optional<DdlPlan> plan_statement(const std::vector<TrackedTable>& tables, c
           // CREATE OR REPLACE TABLE (MariaDB): the old table goes, a new one comes.
           int old = tracked(name);
           DdlPolicy p = policy_of(context, "drop_table");
-          DdlEffect drop;
-          drop.kind = DdlEffect::Kind::drop;
-          drop.table = uint32_t(old);
-          drop.after = tables[size_t(old)];
-          drop.after.active = false;
-          if (p == DdlPolicy::apply)
-            drop.sql.push_back("DROP TABLE IF EXISTS " + qualified(tables[size_t(old)]));
+          DdlEffect drop = drop_effect(tables, old, p);
           finish(plan, "drop_table", p,
                  "CREATE OR REPLACE TABLE " + name.schema + "." + name.name + " drops the old table");
           plan.effects.push_back(std::move(drop));

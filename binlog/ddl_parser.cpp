@@ -952,24 +952,17 @@ class StatementParser {
       new_action(AlterKind::no_effect).text = c_.text_since(start);
       return;
     }
-    if ((c_.peek_is("ENABLE") || c_.peek_is("DISABLE")) && c_.peek_is("KEYS", 1)) {
-      c_.next();
-      c_.next();
-      new_action(AlterKind::no_effect).text = c_.text_since(start);
-      return;
-    }
-    if ((c_.peek_is("DISCARD") || c_.peek_is("IMPORT")) && c_.peek_is("TABLESPACE", 1)) {
-      c_.next();
-      c_.next();
-      new_action(AlterKind::no_effect).text = c_.text_since(start);
-      return;
-    }
-    if ((c_.peek_is("WITH") || c_.peek_is("WITHOUT")) && c_.peek_is("VALIDATION", 1)) {
-      c_.next();
-      c_.next();
-      new_action(AlterKind::no_effect).text = c_.text_since(start);
-      return;
-    }
+    // Two-word clauses that leave the rows as they are: {first word, or first word, second word}.
+    static const char* const kNoEffectPairs[][3] = {{"ENABLE", "DISABLE", "KEYS"},
+                                                    {"DISCARD", "IMPORT", "TABLESPACE"},
+                                                    {"WITH", "WITHOUT", "VALIDATION"}};
+    for (const auto& pair : kNoEffectPairs)
+      if ((c_.peek_is(pair[0]) || c_.peek_is(pair[1])) && c_.peek_is(pair[2], 1)) {
+        c_.next();
+        c_.next();
+        new_action(AlterKind::no_effect).text = c_.text_since(start);
+        return;
+      }
     TableOptions options;
     AlterAction action;
     if (table_option(options, &action)) {
@@ -1122,6 +1115,8 @@ class StatementParser {
   DdlStatement& st_;
 };
 
+}  // namespace
+
 bool is_table_ddl(StatementKind kind) {
   switch (kind) {
     case StatementKind::create_table:
@@ -1138,8 +1133,6 @@ bool is_table_ddl(StatementKind kind) {
       return false;
   }
 }
-
-}  // namespace
 
 std::vector<DdlStatement> parse_statements(const std::string& sql, const std::string& default_db) {
   const std::vector<Token> tokens = tokenize(sql);

@@ -107,6 +107,9 @@ struct DdlStatement {
   std::string text;                      // this statement's text (one of a multi-statement query)
 };
 
+// The kinds that change tables: CREATE/ALTER/DROP/RENAME/TRUNCATE TABLE, CREATE/DROP INDEX.
+bool is_table_ddl(StatementKind kind);
+
 // Parses every statement of a QUERY event's text (statements separated by ';'). default_db is
 // the event's database: a table named without a database belongs to it. Comments, version
 // comments (/*!50100 ... */ and MariaDB's /*M!100100 ... */: their body is code), strings with

@@ -13,12 +13,11 @@ use PostgreSQL::Test::Utils;
 use PostgreSQL::Test::Cluster;
 use Test::More;
 use MysqlSyncTest;
+use PrecheckTest;
 
 plan skip_all => 'mysql_sync is not installed (make install)' unless extension_installed();
 
-my @ITEMS = qw(connection version binlog_enabled binlog_format binlog_row_image
-  binlog_row_metadata binlog_retention server_id privileges objects_exist primary_keys
-  column_types prefix_indexes target_conflict target_privileges distribution_keys);
+my @ITEMS = @PRECHECK_ITEMS;
 
 my $my   = start_mariadb(name => 'src040');
 my $node = pg_node('pg040');
@@ -35,51 +34,11 @@ INSERT INTO shop.items VALUES (1, 'one'), (2, 'two');
 sub precheck
 {
 	my (%a) = @_;
-	my $source  = $a{source}  // $my->source_uri;
-	my $objects = $a{objects} // '{shop.*}';
-	my $extra   = defined $a{args} ? ", $a{args}" : '';
-	my $out     = $node->safe_psql('postgres',
-		    "SELECT item || E'\\t' || status || E'\\t' || detail || E'\\t' || coalesce(hint, '') "
-		  . "FROM mysql_sync.precheck(\$s\$$source\$s\$, \$o\$$objects\$o\$$extra)");
-	my %r = (_order => []);
-	for my $line (split /\n/, $out)
-	{
-		my ($item, $status, $detail, $hint) = split /\t/, $line, 4;
-		push @{ $r{_order} }, $item;
-		$r{$item} = { status => $status, detail => $detail, hint => $hint };
-	}
-	return \%r;
+	return run_precheck($node, $a{source} // $my->source_uri, $a{objects} // '{shop.*}', $a{args});
 }
 
-# "item=status, ..." of the items that differ from passed.
-sub summary
-{
-	my ($r) = @_;
-	return join(', ', map { "$_=" . ($r->{$_}{status} // 'missing') }
-		  grep { ($r->{$_}{status} // '') ne 'passed' } @ITEMS);
-}
-
-# Asserts that exactly the given items are not passed, with the given statuses.
-sub expect
-{
-	my ($r, $name, %want) = @_;
-	my $want = join(', ', map { "$_=$want{$_}" } grep { exists $want{$_} } @ITEMS);
-	my $ok = is(summary($r), $want, "$name: " . ($want eq '' ? 'every item passed' : $want));
-	unless ($ok)
-	{
-		diag("$_: $r->{$_}{status}: $r->{$_}{detail} | hint: $r->{$_}{hint}")
-		  for grep { ($r->{$_}{status} // '') ne 'passed' } @ITEMS;
-	}
-	return $ok;
-}
-
-# The SQL part of a hint: everything before " -- " (the rest is an explanation).
-sub hint_sql
-{
-	my ($hint) = @_;
-	(my $sql = $hint) =~ s/ -- .*$//s;
-	return $sql;
-}
+sub summary { return precheck_summary(@_) }
+sub expect  { return expect_precheck(@_) }
 
 # Runs a hint's SQL on MariaDB as root.
 sub apply_on_mariadb

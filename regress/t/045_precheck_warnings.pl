@@ -20,12 +20,11 @@ use PostgreSQL::Test::Cluster;
 use Test::More;
 use Time::HiRes qw(usleep);
 use MysqlSyncTest;
+use PrecheckTest;
 
 plan skip_all => 'mysql_sync is not installed (make install)' unless extension_installed();
 
-my @ITEMS = qw(connection version binlog_enabled binlog_format binlog_row_image
-  binlog_row_metadata binlog_retention server_id privileges objects_exist primary_keys
-  column_types prefix_indexes target_conflict target_privileges distribution_keys);
+my @ITEMS = @PRECHECK_ITEMS;
 
 my $my   = start_mariadb(name => 'src045');
 my $node = pg_node('pg045');
@@ -36,45 +35,11 @@ my $uri = $my->source_uri;
 sub precheck
 {
 	my (%a) = @_;
-	my $extra = defined $a{args} ? ", $a{args}" : '';
-	my $out = $node->safe_psql('postgres',
-		    "SELECT item || E'\\t' || status || E'\\t' || detail || E'\\t' || coalesce(hint, '') "
-		  . "FROM mysql_sync.precheck(\$s\$$uri\$s\$, \$o\$$a{objects}\$o\$$extra)");
-	my %r;
-	for my $line (split /\n/, $out)
-	{
-		my ($item, $status, $detail, $hint) = split /\t/, $line, 4;
-		$r{$item} = { status => $status, detail => $detail, hint => $hint };
-	}
-	return \%r;
+	return run_precheck($node, $uri, $a{objects}, $a{args});
 }
 
-# "item=status, ..." of the items that did not pass.
-sub summary
-{
-	my ($r) = @_;
-	return join(', ', map { "$_=" . ($r->{$_}{status} // 'missing') }
-		  grep { ($r->{$_}{status} // '') ne 'passed' } @ITEMS);
-}
-
-# Asserts that exactly the given items are not passed, with the given statuses.
-sub expect
-{
-	my ($r, $name, %want) = @_;
-	my $want = join(', ', map { "$_=$want{$_}" } grep { exists $want{$_} } @ITEMS);
-	my $ok = is(summary($r), $want, "$name: " . ($want eq '' ? 'every item passed' : $want));
-	diag("$_: $r->{$_}{status}: $r->{$_}{detail} | hint: $r->{$_}{hint}")
-	  for $ok ? () : grep { ($r->{$_}{status} // '') ne 'passed' } @ITEMS;
-	return $ok;
-}
-
-# The SQL part of a hint: everything before " -- ".
-sub hint_sql
-{
-	my ($hint) = @_;
-	(my $sql = $hint) =~ s/ -- .*$//s;
-	return $sql;
-}
+sub summary { return precheck_summary(@_) }
+sub expect  { return expect_precheck(@_) }
 
 # start_sync with precheck's arguments: returns (rc, stdout, stderr, [items warned about]).
 sub start_sync

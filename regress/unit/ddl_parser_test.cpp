@@ -925,22 +925,6 @@ TEST(DdlParser, BigTextIsLinear) {
 
 // ---------------------------------------------------------------- the binlog fixtures
 
-bool is_table_ddl(StatementKind kind) {
-  switch (kind) {
-    case StatementKind::create_table:
-    case StatementKind::create_table_like:
-    case StatementKind::create_table_select:
-    case StatementKind::alter_table:
-    case StatementKind::rename_table:
-    case StatementKind::drop_table:
-    case StatementKind::truncate_table:
-    case StatementKind::create_index:
-    case StatementKind::drop_index:
-      return true;
-    default:
-      return false;
-  }
-}
 
 TEST(DdlParser, EveryQueryOfTheBinlogFixturesParses) {
   size_t queries = 0, table_ddl = 0;
