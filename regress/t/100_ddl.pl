@@ -347,6 +347,18 @@ SKIP:
 }
 is(q1(q{SELECT state FROM mysql_sync.status WHERE task = 'g'}), 'streaming', 'task g still streaming');
 
+# ----------------------------------------------------------------------------- drift
+# A change the binlog does not show (sql_log_bin = 0): the next TABLE_MAP disagrees with the
+# tracked definition, and the task stops before applying a row to the wrong shape.
+$my->sql(q{SET sql_log_bin = 0; ALTER TABLE osc.t ADD COLUMN hidden int; SET sql_log_bin = 1;
+           INSERT INTO osc.t VALUES (5, 'e', 5, 55);});
+$st = wait_for_state($node, 'g', 'stopped', 60);
+ok($st, 'schema drift stops the task');
+like(q1(q{SELECT last_sqlstate || ' ' || last_error FROM mysql_sync.task_state WHERE task = 'g'}),
+	qr/^55000 .*schema drift on osc\.t at binlog position \S+:\d+: the binlog has 4 columns, the tracked definition 3.*resync_table/s,
+	'the drift error names the table, the position, the difference and resync_table');
+is(q1(q{SELECT count(*) FROM osc.t WHERE id = 5}), '0', 'the row was not applied');
+
 $node->stop;
 $my->stop;
 done_testing();
