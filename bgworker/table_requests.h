@@ -25,11 +25,24 @@
 #pragma once
 #include "bgworker/worker.h"
 
-// True when resync_table or alter_sync asked for work since the last look (and once at the start).
+// True when resync_table or alter_sync asked for work since the last look (and once at the start),
+// and no resync copy is running (requests wait for its end).
 bool table_requests_waiting(void);
 
+// A resync's copy runs in pieces: copy_next_piece does one (its own transaction, ~100 ms; call
+// between batches) and, after the last, swaps or schedules the swap.
+bool table_copy_running(void);
+void copy_next_piece(void);
+// Before a DDL is applied: a running copy stops (its shadow dropped) and starts again afterwards from
+// a new snapshot, as its request is still recorded (the table list and shapes may change).
+void interrupt_table_copy(const char* reason);
+// Called for every change the stream applies: the resynced table's changes after the snapshot go
+// to the spool that brings the shadow up to the stream's position.
+void note_applied_change(const mysql_sync::TableChange& change, const mysql_sync::BinlogPosition& end);
+
 // Services the task's requests. Call between batches: no transaction open, everything up to
-// runtime->last_end applied. The reader is stopped during a copy and started again from last_end.
+// runtime->last_end applied. A resync starts its copy (copy_next_piece goes on with it); an added
+// table is copied in one go, the reader stopped meanwhile and started again from last_end.
 // Returns true when the table list changed (per-table counters must be resized).
 bool service_table_requests(void);
 
