@@ -50,7 +50,8 @@ uint64 copy_table_piece(int index, Oid relid, long budget_ms, bool* finished) {
     columns = lappend(columns, makeString(pstrdup(table.target_columns[c].c_str())));
   ParseState* pstate = make_parsestate(nullptr);
   // CopyFrom takes the target from the range table, as COPY's own DoCopy sets it up.
-  ParseNamespaceItem* item = addRangeTableEntryForRelation(pstate, rel, RowExclusiveLock, nullptr, false, false);
+  ParseNamespaceItem* item =
+      addRangeTableEntryForRelation(pstate, rel, RowExclusiveLock, nullptr, false, false);
   item->p_rte->requiredPerms = ACL_INSERT;
   CopyFromState cstate = BeginCopyFrom(pstate, rel, nullptr, nullptr, false, piece_read, columns, NIL);
   uint64 processed = CopyFrom(cstate);

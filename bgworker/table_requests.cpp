@@ -48,10 +48,10 @@ int pending_swaps = 0;  // tables with resync_pending: resync_swap_due is checke
 // position P is runtime->copy_target; its spool is runtime->resync_spool.
 struct ShadowCopy {
   bool running;
-  int index;        // runtime->tables
-  Oid shadow;       // the shadow table being filled
-  char* object;     // db.table (TopMemoryContext)
-  int64 rows;       // copied and committed so far
+  int index;          // runtime->tables
+  Oid shadow;         // the shadow table being filled
+  char* object;       // db.table (TopMemoryContext)
+  int64 rows;         // copied and committed so far
   int64 rows_before;  // the task's rows_copied before this copy (the live count starts there)
 };
 ShadowCopy shadow_copy;
@@ -467,8 +467,8 @@ void copy_into_shadow(const Request& request, int index) {
   end_catalog_transaction();
   const char* spool_dir = psprintf("%s/base/pgsql_tmp", DataDir);
   MYSQL_SYNC_CXX(worker_task.name, {
-    runtime->copy = std::make_unique<mysql_sync::CopyFeed>(*runtime->snapshot_client, table.source,
-                                                          runtime->invalid_dates, runtime->max_rows_per_second);
+    runtime->copy = std::make_unique<mysql_sync::CopyFeed>(
+        *runtime->snapshot_client, table.source, runtime->invalid_dates, runtime->max_rows_per_second);
     runtime->resync_spool = std::make_unique<mysql_sync::SpillWriter>(spool_dir);
     table.shadow_name = shadow;
   });
@@ -479,9 +479,11 @@ void copy_into_shadow(const Request& request, int index) {
   shadow_copy.rows = 0;
   shadow_copy.rows_before = rows_before;
   shadow_copy.running = true;
-  elog(LOG, "mysql_sync task \"%s\": resync of %s: copying from a snapshot at %s:%llu into %s, in pieces "
-            "between the stream's batches", worker_task.name, request.object,
-       runtime->copy_target.file.c_str(), (unsigned long long)runtime->copy_target.pos, shadow_qualified);
+  elog(LOG,
+       "mysql_sync task \"%s\": resync of %s: copying from a snapshot at %s:%llu into %s, in pieces "
+       "between the stream's batches",
+       worker_task.name, request.object, runtime->copy_target.file.c_str(),
+       (unsigned long long)runtime->copy_target.pos, shadow_qualified);
 }
 
 // A failed resync: the shadow goes, the old target stays synced, the error shows in table_status.
@@ -599,7 +601,8 @@ void swap_with_spool(int index) {
     MYSQL_SYNC_CXX(worker_task.name,
                    more = runtime->resync_replay->read_chunk(runtime->spill_chunk, spill_chunk_bytes()));
     if (!more) break;
-    for (const mysql_sync::TableChange& change : runtime->spill_chunk) apply_change(change, runtime->last_end);
+    for (const mysql_sync::TableChange& change : runtime->spill_chunk)
+      apply_change(change, runtime->last_end);
     CHECK_FOR_INTERRUPTS();
   }
   apply_batch_end();
@@ -656,18 +659,20 @@ void finish_shadow_copy(void) {
         "UPDATE mysql_sync.table_state SET rows_copied = $3::bigint, "
         "       invalid_values = invalid_values + $4::bigint WHERE task = $1 AND source_table = $2",
         4, args);
-    spi_exec_text("UPDATE mysql_sync.task_state SET rows_copied = rows_copied + $3::bigint WHERE task = $1", 3,
-                  args);
-    set_detail(psprintf("resync of %s: %lld rows copied at %s:%llu; the stream catches up to there, then %s "
-                        "replaces the target",
-                        shadow_copy.object, (long long)shadow_copy.rows, at.file.c_str(),
-                        (unsigned long long)at.pos, table.shadow_name.c_str()));
+    spi_exec_text("UPDATE mysql_sync.task_state SET rows_copied = rows_copied + $3::bigint WHERE task = $1",
+                  3, args);
+    set_detail(
+        psprintf("resync of %s: %lld rows copied at %s:%llu; the stream catches up to there, then %s "
+                 "replaces the target",
+                 shadow_copy.object, (long long)shadow_copy.rows, at.file.c_str(), (unsigned long long)at.pos,
+                 quote_qualified_identifier(table.target_schema.c_str(), table.shadow_name.c_str())));
     end_catalog_transaction();
     MYSQL_SYNC_CXX(worker_task.name, {
       table.resync_pending = true;
       table.resync_at = at;
     });
-    elog(LOG, "mysql_sync task \"%s\": resync of %s copied %lld rows at %s:%llu; the swap waits for the stream",
+    elog(LOG,
+         "mysql_sync task \"%s\": resync of %s copied %lld rows at %s:%llu; the swap waits for the stream",
          worker_task.name, shadow_copy.object, (long long)shadow_copy.rows, at.file.c_str(),
          (unsigned long long)at.pos);
   }
@@ -694,12 +699,10 @@ void copy_piece(void) {
   snprintf(rows_text, sizeof rows_text, "%lld", (long long)shadow_copy.rows);
   const char* args[3] = {worker_task.name, shadow_copy.object, rows_text};
   if (rows > 0)
-    spi_exec_text("UPDATE mysql_sync.table_state SET rows_copied = $3::bigint WHERE task = $1 AND source_table = $2",
-                  3, args);
-  // Each piece says it again: the stream's position updates in between clear task_state.detail.
-  const mysql_sync::SyncTable& table = worker_task.runtime->tables[shadow_copy.index];
-  set_detail(psprintf("resync of %s: copying into %s (%lld rows so far) while the other tables stream",
-                      shadow_copy.object, table.shadow_name.c_str(), (long long)shadow_copy.rows));
+    spi_exec_text(
+        "UPDATE mysql_sync.table_state SET rows_copied = $3::bigint WHERE task = $1 AND source_table = $2", 3,
+        args);
+  keep_table_copy_detail();
   end_catalog_transaction();
   set_live_rows(shadow_copy.rows_before + shadow_copy.rows);
   if (finished) finish_shadow_copy();
@@ -737,7 +740,18 @@ bool table_requests_waiting(void) {
   return !checked_once || current_generation() != seen_generation;
 }
 
-bool table_copy_running(void) { return shadow_copy.running; }
+bool table_copy_running(void) {
+  return shadow_copy.running;
+}
+
+void keep_table_copy_detail(void) {
+  if (!shadow_copy.running) return;
+  const SyncTable& table = worker_task.runtime->tables[shadow_copy.index];
+  set_detail(psprintf("resync of %s: copying into %s (%lld rows so far) while the other tables stream",
+                      shadow_copy.object,
+                      quote_qualified_identifier(table.target_schema.c_str(), table.shadow_name.c_str()),
+                      (long long)shadow_copy.rows));
+}
 
 void copy_next_piece(void) {
   if (!shadow_copy.running) return;

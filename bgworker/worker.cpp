@@ -144,6 +144,7 @@ void commit_batch(void) {
   for (size_t i = 0; i < worker_task.runtime->tables.size(); i++)
     if (batch.table_changes[i] || batch.table_invalid[i])
       add_table_counters((int)i, batch.table_changes[i], batch.table_invalid[i], 0, nullptr);
+  keep_table_copy_detail();
   end_catalog_transaction();
   update_slot(true);
   batch.open = false;

@@ -45,12 +45,12 @@ CREATE TABLE rs.ledger (id int PRIMARY KEY, n bigint NOT NULL, last_tx int);
 INSERT INTO rs.ledger VALUES (1, 0, 0);
 });
 
-# max_rows_per_second keeps a copy of rs.big going for a few seconds: long enough to kill
-# the worker in the middle of one.
+# max_rows_per_second keeps a copy of rs.big going for several seconds: long enough to see the
+# other tables stream during a resync's copy, and to kill the worker in the middle of one.
 $node->safe_psql('postgres',
 	"SELECT mysql_sync.start_sync('rs', '"
 	  . $my->source_uri
-	  . "', '{rs.big, rs.other, rs.gone, rs.ledger}', options => '{\"max_rows_per_second\": 50000}')");
+	  . "', '{rs.big, rs.other, rs.gone, rs.ledger}', options => '{\"max_rows_per_second\": 25000}')");
 ok(wait_for_state($node, 'rs', 'streaming', 180), 'task rs reaches streaming');
 ok(wait_tables_equal($my, $node, [qw(rs.big rs.other rs.gone rs.ledger)], 60), 'equal after the initial sync');
 
@@ -309,6 +309,20 @@ is($node->safe_psql('postgres', 'SELECT count(*) FROM rs.big WHERE id = 19000000
 	'the row that was only in the target is gone');
 my $st = sync_status($node, 'rs');
 is($st->{state}, 'streaming', 'the task is streaming');
+
+# A resync whose copy ends while the stream is still behind its snapshot: a backlog of rs.big
+# changes (100 transactions of 4000 rows) is in the binlog when rs.other's short copy starts,
+# so the shadow waits for the stream to reach the snapshot's position, then replaces the target.
+$my->sql(join '',
+	map { "BEGIN; UPDATE rs.big SET n = n + 1 WHERE id BETWEEN " . (($_ % 50) * 4000 + 1) . " AND " . (($_ % 50 + 1) * 4000) . "; COMMIT;\n" }
+	  0 .. 99);
+$node->safe_psql('postgres', q{UPDATE rs.other SET v = 'damaged' WHERE id = 2});
+$node->safe_psql('postgres', q{SELECT mysql_sync.resync_table('rs', 'rs.other')});
+ok(wait_until(sub { requests_left() eq '0' && table_state('rs.other') =~ /^synced/ }, 120),
+	'the resync of rs.other during a backlog completed');
+like(slurp_file($node->logfile), qr/resync of rs\.other copied \d+ rows at [^;]*; the swap waits for the stream/,
+	'its copy ended before the stream reached the snapshot: the swap waited for the stream');
+ok(wait_tables_equal($my, $node, [qw(rs.big rs.other rs.ledger)], 180), 'rs.big and rs.other equal the source after the backlog');
 
 # The added table has an identity (AUTO_INCREMENT); a resync keeps its sequence's name and
 # moves it past the copied rows.
