@@ -19,7 +19,6 @@ extern "C" {
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/memutils.h"
-#include "utils/timestamp.h"
 }
 
 using mysql_sync::SyncTable;
