@@ -133,6 +133,11 @@ void CopyFeed::produce(MysqlClient& client, std::string sql) {
   changed_.notify_all();
 }
 
+bool CopyFeed::between_rows() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return offset_ == 0;
+}
+
 int CopyFeed::read(char* out, int max, int timeout_ms) {
   std::unique_lock<std::mutex> lock(mutex_);
   if (!changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms),

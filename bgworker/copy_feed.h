@@ -33,6 +33,10 @@ class CopyFeed {
   // nothing arrived within `timeout_ms` (call again). Rethrows the producer's error.
   int read(char* out, int max, int timeout_ms);
 
+  // True when everything handed out so far ends at a row boundary (a chunked copy may end its
+  // COPY there; every queued piece holds whole rows).
+  bool between_rows();
+
   uint64_t rows() const { return rows_.load(); }
   uint64_t invalid_values() const { return invalid_values_.load(); }
 

@@ -18,6 +18,7 @@
 #include "bgworker/name_map.h"
 #include "bgworker/reader.h"
 #include "bgworker/source_monitor.h"
+#include "bgworker/spill.h"
 
 namespace mysql_sync {
 
@@ -80,6 +81,10 @@ struct TaskRuntime {
 
   std::unique_ptr<MysqlClient> snapshot_client;  // holds the consistent snapshot during the copy
   std::unique_ptr<CopyFeed> copy;
+  // resync_table's chunked copy: the resynced table's changes the stream applied to the old target
+  // after the snapshot, replayed into the fresh copy when it replaces the target.
+  std::unique_ptr<SpillWriter> resync_spool;
+  std::shared_ptr<SpillFile> resync_replay;  // the spool, read back when the shadow replaces the target
   std::unique_ptr<Reader> reader;
   std::unique_ptr<SourceMonitor> monitor;  // started with the stream; readers made after it feed it
   std::unique_ptr<SourceItem> current;  // the item being applied

@@ -3,6 +3,7 @@
 #include "binlog/snapshot.h"
 #include "bgworker/apply.h"
 #include "bgworker/catalog.h"
+#include "bgworker/chunked_copy.h"
 #include "bgworker/initial_sync.h"
 #include "bgworker/shmem.h"
 #include "extension/bridge.h"
@@ -25,6 +26,7 @@ using mysql_sync::SyncTable;
 namespace {
 
 constexpr const char* kShadowSuffix = "__mysql_sync_resync";
+constexpr long kPieceMs = 100;  // a piece of a resync's copy: its own transaction, between batches
 
 struct Request {
   char* id;
@@ -40,6 +42,18 @@ bool checked_once = false;
 // The task's objects after the request being serviced (C++ data lives off the PostgreSQL stack).
 std::vector<std::string> next_objects;
 int pending_swaps = 0;  // tables with resync_pending: resync_swap_due is checked for every item
+
+// The resync whose copy runs in pieces between the stream's batches (one at a time). Its snapshot
+// position P is runtime->copy_target; its spool is runtime->resync_spool.
+struct ShadowCopy {
+  bool running;
+  int index;          // runtime->tables
+  Oid shadow;         // the shadow table being filled
+  char* object;       // db.table (TopMemoryContext)
+  int64 rows;         // copied and committed so far
+  int64 rows_before;  // the task's rows_copied before this copy (the live count starts there)
+};
+ShadowCopy shadow_copy;
 
 void count_pending_swaps(void) {
   pending_swaps = 0;
@@ -141,8 +155,9 @@ mysql_sync::BinlogPosition* open_snapshot(bool data) {
   mysql_sync::BinlogPosition* at = nullptr;
   MYSQL_SYNC_CXX(worker_task.name, {
     runtime->snapshot_client = std::make_unique<mysql_sync::MysqlClient>(runtime->uri);
-    if (runtime->max_rows_per_second > 0)
-      runtime->snapshot_client->execute("SET SESSION net_write_timeout = 86400");
+    // A copy in pieces pauses its read while the stream is applied (and a throttled one on
+    // purpose): the source must not give up on writing to us meanwhile.
+    runtime->snapshot_client->execute("SET SESSION net_write_timeout = 86400");
     runtime->copy_target = data ? begin_consistent_snapshot(*runtime->snapshot_client)
                                 : current_binlog_position(*runtime->snapshot_client);
     at = &runtime->copy_target;
@@ -176,7 +191,10 @@ ErrorData* recover_from_error(MemoryContext context) {
   mysql_sync::cxx_call(ignored, [&] {
     runtime->copy.reset();
     runtime->snapshot_client.reset();
+    runtime->resync_spool.reset();
+    runtime->resync_replay.reset();
   });
+  shadow_copy.running = false;
   reset_appliers();
   ereport(WARNING, (errcode(edata->sqlerrcode), errmsg("%s", edata->message),
                     edata->hint ? errhint("%s", edata->hint) : 0));
@@ -389,7 +407,7 @@ bool service_additions(void) {
 
 // ---- resync -----------------------------------------------------------------------------------
 
-// Copies the table into its shadow from a new snapshot; the swap follows when the stream gets there.
+// Starts copying the table into its shadow from a new snapshot; copy_next_piece goes on with it.
 void copy_into_shadow(const Request& request, int index) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   SyncTable& table = runtime->tables[index];
@@ -439,39 +457,32 @@ void copy_into_shadow(const Request& request, int index) {
   int64 rows_before = committed_rows_copied();
   end_catalog_transaction();
 
-  mysql_sync::BinlogPosition* at = open_snapshot(true);  // a resync copies, whatever initial_sync says
+  open_snapshot(true);  // a resync copies, whatever initial_sync says
   begin_catalog_transaction();
   spi_exec_text(psprintf("DROP TABLE IF EXISTS %s", shadow_qualified), 0, nullptr);  // of an interrupted run
   spi_exec_text(psprintf("CREATE TABLE %s (LIKE %s INCLUDING ALL)", shadow_qualified, qualified), 0, nullptr);
   RangeVar* rv = makeRangeVar(pstrdup(table.target_schema.c_str()), shadow, -1);
   Oid relid = RangeVarGetRelid(rv, NoLock, false);
-  int64 invalid = 0;
-  uint64 rows = copy_source_rows(index, relid, rows_before, &invalid);
-  char rows_text[32], invalid_text[32];
-  snprintf(rows_text, sizeof rows_text, "%llu", (unsigned long long)rows);
-  snprintf(invalid_text, sizeof invalid_text, "%lld", (long long)invalid);
-  const char* count_args[4] = {worker_task.name, request.object, rows_text, invalid_text};
-  spi_exec_text(
-      "UPDATE mysql_sync.table_state SET rows_copied = $3::bigint, "
-      "       invalid_values = invalid_values + $4::bigint WHERE task = $1 AND source_table = $2",
-      4, count_args);
-  spi_exec_text("UPDATE mysql_sync.task_state SET rows_copied = rows_copied + $3::bigint WHERE task = $1", 3,
-                count_args);
-  set_detail(
-      psprintf("resync of %s: %llu rows copied at %s:%llu; the stream catches up to there, then %s "
-               "replaces the target",
-               request.object, (unsigned long long)rows, at->file.c_str(), (unsigned long long)at->pos,
-               shadow_qualified));
   end_catalog_transaction();
+  const char* spool_dir = psprintf("%s/base/pgsql_tmp", DataDir);
   MYSQL_SYNC_CXX(worker_task.name, {
-    table.resync_pending = true;
-    table.resync_at = *at;
+    runtime->copy = std::make_unique<mysql_sync::CopyFeed>(
+        *runtime->snapshot_client, table.source, runtime->invalid_dates, runtime->max_rows_per_second);
+    runtime->resync_spool = std::make_unique<mysql_sync::SpillWriter>(spool_dir);
     table.shadow_name = shadow;
   });
-  close_snapshot();
-  elog(LOG, "mysql_sync task \"%s\": resync of %s copied %llu rows at %s:%llu into %s", worker_task.name,
-       request.object, (unsigned long long)rows, table.resync_at.file.c_str(),
-       (unsigned long long)table.resync_at.pos, shadow_qualified);
+  if (shadow_copy.object) pfree(shadow_copy.object);
+  shadow_copy.object = MemoryContextStrdup(TopMemoryContext, request.object);
+  shadow_copy.index = index;
+  shadow_copy.shadow = relid;
+  shadow_copy.rows = 0;
+  shadow_copy.rows_before = rows_before;
+  shadow_copy.running = true;
+  elog(LOG,
+       "mysql_sync task \"%s\": resync of %s: copying from a snapshot at %s:%llu into %s, in pieces "
+       "between the stream's batches",
+       worker_task.name, request.object, runtime->copy_target.file.c_str(),
+       (unsigned long long)runtime->copy_target.pos, shadow_qualified);
 }
 
 // A failed resync: the shadow goes, the old target stays synced, the error shows in table_status.
@@ -518,6 +529,7 @@ void service_resyncs(void) {
       abandon_resync(index, requests[r].object, edata);
     }
     PG_END_TRY();
+    if (shadow_copy.running) return;  // one copy at a time; the next request waits for its end
   }
 }
 
@@ -557,6 +569,144 @@ void swap_one(int index) {
   });
 }
 
+// The shadow holds the snapshot at P and the stream has applied the table's changes up to S >= P
+// to the old target, those after P being in the spool too: in one transaction the shadow replaces
+// the target and the spooled changes are applied to it, so it stands at S like the other tables.
+void swap_with_spool(int index) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  SyncTable& table = runtime->tables[index];
+  char* object = source_table_name(index);
+  const mysql_sync::BinlogPosition& at = runtime->copy_target;
+  char* pos = psprintf("%llu", (unsigned long long)at.pos);
+  char rows_text[32], invalid_text[32];
+  snprintf(rows_text, sizeof rows_text, "%lld", (long long)shadow_copy.rows);
+  int64 invalid = 0;
+  uint64 spooled_changes = 0;
+  MYSQL_SYNC_CXX(worker_task.name, {
+    invalid = (int64)runtime->copy->invalid_values();
+    runtime->resync_replay = runtime->resync_spool->finish();
+    runtime->resync_spool.reset();
+    spooled_changes = runtime->resync_replay->changes();
+  });
+  snprintf(invalid_text, sizeof invalid_text, "%lld", (long long)invalid);
+  const char* swap_args[3] = {table.target_schema.c_str(), table.target_name.c_str(),
+                              table.shadow_name.c_str()};
+  const char* args[6] = {worker_task.name, object, at.file.c_str(), pos, rows_text, invalid_text};
+  begin_catalog_transaction();
+  spi_exec_text("SELECT mysql_sync._swap_resynced_table($1, $2, $3)", 3, swap_args);
+  reset_appliers();  // the target is another relation now
+  for (;;) {
+    bool more = false;
+    MYSQL_SYNC_CXX(worker_task.name,
+                   more = runtime->resync_replay->read_chunk(runtime->spill_chunk, spill_chunk_bytes()));
+    if (!more) break;
+    for (const mysql_sync::TableChange& change : runtime->spill_chunk)
+      apply_change(change, runtime->last_end);
+    CHECK_FOR_INTERRUPTS();
+  }
+  apply_batch_end();
+  set_target_identities(index);
+  spi_exec_text(
+      "UPDATE mysql_sync.table_state SET state = 'synced', copy_file = $3, copy_pos = $4::bigint, "
+      "       rows_copied = $5::bigint, invalid_values = invalid_values + $6::bigint, last_error = NULL "
+      " WHERE task = $1 AND source_table = $2",
+      6, args);
+  spi_exec_text("UPDATE mysql_sync.task_state SET rows_copied = rows_copied + $5::bigint WHERE task = $1", 6,
+                args);
+  spi_exec_text("DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind = 'resync' AND object = $2",
+                2, args);
+  set_detail(nullptr);
+  end_catalog_transaction();
+  reset_appliers();
+  elog(LOG,
+       "mysql_sync task \"%s\": resync of %s done: the fresh copy (%lld rows at %s:%llu) and %llu changes "
+       "applied since replaced the target at %s:%llu",
+       worker_task.name, object, (long long)shadow_copy.rows, at.file.c_str(), (unsigned long long)at.pos,
+       (unsigned long long)spooled_changes, runtime->last_end.file.c_str(),
+       (unsigned long long)runtime->last_end.pos);
+  MYSQL_SYNC_CXX(worker_task.name, {
+    runtime->resync_replay.reset();
+    std::vector<mysql_sync::TableChange>().swap(runtime->spill_chunk);
+    table.resync_pending = false;
+    table.copy_done = true;
+    table.copied_at = at;
+  });
+}
+
+// The copy is complete at P. With the stream at or past P the shadow catches up from the spool and
+// replaces the target now; behind P (nothing spooled) it replaces it when the stream gets there.
+void finish_shadow_copy(void) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  int index = shadow_copy.index;
+  SyncTable& table = runtime->tables[index];
+  bool stream_behind = mysql_sync::compare_positions(runtime->last_end, runtime->copy_target) < 0;
+  if (!stream_behind) {
+    swap_with_spool(index);
+  } else {
+    int64 invalid = 0;
+    MYSQL_SYNC_CXX(worker_task.name, {
+      invalid = (int64)runtime->copy->invalid_values();
+      runtime->resync_spool.reset();  // empty: nothing after P was applied
+    });
+    const mysql_sync::BinlogPosition& at = runtime->copy_target;
+    char rows_text[32], invalid_text[32];
+    snprintf(rows_text, sizeof rows_text, "%lld", (long long)shadow_copy.rows);
+    snprintf(invalid_text, sizeof invalid_text, "%lld", (long long)invalid);
+    const char* args[4] = {worker_task.name, shadow_copy.object, rows_text, invalid_text};
+    begin_catalog_transaction();
+    spi_exec_text(
+        "UPDATE mysql_sync.table_state SET rows_copied = $3::bigint, "
+        "       invalid_values = invalid_values + $4::bigint WHERE task = $1 AND source_table = $2",
+        4, args);
+    spi_exec_text("UPDATE mysql_sync.task_state SET rows_copied = rows_copied + $3::bigint WHERE task = $1",
+                  3, args);
+    set_detail(
+        psprintf("resync of %s: %lld rows copied at %s:%llu; the stream catches up to there, then %s "
+                 "replaces the target",
+                 shadow_copy.object, (long long)shadow_copy.rows, at.file.c_str(), (unsigned long long)at.pos,
+                 quote_qualified_identifier(table.target_schema.c_str(), table.shadow_name.c_str())));
+    end_catalog_transaction();
+    MYSQL_SYNC_CXX(worker_task.name, {
+      table.resync_pending = true;
+      table.resync_at = at;
+    });
+    elog(LOG,
+         "mysql_sync task \"%s\": resync of %s copied %lld rows at %s:%llu; the swap waits for the stream",
+         worker_task.name, shadow_copy.object, (long long)shadow_copy.rows, at.file.c_str(),
+         (unsigned long long)at.pos);
+  }
+  shadow_copy.running = false;
+  close_snapshot();
+  count_pending_swaps();
+  checked_once = false;  // other requests may have waited for this copy
+}
+
+void set_live_rows(int64 rows) {
+  TaskSlot* slot = &sync_shared->slots[worker_task.slot];
+  SpinLockAcquire(&sync_shared->mutex);
+  slot->rows_copied = rows;
+  SpinLockRelease(&sync_shared->mutex);
+}
+
+// One piece of the running copy in its own transaction; the last one finishes the resync.
+void copy_piece(void) {
+  bool finished = false;
+  begin_catalog_transaction();
+  uint64 rows = copy_table_piece(shadow_copy.index, shadow_copy.shadow, kPieceMs, &finished);
+  shadow_copy.rows += (int64)rows;
+  char rows_text[32];
+  snprintf(rows_text, sizeof rows_text, "%lld", (long long)shadow_copy.rows);
+  const char* args[3] = {worker_task.name, shadow_copy.object, rows_text};
+  if (rows > 0)
+    spi_exec_text(
+        "UPDATE mysql_sync.table_state SET rows_copied = $3::bigint WHERE task = $1 AND source_table = $2", 3,
+        args);
+  keep_table_copy_detail();
+  end_catalog_transaction();
+  set_live_rows(shadow_copy.rows_before + shadow_copy.rows);
+  if (finished) finish_shadow_copy();
+}
+
 // The reader stops for the time of a copy: a reader whose queue is full stops reading its socket, and
 // the source drops a replica it cannot write to for net_write_timeout (60 s by default). Its queue
 // goes with it (nothing in it was applied); a new reader starts from the applied position.
@@ -574,12 +724,10 @@ void restart_reader(void) {
   start_reader(worker_task.runtime->last_end);
 }
 
-// Whether servicing the requests copies a table.
+// Whether servicing the requests copies a table in one go (the stream waits meanwhile).
 bool requests_copy(void) {
   for (int r = 0; r < request_count; r++) {
-    if (strcmp(requests[r].kind, "add") == 0) return true;
-    int index = strcmp(requests[r].kind, "resync") == 0 ? find_table(requests[r].object) : -1;
-    if (index >= 0 && !worker_task.runtime->tables[index].resync_pending) return true;
+    if (strcmp(requests[r].kind, "add") == 0) return true;  // a resync copies in pieces
   }
   return false;
 }
@@ -587,7 +735,67 @@ bool requests_copy(void) {
 }  // namespace
 
 bool table_requests_waiting(void) {
+  if (shadow_copy.running) return false;  // serviced once the copy is over
   return !checked_once || current_generation() != seen_generation;
+}
+
+bool table_copy_running(void) {
+  return shadow_copy.running;
+}
+
+void keep_table_copy_detail(void) {
+  if (!shadow_copy.running) return;
+  const SyncTable& table = worker_task.runtime->tables[shadow_copy.index];
+  set_detail(psprintf("resync of %s: copying into %s (%lld rows so far) while the other tables stream",
+                      shadow_copy.object,
+                      quote_qualified_identifier(table.target_schema.c_str(), table.shadow_name.c_str()),
+                      (long long)shadow_copy.rows));
+}
+
+void copy_next_piece(void) {
+  if (!shadow_copy.running) return;
+  int index = shadow_copy.index;
+  MemoryContext context = CurrentMemoryContext;
+  PG_TRY();
+  { copy_piece(); }
+  PG_CATCH();
+  {
+    if (request_context == nullptr)
+      request_context =
+          AllocSetContextCreate(TopMemoryContext, "mysql_sync table requests", ALLOCSET_SMALL_SIZES);
+    char* object = MemoryContextStrdup(request_context, shadow_copy.object);
+    ErrorData* edata = recover_from_error(context);
+    abandon_resync(index, object, edata);
+    checked_once = false;
+  }
+  PG_END_TRY();
+}
+
+void interrupt_table_copy(const char* reason) {
+  if (!shadow_copy.running) return;
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  SyncTable& table = runtime->tables[shadow_copy.index];
+  const char* shadow = quote_qualified_identifier(table.target_schema.c_str(), table.shadow_name.c_str());
+  const char* args[2] = {worker_task.name, shadow_copy.object};
+  shadow_copy.running = false;
+  close_snapshot();
+  MYSQL_SYNC_CXX(worker_task.name, runtime->resync_spool.reset());
+  begin_catalog_transaction();
+  spi_exec_text(psprintf("DROP TABLE IF EXISTS %s", shadow), 0, nullptr);
+  spi_exec_text("UPDATE mysql_sync.table_state SET state = 'synced' WHERE task = $1 AND source_table = $2", 2,
+                args);
+  end_catalog_transaction();
+  elog(LOG, "mysql_sync task \"%s\": the resync of %s starts again after %s", worker_task.name,
+       shadow_copy.object, reason);
+  checked_once = false;  // its request is still recorded: serviced again from a new snapshot
+}
+
+void note_applied_change(const mysql_sync::TableChange& change, const mysql_sync::BinlogPosition& end) {
+  if (!shadow_copy.running || (int)change.table != shadow_copy.index) return;
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  MYSQL_SYNC_CXX(worker_task.name, {
+    if (mysql_sync::compare_positions(end, runtime->copy_target) > 0) runtime->resync_spool->append(change);
+  });
 }
 
 bool service_table_requests(void) {

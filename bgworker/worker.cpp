@@ -144,6 +144,7 @@ void commit_batch(void) {
   for (size_t i = 0; i < worker_task.runtime->tables.size(); i++)
     if (batch.table_changes[i] || batch.table_invalid[i])
       add_table_counters((int)i, batch.table_changes[i], batch.table_invalid[i], 0, nullptr);
+  keep_table_copy_detail();
   end_catalog_transaction();
   update_slot(true);
   batch.open = false;
@@ -173,6 +174,7 @@ void apply_changes(const std::vector<mysql_sync::TableChange>& changes, const So
     const mysql_sync::TableChange& change = changes[i];
     if (operation_enabled(change.op) && !change_in_copy(change, item->end)) {
       apply_change(change, item->end);
+      note_applied_change(change, item->end);
       batch.changes++;
       batch.table_changes[change.table]++;
     }
@@ -250,7 +252,11 @@ void stream_changes(void) {
     }
 
     // resync_table / alter_sync, between batches (table_requests.h).
-    if (!batch.open && table_requests_waiting() && service_table_requests()) resize_batch_counters();
+    // A resync's copy goes on a piece at a time between the batches.
+    if (!batch.open && table_copy_running())
+      copy_next_piece();
+    else if (!batch.open && table_requests_waiting() && service_table_requests())
+      resize_batch_counters();
 
     SourceItem* item = next_source_item();
     // verify() may be waiting for this task to stand at its source snapshot's position.
@@ -279,7 +285,7 @@ void stream_changes(void) {
                  TimestampDifferenceExceeds(idle_since, GetCurrentTimestamp(), (int)kIdleStoreMs)) {
         commit_batch();
       }
-      if (wait_for_source(kWaitMs)) update_slot(false);
+      if (wait_for_source(table_copy_running() ? 0 : kWaitMs)) update_slot(false);
       continue;
     }
 
@@ -291,6 +297,7 @@ void stream_changes(void) {
           // A DDL is a transaction of its own on the source: so it is here, with its position (and
           // the rows logged with it, as CREATE TABLE ... SELECT does).
           if (batch.open) commit_batch();
+          interrupt_table_copy("a DDL statement");
           stop_at_ddl_if_asked(item);
           open_batch();
           apply_ddl_effects(item);

@@ -45,12 +45,12 @@ CREATE TABLE rs.ledger (id int PRIMARY KEY, n bigint NOT NULL, last_tx int);
 INSERT INTO rs.ledger VALUES (1, 0, 0);
 });
 
-# max_rows_per_second keeps a copy of rs.big going for a few seconds: long enough to kill
-# the worker in the middle of one.
+# max_rows_per_second keeps a copy of rs.big going for several seconds: long enough to see the
+# other tables stream during a resync's copy, and to kill the worker in the middle of one.
 $node->safe_psql('postgres',
 	"SELECT mysql_sync.start_sync('rs', '"
 	  . $my->source_uri
-	  . "', '{rs.big, rs.other, rs.gone, rs.ledger}', options => '{\"max_rows_per_second\": 50000}')");
+	  . "', '{rs.big, rs.other, rs.gone, rs.ledger}', options => '{\"max_rows_per_second\": 25000}')");
 ok(wait_for_state($node, 'rs', 'streaming', 180), 'task rs reaches streaming');
 ok(wait_tables_equal($my, $node, [qw(rs.big rs.other rs.gone rs.ledger)], 60), 'equal after the initial sync');
 
@@ -205,8 +205,34 @@ sub requests_left
 wait_progress(100);
 $node->safe_psql('postgres', q{SELECT mysql_sync.resync_table('rs', 'rs.big')});
 ok(wait_until(sub { table_state('rs.big') =~ /^copying/ }, 60), 'rs.big shows copying in table_status');
-like($node->safe_psql('postgres', q{SELECT detail FROM mysql_sync.status WHERE task = 'rs'}),
-	qr/resync of rs\.big/, 'status.detail names the resync');
+ok( wait_until(
+		sub {
+			$node->safe_psql('postgres', q{SELECT detail FROM mysql_sync.status WHERE task = 'rs'}) =~
+			  /resync of rs\.big: copying into rs\.big__mysql_sync_resync \(\d+ rows so far\)/
+			  || table_state('rs.big') !~ /^copying/;
+		},
+		60)
+	  && table_state('rs.big') =~ /^copying/,
+	'status.detail names the resync and its progress');
+
+# The copy runs in pieces between the stream's batches: the other tables keep streaming. One
+# statement reads rs.other's row count, the ledger and whether rs.big is still copying (one
+# snapshot): both must advance while the copy still runs (it lasts seconds: max_rows_per_second).
+my $during = q{SELECT (SELECT count(*) FROM rs.other) || ' ' || (SELECT n FROM rs.ledger) || ' ' ||
+  (SELECT state || ' ' || rows_copied FROM mysql_sync.table_state WHERE task = 'rs' AND source_table = 'rs.big')};
+my ($other0, $ledger0, $state0, $copied0) = split ' ', $node->safe_psql('postgres', $during);
+my ($advanced, $copy_advanced) = (0, 0);
+wait_until(
+	sub {
+		my ($other, $ledger, $state, $copied) = split ' ', $node->safe_psql('postgres', $during);
+		return 1 if $state ne 'copying';
+		$advanced = 1 if $state0 eq 'copying' && $other > $other0 && $ledger > $ledger0;
+		$copy_advanced = 1 if $state0 eq 'copying' && $copied > $copied0;
+		return $advanced && $copy_advanced;
+	},
+	60);
+ok($advanced, "rs.other and rs.ledger stream while rs.big is being copied (from $other0 rows, ledger $ledger0)");
+ok($copy_advanced, "the copy of rs.big commits in pieces meanwhile (from $copied0 rows)");
 ok(wait_until(sub { requests_left() eq '0' && table_state('rs.big') =~ /^synced/ }, 120), 'the resync of rs.big completed');
 isnt($node->safe_psql('postgres', q{SELECT 'rs.big'::regclass::oid}), $old_oid, 'rs.big is a new table (swapped)');
 is($node->safe_psql('postgres', q{SELECT has_table_privilege('reader095', 'rs.big', 'SELECT')}), 't',
@@ -220,6 +246,10 @@ is( $node->safe_psql('postgres',
 is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_class WHERE relname LIKE '%mysql_sync_resync%'}), '0',
 	'no shadow table is left');
 like(table_state('rs.big'), qr/^synced (\d+)$/, 'table_status has the resync row count');
+# The stream went past the snapshot during the copy: the shadow caught up from the spool of rs.big's
+# changes applied meanwhile, in the transaction of the swap.
+my ($spooled) = slurp_file($node->logfile) =~ /resync of rs\.big done: the fresh copy \(\d+ rows at [^)]*\) and (\d+) changes/;
+ok(defined $spooled && $spooled > 0, 'the fresh copy caught up with the changes applied during the copy (' . ($spooled // 'none') . ')');
 
 # --------------------------------------------------------- alter_sync add under writes
 wait_progress(250);
@@ -279,6 +309,20 @@ is($node->safe_psql('postgres', 'SELECT count(*) FROM rs.big WHERE id = 19000000
 	'the row that was only in the target is gone');
 my $st = sync_status($node, 'rs');
 is($st->{state}, 'streaming', 'the task is streaming');
+
+# A resync whose copy ends while the stream is still behind its snapshot: a backlog of rs.big
+# changes (100 transactions of 4000 rows) is in the binlog when rs.other's short copy starts,
+# so the shadow waits for the stream to reach the snapshot's position, then replaces the target.
+$my->sql(join '',
+	map { "BEGIN; UPDATE rs.big SET n = n + 1 WHERE id BETWEEN " . (($_ % 50) * 4000 + 1) . " AND " . (($_ % 50 + 1) * 4000) . "; COMMIT;\n" }
+	  0 .. 99);
+$node->safe_psql('postgres', q{UPDATE rs.other SET v = 'damaged' WHERE id = 2});
+$node->safe_psql('postgres', q{SELECT mysql_sync.resync_table('rs', 'rs.other')});
+ok(wait_until(sub { requests_left() eq '0' && table_state('rs.other') =~ /^synced/ }, 120),
+	'the resync of rs.other during a backlog completed');
+like(slurp_file($node->logfile), qr/resync of rs\.other copied \d+ rows at [^;]*; the swap waits for the stream/,
+	'its copy ended before the stream reached the snapshot: the swap waited for the stream');
+ok(wait_tables_equal($my, $node, [qw(rs.big rs.other rs.ledger)], 180), 'rs.big and rs.other equal the source after the backlog');
 
 # The added table has an identity (AUTO_INCREMENT); a resync keeps its sequence's name and
 # moves it past the copied rows.
