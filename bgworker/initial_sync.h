@@ -31,3 +31,12 @@ void set_target_identities(int index);
 // COPY of the table's rows from runtime->snapshot_client into `relid`; the live rows_copied shows
 // rows_before plus the rows so far. Returns the rows.
 uint64 copy_source_rows(int index, Oid relid, int64 rows_before, int64* invalid);
+
+namespace mysql_sync {
+class CopyFeed;
+}
+// COPY of `feed`'s rows into `relid`, the target of runtime->tables[index], inside the current
+// transaction; the live rows_copied shows the copy base plus the feed's rows. Returns the rows.
+uint64 copy_feed_into(int index, Oid relid, mysql_sync::CopyFeed* feed);
+// The task's rows committed so far (live rows_copied counts on from there).
+void set_copy_base(int64 rows);
