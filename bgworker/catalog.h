@@ -39,6 +39,16 @@ void mark_table_copied(int index, const mysql_sync::BinlogPosition& at, int64 ro
 // inside the transaction that applied those changes).
 void set_table_copy_position(int index, const mysql_sync::BinlogPosition& at);
 
+// A ranged copy committed one more range of the table (runtime->tables[index].copy_regions holds
+// it): its rows and invalid values are counted in table_state and task_state, and copy_ranges
+// records the last completed key (inside the transaction holding the range's rows).
+void record_copy_range(int index, int64 rows, int64 invalid_values);
+
+// The table's ranged copy is complete: state synced, copy_file/copy_pos the position of its
+// newest part and copy_ranges its older parts, if any (copy_regions; inside the caller's
+// transaction). Also what the catch-up writes when it advances such a table.
+void store_copy_regions(int index);
+
 // How many table_state rows the task has (own transaction).
 int count_table_states(void);
 

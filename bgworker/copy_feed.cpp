@@ -41,9 +41,13 @@ void append_copy_field(std::string& line, const Value& value) {
 
 CopyFeed::CopyFeed(MysqlClient& client, const SourceTable& table, InvalidDates invalid_dates,
                    int64_t max_rows_per_second)
-    : table_(table), invalid_dates_(invalid_dates), max_rows_per_second_(max_rows_per_second) {
+    : CopyFeed(client, table, invalid_dates, max_rows_per_second, copy_select_sql(table), -1) {}
+
+CopyFeed::CopyFeed(MysqlClient& client, const SourceTable& table, InvalidDates invalid_dates,
+                   int64_t max_rows_per_second, std::string sql, int key_column)
+    : table_(table), invalid_dates_(invalid_dates), max_rows_per_second_(max_rows_per_second),
+      key_column_(key_column) {
   for (const SourceColumn& column : table.columns) forms_.push_back(copy_form_of(column));
-  std::string sql = copy_select_sql(table);
 
   sigset_t all, previous;
   sigfillset(&all);
@@ -81,7 +85,10 @@ void CopyFeed::produce(MysqlClient& client, std::string sql) {
     const uint64_t check_every =
         max_rows_per_second_ > 0 ? std::max<uint64_t>(1, static_cast<uint64_t>(max_rows_per_second_) / 20) : 0;
     uint64_t produced = 0;
+    std::string last_key;
     client.stream(sql, [&](const RawRow& row) {
+      if (key_column_ >= 0 && row.data[key_column_] != nullptr)
+        last_key.assign(row.data[key_column_], row.lengths[key_column_]);
       for (size_t i = 0; i < row.count; i++) {
         if (i) chunk += '\t';
         const char* data = row.data[i];
@@ -124,6 +131,7 @@ void CopyFeed::produce(MysqlClient& client, std::string sql) {
     invalid_values_.fetch_add(invalid);
     std::lock_guard<std::mutex> lock(mutex_);
     if (!chunk.empty()) chunks_.push_back(std::move(chunk));
+    last_key_ = std::move(last_key);
     finished_ = true;
   } catch (...) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -136,6 +144,11 @@ void CopyFeed::produce(MysqlClient& client, std::string sql) {
 bool CopyFeed::between_rows() {
   std::lock_guard<std::mutex> lock(mutex_);
   return offset_ == 0;
+}
+
+std::string CopyFeed::last_key() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return last_key_;
 }
 
 int CopyFeed::read(char* out, int max, int timeout_ms) {

@@ -25,6 +25,10 @@ class CopyFeed {
   // max_rows_per_second > 0 throttles the producer to that rate (options.max_rows_per_second).
   CopyFeed(MysqlClient& client, const SourceTable& table, InvalidDates invalid_dates,
            int64_t max_rows_per_second = 0);
+  // Streams the rows of `select` (copy_select_sql's columns, e.g. copy_range_sql's one range);
+  // key_column >= 0 records that column of the last row (last_key()).
+  CopyFeed(MysqlClient& client, const SourceTable& table, InvalidDates invalid_dates,
+           int64_t max_rows_per_second, std::string select, int key_column);
   ~CopyFeed();  // stops and joins
   CopyFeed(const CopyFeed&) = delete;
   CopyFeed& operator=(const CopyFeed&) = delete;
@@ -39,6 +43,8 @@ class CopyFeed {
 
   uint64_t rows() const { return rows_.load(); }
   uint64_t invalid_values() const { return invalid_values_.load(); }
+  // The key column's value in the last row, once read() returned 0 ("" when no row came).
+  std::string last_key();
 
  private:
   void produce(MysqlClient& client, std::string sql);
@@ -48,6 +54,8 @@ class CopyFeed {
   std::vector<CopyForm> forms_;  // per column
   InvalidDates invalid_dates_;
   int64_t max_rows_per_second_ = 0;
+  int key_column_ = -1;
+  std::string last_key_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<std::string> chunks_;

@@ -4,6 +4,7 @@
 #include "bgworker/apply.h"
 #include "bgworker/spill.h"
 #include "bgworker/catalog.h"
+#include "bgworker/copy_load.h"
 #include "bgworker/dialect.h"
 #include "bgworker/shmem.h"
 #include "extension/bridge.h"
@@ -50,8 +51,8 @@ int copy_read(void* outbuf, int, int maxread) {
     int n = -1;
     uint64 rows = 0;
     MYSQL_SYNC_CXX(worker_task.label, {
-      n = runtime->copy->read(static_cast<char*>(outbuf), maxread, 200);
-      rows = runtime->copy->rows();
+      n = runtime->copy_reading->read(static_cast<char*>(outbuf), maxread, 200);
+      rows = runtime->copy_reading->rows();
     });
     set_live_rows(copy_base + (int64)rows);
     if (n >= 0) return n;
@@ -330,14 +331,12 @@ bool prepare_target_table(int index) {
   return false;
 }
 
-// COPY of one table into `relid` inside the current transaction; returns the rows.
-uint64 copy_table_into(int index, Oid relid, int64* invalid_out) {
+}  // namespace
+
+uint64 copy_feed_into(int index, Oid relid, mysql_sync::CopyFeed* feed) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   const SyncTable& table = runtime->tables[index];
-  MYSQL_SYNC_CXX(worker_task.label, {
-    runtime->copy = std::make_unique<mysql_sync::CopyFeed>(*runtime->snapshot_client, table.source,
-                                                          runtime->invalid_dates, runtime->max_rows_per_second);
-  });
+  runtime->copy_reading = feed;
   Relation rel = table_open(relid, RowExclusiveLock);
   List* columns = NIL;
   for (size_t c = 0; c < table.target_columns.size(); c++)
@@ -351,6 +350,26 @@ uint64 copy_table_into(int index, Oid relid, int64* invalid_out) {
   EndCopyFrom(cstate);
   free_parsestate(pstate);
   table_close(rel, NoLock);
+  runtime->copy_reading = nullptr;
+  return processed;
+}
+
+void set_copy_base(int64 rows) {
+  copy_base = rows;
+  set_live_rows(copy_base);
+}
+
+namespace {
+
+// COPY of one table into `relid` inside the current transaction; returns the rows.
+uint64 copy_table_into(int index, Oid relid, int64* invalid_out) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  const SyncTable& table = runtime->tables[index];
+  MYSQL_SYNC_CXX(worker_task.label, {
+    runtime->copy = std::make_unique<mysql_sync::CopyFeed>(*runtime->snapshot_client, table.source,
+                                                          runtime->invalid_dates, runtime->max_rows_per_second);
+  });
+  uint64 processed = copy_feed_into(index, relid, runtime->copy.get());
   uint64 invalid = 0;
   MYSQL_SYNC_CXX(worker_task.label, {
     invalid = runtime->copy->invalid_values();
@@ -358,10 +377,6 @@ uint64 copy_table_into(int index, Oid relid, int64* invalid_out) {
   });
   *invalid_out = (int64)invalid;
   return processed;
-}
-
-uint64 copy_table(int index, int64* invalid_out) {
-  return copy_table_into(index, target_relid(index, false), invalid_out);
 }
 
 // Brings the tables copied from older snapshots (a resumed load) up to `target`: their changes
@@ -373,13 +388,23 @@ int64 catch_up_changes(const std::vector<mysql_sync::TableChange>& list, const m
   int64 applied = 0;
   for (size_t i = 0; i < list.size(); i++) {
     const mysql_sync::TableChange& change = list[i];
+    const SyncTable& table = runtime->tables[change.table];
+    if (!table.copy_regions.regions.empty()) {  // resumed ranged copy: each key has its own position
+      if (operation_enabled(change.op) && catch_up_split_change(change, item->end)) applied++;
+      continue;
+    }
     // In the table's copy already?
-    if (mysql_sync::compare_positions(item->end, runtime->tables[change.table].copied_at) <= 0) continue;
+    if (mysql_sync::compare_positions(item->end, table.copied_at) <= 0) continue;
     if (!operation_enabled(change.op)) continue;
     apply_change(change, item->end);
     applied++;
   }
   return applied;
+}
+
+// The newest position of any part of the table's copy.
+const mysql_sync::BinlogPosition& newest_copy_position(const SyncTable& table) {
+  return table.copy_regions.regions.empty() ? table.copied_at : table.copy_regions.rest;
 }
 
 void catch_up(const mysql_sync::BinlogPosition& target) {
@@ -405,12 +430,14 @@ void catch_up(const mysql_sync::BinlogPosition& target) {
   mysql_sync::BinlogPosition* last = nullptr;  // the newest boundary applied in the open transaction
   auto commit = [&]() {
     if (!open) return;
-    if (last)
-      for (size_t i = 0; i < runtime->tables.size(); i++)
-        if (mysql_sync::compare_positions(runtime->tables[i].copied_at, *last) < 0) {
-          set_table_copy_position((int)i, *last);
-          MYSQL_SYNC_CXX(worker_task.label, runtime->tables[i].copied_at = *last);
-        }
+    for (size_t i = 0; last && i < runtime->tables.size(); i++) {
+      if (!runtime->tables[i].copy_regions.regions.empty()) {
+        advance_copy_regions((int)i, *last);
+      } else if (mysql_sync::compare_positions(runtime->tables[i].copied_at, *last) < 0) {
+        set_table_copy_position((int)i, *last);
+        MYSQL_SYNC_CXX(worker_task.label, runtime->tables[i].copied_at = *last);
+      }
+    }
     end_catalog_transaction();
     open = false;
     changes = 0;
@@ -457,6 +484,15 @@ void catch_up(const mysql_sync::BinlogPosition& target) {
     if (changes >= mysql_sync_apply_batch_rows) commit();
   }
   commit();
+  // Every change up to the target is applied: no part of a resumed table is older any more.
+  bool split = false;
+  for (size_t i = 0; i < runtime->tables.size(); i++) split = split || !runtime->tables[i].copy_regions.regions.empty();
+  if (split) {
+    begin_catalog_transaction();
+    for (size_t i = 0; i < runtime->tables.size(); i++)
+      if (!runtime->tables[i].copy_regions.regions.empty()) advance_copy_regions((int)i, target);
+    end_catalog_transaction();
+  }
   MYSQL_SYNC_CXX(worker_task.label, {
     runtime->reader->stop();
     runtime->reader.reset();
@@ -508,19 +544,18 @@ void run_initial_sync(void) {
     estimate += runtime->tables[i].source.rows_estimate;
     if (!runtime->tables[i].copy_done) pending++;
   }
+  const bool copying = worker_task.sync_data && pending > 0;
   mysql_sync::BinlogPosition* snapshot = nullptr;
   MYSQL_SYNC_CXX(worker_task.label, {
-    runtime->snapshot_client = std::make_unique<mysql_sync::MysqlClient>(runtime->uri);
     runtime->current = std::make_unique<mysql_sync::SourceItem>();
-    if (worker_task.sync_data && pending > 0) {
-      if (runtime->max_rows_per_second > 0)  // a throttled read may pause longer than the server waits
-        runtime->snapshot_client->execute("SET SESSION net_write_timeout = 86400");
-      runtime->current->end = begin_consistent_snapshot(*runtime->snapshot_client);
-    } else {
-      runtime->current->end = current_binlog_position(*runtime->snapshot_client);
+    if (!copying) {
+      mysql_sync::MysqlClient client(runtime->uri);
+      runtime->current->end = current_binlog_position(client);
     }
     snapshot = &runtime->current->end;
   });
+  // The copy's snapshots (one per source connection, options.parallel) begin in copy_load.
+  if (copying) open_copy_snapshots(pending, snapshot);
 
   if (worker_task.sync_data && pending > 0) {
     set_live_state("full_load");
@@ -533,43 +568,30 @@ void run_initial_sync(void) {
     spi_exec_text("UPDATE mysql_sync.task_state SET rows_estimate = $2::bigint WHERE task = $1", 2, args);
     end_catalog_transaction();
   }
-  copy_base = committed_rows;
-  set_live_rows(copy_base);
-  for (int i = 0; i < count; i++) {
-    if (runtime->tables[i].copy_done) continue;
-    if (!worker_task.sync_data) {
+  set_copy_base(committed_rows);
+  if (copying) {
+    copy_base = copy_pending_tables(committed_rows);
+  } else {
+    for (int i = 0; i < count; i++) {
+      if (runtime->tables[i].copy_done) continue;
       begin_catalog_transaction();
       mark_table_copied(i, *snapshot, 0, 0);
       end_catalog_transaction();
-    } else {
-      begin_catalog_transaction();  // visible at once: table_status shows which table is copying
-      mark_table_state(i, "copying");
-      end_catalog_transaction();
-
-      begin_catalog_transaction();
-      int64 invalid = 0;
-      uint64 rows = copy_table(i, &invalid);
-      if (runtime->tables[i].created_target) add_keys(i);
-      mark_table_copied(i, *snapshot, (int64)rows, invalid);
-      end_catalog_transaction();
-      copy_base += (int64)rows;
-      set_live_rows(copy_base);
-      elog(LOG, "mysql_sync task \"%s\": copied %s (%llu rows)", worker_task.name,
-           runtime->tables[i].source_table().c_str(), (unsigned long long)rows);
+      MYSQL_SYNC_CXX(worker_task.label, {
+        runtime->tables[i].copy_done = true;
+        runtime->tables[i].copied_at = *snapshot;
+        runtime->tables[i].copy_regions = mysql_sync::CopyRegions();
+        runtime->tables[i].copy_regions.rest = *snapshot;
+      });
     }
-    MYSQL_SYNC_CXX(worker_task.label, {
-      runtime->tables[i].copy_done = true;
-      runtime->tables[i].copied_at = *snapshot;
-    });
   }
-  MYSQL_SYNC_CXX(worker_task.label, {
-    runtime->snapshot_client.reset();  // ends the source's snapshot transaction
-  });
 
-  // 3. Tables copied by an earlier run catch up to the newest copy position.
-  mysql_sync::BinlogPosition* target = snapshot;
+  // 3. Tables copied by an earlier run (or by another connection of this one) catch up to the
+  // newest copy position.
+  const mysql_sync::BinlogPosition* target = snapshot;
   for (int i = 0; i < count; i++)
-    if (mysql_sync::compare_positions(runtime->tables[i].copied_at, *target) > 0) target = &runtime->tables[i].copied_at;
+    if (mysql_sync::compare_positions(newest_copy_position(runtime->tables[i]), *target) > 0)
+      target = &newest_copy_position(runtime->tables[i]);
   MYSQL_SYNC_CXX(worker_task.label, runtime->copy_target = *target);
   catch_up(runtime->copy_target);
   MYSQL_SYNC_CXX(worker_task.label, {

@@ -1,9 +1,11 @@
 // The initial sync: target schemas and tables, then every table's rows from a consistent snapshot
-// of the source, each table in its own PostgreSQL transaction that also records the snapshot's
-// binlog position in the table's table_state row.
+// of the source (one per source connection, options.parallel: bgworker/copy_load.h), each table or
+// key range in its own PostgreSQL transaction that also records the snapshot's binlog position
+// (and the last completed key) in the table's table_state row.
 //
 // Resuming: an interrupted load keeps the tables whose copy committed; the others are copied
-// from a new snapshot. Tables copied from an older snapshot then catch up, in transactions that
+// from a new snapshot (a half-copied ranged table after its last committed key). Tables (and key
+// ranges) copied from an older snapshot then catch up, in transactions that
 // apply their changes and advance their recorded position together, until every table is at the
 // newest snapshot position T; the task's position T is stored last, and streaming starts there.
 // A change at or before a table's recorded position is never applied to it (it is in the copy).
@@ -31,3 +33,12 @@ void set_target_identities(int index);
 // COPY of the table's rows from runtime->snapshot_client into `relid`; the live rows_copied shows
 // rows_before plus the rows so far. Returns the rows.
 uint64 copy_source_rows(int index, Oid relid, int64 rows_before, int64* invalid);
+
+namespace mysql_sync {
+class CopyFeed;
+}
+// COPY of `feed`'s rows into `relid`, the target of runtime->tables[index], inside the current
+// transaction; the live rows_copied shows the copy base plus the feed's rows. Returns the rows.
+uint64 copy_feed_into(int index, Oid relid, mysql_sync::CopyFeed* feed);
+// The task's rows committed so far (live rows_copied counts on from there).
+void set_copy_base(int64 rows);

@@ -172,7 +172,9 @@ void TaskRuntime::start_monitor(double poll_seconds, std::function<void(const Mo
 void TaskRuntime::shut_down() {
   if (reader) reader->stop();
   if (monitor) monitor->stop();
+  copy_reading = nullptr;
   copy.reset();
+  copy_slots.clear();
   snapshot_client.reset();
 }
 

@@ -14,6 +14,7 @@
 #include "binlog/source_catalog.h"
 #include "binlog/source_uri.h"
 #include "bgworker/copy_feed.h"
+#include "bgworker/copy_ranges.h"
 #include "bgworker/ddl_plan.h"
 #include "bgworker/name_map.h"
 #include "bgworker/reader.h"
@@ -39,8 +40,11 @@ struct SyncTable {
   bool known = false;           // has a table_state row
   bool created_target = false;  // the initial sync created the target (keys and indexes follow the data)
   bool copy_done = false;
-  BinlogPosition copied_at;
+  BinlogPosition copied_at;  // the oldest position of copy_regions
   int64_t rows_copied = 0;
+  // Which snapshot each key range of the copy came from (several after a resumed ranged copy);
+  // while copying, the ranges committed so far (bgworker/copy_ranges.h).
+  CopyRegions copy_regions;
 
   bool active = true;  // false once a DDL dropped it or renamed it out of the task
   // resync_table: the shadow table holds a fresh copy as of `resync_at`; it replaces the target
@@ -75,6 +79,7 @@ struct TaskRuntime {
   std::map<std::string, TableKeys> table_keys;  // "db.table" -> keys
   bool foreign_keys = false;                     // options.foreign_keys
   int64_t max_rows_per_second = 0;               // options.max_rows_per_second, 0 = unlimited
+  int parallel = 2;  // options.parallel: source connections copying at once
   std::vector<SyncTable> tables;
   DdlPolicies ddl_policies;   // options.ddl and whether operations include alter
   BinlogPosition approved_ddl;  // a DDL that paused the task here; resume_sync approved it
@@ -85,12 +90,24 @@ struct TaskRuntime {
   // after the snapshot, replayed into the fresh copy when it replaces the target.
   std::unique_ptr<SpillWriter> resync_spool;
   std::shared_ptr<SpillFile> resync_replay;  // the spool, read back when the shadow replaces the target
+  // Initial copy: options.parallel source connections, each in its own consistent snapshot,
+  // each reading one table at a time (range by range) ahead of the main thread's COPY.
+  struct CopySlot {
+    std::unique_ptr<MysqlClient> client;
+    BinlogPosition at;               // its snapshot
+    int table = -1;                  // the table it copies; -1 when idle
+    int key_column = -1;             // a ranged copy's key column; -1 copies the table whole
+    std::unique_ptr<CopyFeed> feed;  // the range or table being read
+  };
+  std::vector<CopySlot> copy_slots;
+  CopyFeed* copy_reading = nullptr;  // the feed COPY FROM reads now
   std::unique_ptr<Reader> reader;
   std::unique_ptr<SourceMonitor> monitor;  // started with the stream; readers made after it feed it
   std::unique_ptr<SourceItem> current;  // the item being applied
   BinlogPosition last_end;              // the newest transaction boundary seen by the apply
   BinlogPosition copy_target;           // initial sync: every table is brought to this position
   std::vector<TableChange> spill_chunk;  // the part of a spilled transaction being applied
+  TableChange catch_up_part;             // half of a key-moving update (bgworker/copy_load.h)
 
   // Describes the source tables matching the patterns and maps them to targets. Throws
   // SyncError 42P01 when nothing matches, 0A000 for a column type that cannot be mapped,

@@ -16,6 +16,7 @@ int mysql_sync_naptime_s = 5;
 int mysql_sync_restart_delay_s = 10;
 char* mysql_sync_database = nullptr;
 int mysql_sync_monitor_interval_ms = 1000;
+int mysql_sync_copy_range_rows = 100000;
 
 void mysql_sync_define_gucs(void) {
   DefineCustomIntVariable("mysql_sync.max_tasks", "Most tasks that can run at once.", nullptr,
@@ -42,6 +43,12 @@ void mysql_sync_define_gucs(void) {
                           "binlog_retention_left); read when the worker starts.",
                           nullptr, &mysql_sync_monitor_interval_ms, 1000, 100, 3600 * 1000, PGC_SIGHUP,
                           GUC_UNIT_MS, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("mysql_sync.copy_range_rows",
+                          "Rows per key range of the initial copy: a table whose primary key is one integer "
+                          "column is copied in ranges of this many rows, each committed with its last key, "
+                          "and a resumed load continues after the last committed range.",
+                          nullptr, &mysql_sync_copy_range_rows, 100000, 1, INT_MAX, PGC_SIGHUP, 0, nullptr,
+                          nullptr, nullptr);
   DefineCustomStringVariable("mysql_sync.database", "The database whose tasks the launcher runs.", nullptr,
                              &mysql_sync_database, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("mysql_sync");

@@ -9,5 +9,6 @@ extern int mysql_sync_naptime_s;
 extern int mysql_sync_restart_delay_s;
 extern char* mysql_sync_database;
 extern int mysql_sync_monitor_interval_ms;
+extern int mysql_sync_copy_range_rows;
 
 void mysql_sync_define_gucs(void);

@@ -71,6 +71,11 @@ CREATE TABLE mysql_sync.table_state (
   last_error      text,
   copy_file       text,     -- the table's copy holds every change up to this binlog position
   copy_pos        bigint,
+  -- A table copied in key ranges and resumed from a newer snapshot: the older parts of its key
+  -- space, [{"upto": key, "file", "pos"}, ...] ascending (keys up to `upto` hold every change up to
+  -- that position; the keys above the last are as of copy_file/copy_pos). While the table is
+  -- copying: the ranges committed so far, the last `upto` being the last completed key.
+  copy_ranges     jsonb,
   created_target  boolean NOT NULL DEFAULT false,  -- the initial sync created the target table
   PRIMARY KEY (task, source_table),
   CHECK (state IN ('pending', 'copying', 'synced', 'failed', 'skipped', 'paused'))
@@ -237,14 +242,11 @@ BEGIN
                 HINT = 'An array of precheck item names, e.g. ["binlog_retention"].';
       END IF;
     WHEN 'parallel' THEN
-      IF jsonb_typeof(v) <> 'number' OR (v #>> '{}') !~ '^[0-9]+$' OR (v #>> '{}')::numeric < 1 THEN
+      IF jsonb_typeof(v) <> 'number' OR (v #>> '{}') !~ '^[0-9]+$' OR (v #>> '{}')::numeric < 1
+         OR (v #>> '{}')::numeric > 64 THEN
         RAISE EXCEPTION 'invalid options.parallel %', v
-          USING ERRCODE = 'invalid_parameter_value', HINT = 'A whole number of tables copied at once, at least 1.';
-      END IF;
-      IF (v #>> '{}')::numeric > 1 THEN
-        RAISE EXCEPTION 'options.parallel above 1 is not supported yet'
-          USING ERRCODE = 'feature_not_supported',
-                HINT = 'Tables are copied one at a time from one snapshot; leave parallel out or set it to 1.';
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'A whole number of tables copied at once (source connections), from 1 to 64.';
       END IF;
     WHEN 'max_rows_per_second' THEN
       IF jsonb_typeof(v) <> 'number' OR (v #>> '{}') !~ '^[0-9]+$' OR (v #>> '{}')::numeric < 1
@@ -452,13 +454,14 @@ CREATE VIEW mysql_sync.status AS
     FROM mysql_sync.task_state s
     LEFT JOIN mysql_sync._live_status() l ON l.task = s.task;
 
--- While a table is copying, its rows_copied is live: the worker's count in shared memory minus
--- the rows of the task's tables already committed.
+-- While a table is copying, its rows_copied is live: its committed ranges plus the worker's count
+-- in shared memory minus the rows of the task already committed (the range being written; with
+-- options.parallel above 1 every copying table shows it).
 CREATE VIEW mysql_sync.table_status AS
   SELECT t.task, t.source_table, format('%s.%s', t.target_schema, t.target_name) AS target_table,
          t.state,
          CASE WHEN t.state = 'copying' AND l.pid IS NOT NULL
-              THEN GREATEST(t.rows_copied, COALESCE(l.rows_copied, 0) - s.rows_copied)
+              THEN t.rows_copied + GREATEST(COALESCE(l.rows_copied, 0) - s.rows_copied, 0)
               ELSE t.rows_copied END AS rows_copied,
          t.rows_estimate, t.changes_applied, t.invalid_values, t.last_error
     FROM mysql_sync.table_state t

@@ -98,8 +98,9 @@ SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1',
 SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"max_rows_per_second": "fast"}')$$);
 SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"foreign_keys": "yes"}')$$);
 
+SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"parallel": 65}')$$);
+
 -- Capabilities of later versions: 0A000 (feature_not_supported), never silently ignored.
-SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"parallel": 4}')$$);
 SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"ddl": {"drop_column": "ignore"}}') IS NOT NULL$$);
 SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"ddl": "apply"}')$$);
 SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"ddl": {"drop_everything": "apply"}}')$$);
