@@ -54,29 +54,6 @@ struct TableApplier {
 
 // ---------------------------------------------------------------- executor path
 
-// The multi-insert path can be switched off for an A/B measurement (bench/run, BENCH_MULTI_INSERT=0)
-// through the worker's environment, inherited from the postmaster: MYSQL_SYNC_APPLY_MULTI_INSERT=0.
-// Not a setting: both paths apply the same changes with the same results.
-bool multi_insert_enabled(void) {
-  static int enabled = -1;
-  if (enabled < 0) {
-    const char* value = getenv("MYSQL_SYNC_APPLY_MULTI_INSERT");
-    enabled = value == nullptr || strcmp(value, "0") != 0;
-  }
-  return enabled != 0;
-}
-
-// What an error raised while a buffered insert is written names: its key and source position.
-struct BufferedRow {
-  char** key;  // per primary key column: its text, or null for NULL
-  const char* file;
-  uint64 pos;
-};
-
-// A flush writes at most this many rows or bytes of values at once (COPY's limits).
-constexpr int kMaxBufferedRows = 1000;
-constexpr size_t kMaxBufferedBytes = 65535;
-
 // One table's executor state for the current batch (PostgreSQL transaction). Rebuilt for every
 // batch: that costs a few catalog cache lookups per table per batch, and picks up any DDL on the
 // target between batches without invalidation callbacks. Lives in batch_context (a child of the
@@ -102,17 +79,6 @@ struct ExecTable {
   int32* typmods;
   bool has_triggers;  // after-row triggers need a trigger "query" around each row
   char* qualified;
-  // Multi-insert (as COPY's CopyMultiInsertBuffer): a run of inserts into this table is built into
-  // tuples and written with table_multi_insert (one page lock and WAL record per page instead of
-  // per row), then indexed row by row. Only for tables without row triggers, stored generated
-  // columns or partition constraints, where that is exactly what the per-row insert does.
-  bool multi_insert;
-  TupleTableSlot** buffered;  // kMaxBufferedRows slots of the table's own type, created as needed
-  BufferedRow* buffered_rows;
-  int nbuffered;
-  int nslots;
-  size_t buffered_bytes;
-  MemoryContext buffer_context;  // the buffered rows' keys; reset by each flush
 };
 
 TableApplier* appliers = nullptr;
@@ -123,14 +89,10 @@ ExecTable* exec_tables = nullptr;  // per task table, for the batch; null when n
 MemoryContext batch_context = nullptr;
 LocalTransactionId batch_lxid = InvalidLocalTransactionId;  // the transaction exec_tables belong to
 
-// The change an error is about: a change being applied (row) or a buffered insert (key).
 struct ApplyErrorContext {
   int table;
-  RowOp op;
-  const mysql_sync::Row* row;  // insert: the after image, else the before image
-  char* const* key;            // buffered insert: the key's text per primary key column
-  const char* file;
-  uint64 pos;
+  const TableChange* change;
+  const mysql_sync::BinlogPosition* end;
 };
 
 const char* op_name(RowOp op) {
@@ -141,6 +103,7 @@ void apply_error_callback(void* arg) {
   auto* ctx = static_cast<ApplyErrorContext*>(arg);
   worker_task.failing_table = ctx->table;
   const SyncTable& table = worker_task.runtime->tables[ctx->table];
+  const mysql_sync::Row& row = ctx->change->op == RowOp::insert ? ctx->change->after : ctx->change->before;
   StringInfoData names, values;
   initStringInfo(&names);
   initStringInfo(&values);
@@ -151,19 +114,17 @@ void apply_error_callback(void* arg) {
       appendStringInfoString(&values, ", ");
     }
     appendStringInfoString(&names, table.shape.column_names[column].c_str());
-    const char* text = nullptr;
-    if (ctx->key != nullptr)
-      text = ctx->key[k];
-    else if (column < ctx->row->size() && (*ctx->row)[column])
-      text = (*ctx->row)[column]->c_str();
-    appendStringInfoString(&values, text ? text : "NULL");
+    if (column < row.size() && row[column])
+      appendStringInfoString(&values, row[column]->c_str());
+    else
+      appendStringInfoString(&values, "NULL");
   }
   errcontext(
       "mysql_sync task \"%s\": applying %s of source table %s.%s to %s.%s, key (%s)=(%s), source "
       "transaction ending at binlog %s:%llu",
-      worker_task.name, op_name(ctx->op), table.source_schema.c_str(), table.source_name.c_str(),
-      table.target_schema.c_str(), table.target_name.c_str(), names.data, values.data, ctx->file,
-      (unsigned long long)ctx->pos);
+      worker_task.name, op_name(ctx->change->op), table.source_schema.c_str(), table.source_name.c_str(),
+      table.target_schema.c_str(), table.target_name.c_str(), names.data, values.data, ctx->end->file.c_str(),
+      (unsigned long long)ctx->end->pos);
 }
 
 [[noreturn]] void report_missing_column(const char* qualified, const char* name) {
@@ -462,8 +423,6 @@ void open_exec_table(int index) {
   // update would wait for them and fail rather than apply twice).
   t->scan = index_beginscan(rel, t->key_index, SnapshotSelf, t->nkeys, 0);
   t->has_triggers = rri->ri_TrigDesc != nullptr;
-  t->multi_insert = multi_insert_enabled() && !t->has_triggers && !rel->rd_rel->relispartition &&
-                    !(desc->constr != nullptr && desc->constr->has_generated_stored);
   t->use_spi = false;
 }
 
@@ -499,7 +458,8 @@ bool find_row(ExecTable* t, const mysql_sync::Row& row) {
   return found;
 }
 
-void fill_slot(ExecTable* t, TupleTableSlot* slot, const mysql_sync::Row& row) {
+void fill_new_slot(ExecTable* t, const mysql_sync::Row& row) {
+  TupleTableSlot* slot = t->new_slot;
   ExecClearTuple(slot);
   // Every live column is mapped (open_exec_table checked), dropped ones stay NULL.
   memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
@@ -511,108 +471,6 @@ void fill_slot(ExecTable* t, TupleTableSlot* slot, const mysql_sync::Row& row) {
     }
   }
   ExecStoreVirtualTuple(slot);
-}
-
-void fill_new_slot(ExecTable* t, const mysql_sync::Row& row) {
-  fill_slot(t, t->new_slot, row);
-}
-
-// ---------------------------------------------------------------- multi-insert buffer
-
-// The source position the buffered rows came from, copied once per source transaction (the
-// item holding it is freed when the next one is taken from the reader).
-const char* buffered_file = nullptr;
-
-const char* position_file(const mysql_sync::BinlogPosition& end) {
-  if (buffered_file == nullptr || end.file.compare(buffered_file) != 0)
-    buffered_file = MemoryContextStrdup(batch_context, end.file.c_str());
-  return buffered_file;
-}
-
-// Writes the table's buffered rows: table_multi_insert, then the index entries row by row (which
-// raises a unique violation exactly as the per-row insert would, naming the row), as
-// CopyMultiInsertBufferFlush does. Later changes see the rows (command counter).
-void flush_buffer(int index, ExecTable* t) {
-  if (t->nbuffered == 0) return;
-  EState* estate = t->estate;
-  ApplyErrorContext ctx = {index,
-                           RowOp::insert,
-                           nullptr,
-                           t->buffered_rows[0].key,
-                           t->buffered_rows[0].file,
-                           t->buffered_rows[0].pos};
-  ErrorContextCallback callback;
-  callback.callback = apply_error_callback;
-  callback.arg = &ctx;
-  callback.previous = error_context_stack;
-  error_context_stack = &callback;
-
-  MemoryContext old = MemoryContextSwitchTo(GetPerTupleMemoryContext(estate));
-  estate->es_output_cid = GetCurrentCommandId(true);
-  table_multi_insert(t->rel, t->buffered, t->nbuffered, estate->es_output_cid, 0, nullptr);
-  for (int i = 0; i < t->nbuffered; i++) {
-    ctx.key = t->buffered_rows[i].key;
-    ctx.file = t->buffered_rows[i].file;
-    ctx.pos = t->buffered_rows[i].pos;
-    if (t->rri->ri_NumIndices > 0)
-      list_free(ExecInsertIndexTuples(t->rri, t->buffered[i], estate, false, false, nullptr, NIL));
-    ExecClearTuple(t->buffered[i]);
-  }
-  MemoryContextSwitchTo(old);
-  ResetPerTupleExprContext(estate);
-  error_context_stack = callback.previous;
-  worker_task.failing_table = -1;
-
-  t->nbuffered = 0;
-  t->buffered_bytes = 0;
-  MemoryContextReset(t->buffer_context);
-  CommandCounterIncrement();
-}
-
-void flush_all_buffers(void) {
-  if (exec_tables == nullptr || batch_lxid != MyProc->lxid) return;
-  for (int i = 0; i < applier_count; i++)
-    if (exec_tables[i].open && exec_tables[i].nbuffered > 0) flush_buffer(i, &exec_tables[i]);
-}
-
-// Builds the insert's tuple (input functions and constraint checks now, under the change's own
-// error context) into the table's buffer; writes the buffer when it is full.
-void buffer_insert(int index, ExecTable* t, const TableChange& change,
-                   const mysql_sync::BinlogPosition& end) {
-  if (t->buffered == nullptr) {
-    t->buffered = static_cast<TupleTableSlot**>(
-        MemoryContextAllocZero(batch_context, sizeof(TupleTableSlot*) * kMaxBufferedRows));
-    t->buffered_rows = static_cast<BufferedRow*>(
-        MemoryContextAllocZero(batch_context, sizeof(BufferedRow) * kMaxBufferedRows));
-    t->buffer_context =
-        AllocSetContextCreate(batch_context, "mysql_sync insert buffer", ALLOCSET_SMALL_SIZES);
-  }
-  int n = t->nbuffered;
-  if (n == t->nslots) {
-    MemoryContext old = MemoryContextSwitchTo(batch_context);
-    t->buffered[n] = table_slot_create(t->rel, &t->estate->es_tupleTable);
-    MemoryContextSwitchTo(old);
-    t->nslots++;
-  }
-  TupleTableSlot* slot = t->buffered[n];
-  fill_slot(t, slot, change.after);
-  if (t->rel->rd_att->constr) ExecConstraints(t->rri, slot, t->estate);
-  ExecMaterializeSlot(slot);  // the values' memory is the row's, reset after this change
-
-  const SyncTable& table = worker_task.runtime->tables[index];
-  size_t npk = table.shape.primary_key.size();
-  BufferedRow* row = &t->buffered_rows[n];
-  row->key = static_cast<char**>(MemoryContextAlloc(t->buffer_context, sizeof(char*) * (npk + 1)));
-  for (size_t k = 0; k < npk; k++) {
-    const mysql_sync::Value& value = change.after[table.shape.primary_key[k]];
-    row->key[k] = value ? MemoryContextStrdup(t->buffer_context, value->c_str()) : nullptr;
-  }
-  row->file = position_file(end);
-  row->pos = end.pos;
-  for (const mysql_sync::Value& value : change.after) t->buffered_bytes += value ? value->size() + 8 : 8;
-  t->nbuffered++;
-  ResetPerTupleExprContext(t->estate);
-  if (t->nbuffered >= kMaxBufferedRows || t->buffered_bytes >= kMaxBufferedBytes) flush_buffer(index, t);
 }
 
 void apply_exec(ExecTable* t, const TableChange& change) {
@@ -648,14 +506,11 @@ void apply_exec(ExecTable* t, const TableChange& change) {
 
 void close_exec_tables(void) {
   if (exec_tables == nullptr) return;
-  if (batch_lxid == MyProc->lxid) {
-    flush_all_buffers();
+  if (batch_lxid == MyProc->lxid)
     for (int i = 0; i < applier_count; i++) close_exec_table(&exec_tables[i]);
-  }
   // The memory goes with the transaction's context.
   batch_context = nullptr;
   exec_tables = nullptr;
-  buffered_file = nullptr;
 }
 
 // Whoever commits the transaction the changes went into (the apply loop, the initial sync's
@@ -672,7 +527,6 @@ void apply_xact_callback(XactEvent event, void*) {
     case XACT_EVENT_PARALLEL_ABORT:
       batch_context = nullptr;
       exec_tables = nullptr;
-      buffered_file = nullptr;
       break;
     default:
       break;
@@ -688,7 +542,6 @@ ExecTable* batch_table(int index) {
     exec_tables = static_cast<ExecTable*>(
         MemoryContextAllocZero(batch_context, sizeof(ExecTable) * (applier_count + 1)));
     batch_lxid = MyProc->lxid;
-    buffered_file = nullptr;
   }
   ExecTable* t = &exec_tables[index];
   if (!t->open) {
@@ -735,29 +588,17 @@ void apply_change(const TableChange& change, const mysql_sync::BinlogPosition& e
   if (appliers == nullptr) reset_appliers();
   int index = (int)change.table;
 
-  ExecTable* t = batch_table(index);
-  bool buffer = !t->use_spi && t->multi_insert && change.op == RowOp::insert;
-  // Buffered inserts are written before anything could see their table: a change to the same
-  // table (its order per row), and SQL or triggers, which may read any table.
-  if (t->use_spi || t->has_triggers)
-    flush_all_buffers();
-  else if (!buffer)
-    flush_buffer(index, t);
-
-  ApplyErrorContext ctx = {
-      index,   change.op,        change.op == RowOp::insert ? &change.after : &change.before,
-      nullptr, end.file.c_str(), end.pos};
+  ApplyErrorContext ctx = {index, &change, &end};
   ErrorContextCallback callback;
   callback.callback = apply_error_callback;
   callback.arg = &ctx;
   callback.previous = error_context_stack;
   error_context_stack = &callback;
 
+  ExecTable* t = batch_table(index);
   MemoryContext old = MemoryContextSwitchTo(row_context);
   if (t->use_spi)
     apply_spi(index, change);
-  else if (buffer)
-    buffer_insert(index, t, change, end);
   else
     apply_exec(t, change);
   MemoryContextSwitchTo(old);
