@@ -33,7 +33,8 @@ int64_t now_us() {
 
 }  // namespace
 
-Reader::Reader(ReaderConfig config) : config_(std::move(config)), queue_(config_.queue_capacity) {
+Reader::Reader(ReaderConfig config)
+    : config_(std::move(config)), queue_(config_.queue_capacity), recycled_(config_.queue_capacity) {
   for (uint32_t i = 0; i < config_.tables.size(); i++) {
     table_index_[table_key(config_.tables[i].schema, config_.tables[i].name)] = i;
     synced_databases_[config_.tables[i].schema] = true;
@@ -47,6 +48,7 @@ Reader::~Reader() {
   stop();
   SourceItem* item;
   while (queue_.pop(item)) delete item;
+  while (recycled_.pop(item)) delete item;
   if (wake_fd_ >= 0) close(wake_fd_);
 }
 
@@ -87,6 +89,17 @@ std::unique_ptr<SourceItem> Reader::pop() {
   return got ? std::unique_ptr<SourceItem>(item) : nullptr;
 }
 
+void Reader::recycle(std::unique_ptr<SourceItem> item) {
+  if (!item) return;
+  // Full (the reader is stuck in a read while the main thread ran through many items): free here.
+  if (item->spill || !recycled_.push(item.get())) return;
+  item.release();
+}
+
+void Reader::free_recycled() {
+  recycled_.consume_all([](SourceItem* item) { delete item; });
+}
+
 bool Reader::has_space(int64_t incoming_bytes) const {
   if (queue_.write_available() == 0) return false;
   if (config_.max_memory == 0) return true;
@@ -102,6 +115,7 @@ bool Reader::below_low_water() const {
 }
 
 void Reader::wait_for_space(int64_t incoming_bytes) {
+  free_recycled();
   while (!has_space(incoming_bytes) && !stopping_.load()) {
     std::unique_lock<std::mutex> lock(space_mutex_);
     reader_waiting_.store(true);
@@ -112,6 +126,7 @@ void Reader::wait_for_space(int64_t incoming_bytes) {
              (held_bytes_.load() == 0 && queue_.write_available() > 0);
     });
     reader_waiting_.store(false);
+    free_recycled();
   }
 }
 

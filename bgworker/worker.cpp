@@ -374,6 +374,7 @@ SourceItem* next_source_item(void) {
   MYSQL_SYNC_CXX(worker_task.label, {
     std::unique_ptr<SourceItem> next = runtime->reader->pop();
     if (next) {
+      runtime->reader->recycle(std::move(runtime->current));  // freed on the reader thread
       runtime->current = std::move(next);
       item = runtime->current.get();
     }
