@@ -29,13 +29,16 @@ class EventJsonWriter {
  public:
   explicit EventJsonWriter(std::string file) : file_(std::move(file)) {}
   void write(const Event& event, const std::function<void(const std::string&)>& emit);
+  // The same lines, each followed by '\n', appended to `out` (a caller's output buffer: no copy).
+  void append(const Event& event, std::string& out);
   const std::string& current_gtid() const { return current_gtid_; }
 
  private:
   void after(const Event& event);
   std::string file_;
   std::string current_gtid_;
-  std::string line_;  // the line being built, reused so that printing rows does not allocate
+  std::string line_;    // the line being built, reused so that printing rows does not allocate
+  std::string prefix_;  // the fields every row of a rows event starts with
   bool in_transaction_ = false;
 };
 
