@@ -93,6 +93,18 @@ struct LineSink {
   }
 };
 
+// Events come in bursts of the same second: the last second's text is kept (per thread).
+void append_event_timestamp(std::string& out, int64_t timestamp) {
+  thread_local int64_t last = -1;
+  thread_local std::string text;
+  if (timestamp != last || text.empty()) {
+    text.clear();
+    append_timestamp(text, timestamp, 0, 0);
+    last = timestamp;
+  }
+  out += text;
+}
+
 // The fields every object starts with, up to and including "gtid"; appended to `out`.
 void head(std::string& out, const Event& ev, const std::string& file, const char* type,
           const std::string& gtid) {
@@ -103,7 +115,7 @@ void head(std::string& out, const Event& ev, const std::string& file, const char
   out += ",\"end_pos\":";
   append_uint(out, ev.end_pos);
   out += ",\"timestamp\":\"";
-  append_timestamp(out, ev.timestamp, 0, 0);
+  append_event_timestamp(out, ev.timestamp);
   out += "\",\"type\":";
   append_json_string(out, type);
   out += ",\"gtid\":";
