@@ -58,6 +58,19 @@ void append_present(std::string& out, const char* key, const std::vector<bool>& 
   out.push_back(']');
 }
 
+// The columns (indexes into "columns") whose after value in row `row` is a partial JSON diff list.
+// `diffs` is in row order; `at` walks it along the rows.
+void append_json_diff_columns(std::string& out, const std::vector<std::pair<uint32_t, uint32_t>>& diffs,
+                              size_t row, size_t& at) {
+  bool first = true;
+  for (; at < diffs.size() && diffs[at].first == row; ++at) {
+    out += first ? ",\"after_json_diff\":[" : ",";
+    first = false;
+    append_uint(out, diffs[at].second);
+  }
+  if (!first) out.push_back(']');
+}
+
 void append_columns(std::string& out, const TableMap* table) {
   bool named = table != nullptr && !table->columns.empty();
   if (named)
@@ -175,6 +188,7 @@ void rows_to_json(const Event& ev, const std::string& file, const std::string& g
   head(prefix, ev, file, type, gtid);
   append_table(prefix, rows.table.get());
   prefix += ",\"before\":";
+  size_t diff_at = 0;
   for (size_t i = 0; i < n; ++i) {
     std::string& out = sink.begin();
     out += prefix;
@@ -183,6 +197,7 @@ void rows_to_json(const Event& ev, const std::string& file, const std::string& g
     append_row(out, rows.op == RowOp::remove ? nullptr : &rows.after[i], rows.after_present);
     append_present(out, ",\"before_present\":", rows.before_present);
     append_present(out, ",\"after_present\":", rows.after_present);
+    append_json_diff_columns(out, rows.after_json_diffs, i, diff_at);
     out.push_back('}');
     sink.end();
   }

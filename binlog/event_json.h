@@ -15,7 +15,8 @@ namespace mysql_sync {
 // after "after") list those columns' indexes into "columns". Full images print as before. `file` is the
 // base name of the binlog file the event came from. `current_gtid` is the GTID of the transaction
 // the event belongs to (empty if none). Nested events of a TRANSACTION_PAYLOAD are printed with the
-// payload's pos/end_pos.
+// payload's pos/end_pos. A row whose after image holds partial JSON diff lists instead of documents
+// (DecoderOptions::json_diff_without_before) ends with "after_json_diff": the indexes of those columns.
 void event_to_json(const Event& event, const std::string& file, const std::string& current_gtid,
                    const std::function<void(const std::string&)>& emit);
 

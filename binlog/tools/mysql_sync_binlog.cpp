@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   mysql_sync::DecoderOptions options;
   options.enum_index_when_unknown = true;  // a dump tool shows what it can
   options.partial_images = true;           // absent columns are shown as absent (see event_json.h)
+  options.json_diff_without_before = true;  // a JSON diff that cannot be applied is shown as the diff
   // The lines are built in one buffer and written in large blocks: one write per MB, not per line.
   constexpr size_t kFlushAt = size_t{1} << 20;
   std::string out;
