@@ -384,29 +384,65 @@ bool is_valid_utf8_scalar(const uint8_t* s, size_t size) {
 // Each byte is classified by its high nibble and the previous byte's two nibbles; the AND of three
 // table lookups is non-zero exactly where a rule is broken.
 __attribute__((target("ssse3"))) inline __m128i utf8_block_errors(__m128i input, __m128i prev_input) {
-  constexpr uint8_t kTooShort = 1 << 0, kTooLong = 1 << 1, kOverlong3 = 1 << 2, kTooLarge = 1 << 3,
-                    kSurrogate = 1 << 4, kOverlong2 = 1 << 5, kTooLarge1000 = 1 << 6, kOverlong4 = 1 << 6,
-                    kTwoConts = 1 << 7, kCarry = kTooShort | kTooLong | kTwoConts;
+  static constexpr uint8_t kTooShort = 1 << 0, kTooLong = 1 << 1, kOverlong3 = 1 << 2, kTooLarge = 1 << 3,
+                           kSurrogate = 1 << 4, kOverlong2 = 1 << 5, kTooLarge1000 = 1 << 6,
+                           kOverlong4 = 1 << 6, kTwoConts = 1 << 7, kCarry = kTooShort | kTooLong | kTwoConts;
   const __m128i low_nibble = _mm_set1_epi8(0x0F);
   const __m128i prev1 = _mm_alignr_epi8(input, prev_input, 15);
-  const __m128i byte_1_high_table =
-      _mm_setr_epi8(kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTwoConts,
-                    kTwoConts, kTwoConts, kTwoConts, kTooShort | kOverlong2, kTooShort,
-                    kTooShort | kOverlong3 | kSurrogate, kTooShort | kTooLarge | kTooLarge1000 | kOverlong4);
-  const __m128i byte_1_low_table =
-      _mm_setr_epi8(kCarry | kOverlong3 | kOverlong2 | kOverlong4, kCarry | kOverlong2, kCarry, kCarry,
-                    kCarry | kTooLarge, kCarry | kTooLarge | kTooLarge1000,
-                    kCarry | kTooLarge | kTooLarge1000, kCarry | kTooLarge | kTooLarge1000,
-                    kCarry | kTooLarge | kTooLarge1000, kCarry | kTooLarge | kTooLarge1000,
-                    kCarry | kTooLarge | kTooLarge1000, kCarry | kTooLarge | kTooLarge1000,
-                    kCarry | kTooLarge | kTooLarge1000, kCarry | kTooLarge | kTooLarge1000 | kSurrogate,
-                    kCarry | kTooLarge | kTooLarge1000, kCarry | kTooLarge | kTooLarge1000);
-  const __m128i byte_2_high_table = _mm_setr_epi8(
-      kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort,
+  alignas(16) static const uint8_t byte_1_high_table_bytes[16] = {
+      kTooLong,
+      kTooLong,
+      kTooLong,
+      kTooLong,
+      kTooLong,
+      kTooLong,
+      kTooLong,
+      kTooLong,
+      kTwoConts,
+      kTwoConts,
+      kTwoConts,
+      kTwoConts,
+      kTooShort | kOverlong2,
+      kTooShort,
+      kTooShort | kOverlong3 | kSurrogate,
+      kTooShort | kTooLarge | kTooLarge1000 | kOverlong4};
+  const __m128i byte_1_high_table = _mm_load_si128(reinterpret_cast<const __m128i*>(byte_1_high_table_bytes));
+  alignas(16) static const uint8_t byte_1_low_table_bytes[16] = {
+      kCarry | kOverlong3 | kOverlong2 | kOverlong4,
+      kCarry | kOverlong2,
+      kCarry,
+      kCarry,
+      kCarry | kTooLarge,
+      kCarry | kTooLarge | kTooLarge1000,
+      kCarry | kTooLarge | kTooLarge1000,
+      kCarry | kTooLarge | kTooLarge1000,
+      kCarry | kTooLarge | kTooLarge1000,
+      kCarry | kTooLarge | kTooLarge1000,
+      kCarry | kTooLarge | kTooLarge1000,
+      kCarry | kTooLarge | kTooLarge1000,
+      kCarry | kTooLarge | kTooLarge1000,
+      kCarry | kTooLarge | kTooLarge1000 | kSurrogate,
+      kCarry | kTooLarge | kTooLarge1000,
+      kCarry | kTooLarge | kTooLarge1000};
+  const __m128i byte_1_low_table = _mm_load_si128(reinterpret_cast<const __m128i*>(byte_1_low_table_bytes));
+  alignas(16) static const uint8_t byte_2_high_table_bytes[16] = {
+      kTooShort,
+      kTooShort,
+      kTooShort,
+      kTooShort,
+      kTooShort,
+      kTooShort,
+      kTooShort,
+      kTooShort,
       kTooLong | kOverlong2 | kTwoConts | kOverlong3 | kTooLarge1000 | kOverlong4,
       kTooLong | kOverlong2 | kTwoConts | kOverlong3 | kTooLarge,
       kTooLong | kOverlong2 | kTwoConts | kSurrogate | kTooLarge,
-      kTooLong | kOverlong2 | kTwoConts | kSurrogate | kTooLarge, kTooShort, kTooShort, kTooShort, kTooShort);
+      kTooLong | kOverlong2 | kTwoConts | kSurrogate | kTooLarge,
+      kTooShort,
+      kTooShort,
+      kTooShort,
+      kTooShort};
+  const __m128i byte_2_high_table = _mm_load_si128(reinterpret_cast<const __m128i*>(byte_2_high_table_bytes));
   const __m128i byte_1_high =
       _mm_shuffle_epi8(byte_1_high_table, _mm_and_si128(_mm_srli_epi16(prev1, 4), low_nibble));
   const __m128i byte_1_low = _mm_shuffle_epi8(byte_1_low_table, _mm_and_si128(prev1, low_nibble));
