@@ -14,10 +14,10 @@ constexpr uint16_t kBinaryCollation = 63;
 enum class Charset : uint8_t {
   unknown,
   binary,
-  utf8,     // utf8mb3 and utf8mb4: validated, copied
+  utf8,  // utf8mb3 and utf8mb4: validated, copied
   ascii,
-  latin1,   // MySQL's latin1 is cp1252 with the five undefined bytes mapped to C1 controls
-  iconv,    // anything else, converted with iconv (see charset_iconv_name)
+  latin1,  // MySQL's latin1 is cp1252 with the five undefined bytes mapped to C1 controls
+  iconv,   // anything else, converted with iconv (see charset_iconv_name)
 };
 
 // The charset of a collation id; Charset::unknown for ids we do not know.
@@ -36,6 +36,25 @@ std::string collation_name_of(uint16_t id);
 
 // True when `data` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool is_valid_utf8(const uint8_t* data, size_t size);
+
+// Length of the well-formed UTF-8 sequence of at most `left` bytes that starts with the byte
+// p[0] >= 0x80, or 0 when there is none. Inline: accented or CJK text has one every few bytes.
+inline size_t utf8_sequence_length(const uint8_t* p, size_t left) {
+  const uint8_t c = p[0];
+  if (c < 0xC2) return 0;  // a continuation byte, or an overlong 2-byte lead
+  if (c < 0xE0) return left >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
+  if (c < 0xF0) {
+    if (left < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
+    if (c == 0xE0 && p[1] < 0xA0) return 0;   // overlong
+    if (c == 0xED && p[1] >= 0xA0) return 0;  // UTF-16 surrogate
+    return 3;
+  }
+  if (c > 0xF4) return 0;
+  if (left < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80) return 0;
+  if (c == 0xF0 && p[1] < 0x90) return 0;   // overlong
+  if (c == 0xF4 && p[1] >= 0x90) return 0;  // above U+10FFFF
+  return 4;
+}
 
 // Appends `data`, stored in `collation`, as UTF-8. Throws ValueError naming `what` (e.g. the
 // column) on bytes invalid in that charset or on an unknown/binary collation.

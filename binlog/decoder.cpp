@@ -164,6 +164,7 @@ Decoder::Decoder(DecoderOptions options) : state_(std::make_unique<State>()) {
   state_->rows_options.values.invalid_dates = state_->options.invalid_dates;
   state_->rows_options.values.enum_index_when_unknown = state_->options.enum_index_when_unknown;
   state_->rows_options.partial_images = state_->options.partial_images;
+  state_->rows_options.json_diff_without_before = state_->options.json_diff_without_before;
 }
 Decoder::~Decoder() = default;
 

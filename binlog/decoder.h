@@ -31,6 +31,11 @@ struct DecoderOptions {
   // before_present/after_present then say which columns each image holds. Off (for consumers that
   // handle only full images): such an event is a ValueError naming the setting to fix.
   bool partial_images = false;
+  // A PARTIAL_UPDATE_ROWS diff (binlog_row_value_options = PARTIAL_JSON) whose JSON column is not in
+  // the before image (binlog_row_image = MINIMAL) cannot be applied: with this on, the after value
+  // is the diff list itself (json_diffs_to_text) and RowsData::after_json_diffs names the column;
+  // off, it is a ValueError. For the CLI; never for apply.
+  bool json_diff_without_before = false;
 };
 
 class Decoder {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "row.h"
@@ -41,6 +42,9 @@ struct RowsData {
   // unless DecoderOptions::partial_images is on). A Row always has one entry per table column.
   std::vector<bool> before_present;
   std::vector<bool> after_present;
+  // (row, column) of the after values that are a partial JSON diff list, not a document (only with
+  // DecoderOptions::json_diff_without_before, when the before image lacks the column).
+  std::vector<std::pair<uint32_t, uint32_t>> after_json_diffs;
   uint32_t invalid_values = 0;  // zero/invalid dates turned into NULL or -infinity
   bool statement_end = false;   // STMT_END_F: the statement's last rows event
 

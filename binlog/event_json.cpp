@@ -58,6 +58,19 @@ void append_present(std::string& out, const char* key, const std::vector<bool>& 
   out.push_back(']');
 }
 
+// The columns (indexes into "columns") whose after value in row `row` is a partial JSON diff list.
+// `diffs` is in row order; `at` walks it along the rows.
+void append_json_diff_columns(std::string& out, const std::vector<std::pair<uint32_t, uint32_t>>& diffs,
+                              size_t row, size_t& at) {
+  bool first = true;
+  for (; at < diffs.size() && diffs[at].first == row; ++at) {
+    out += first ? ",\"after_json_diff\":[" : ",";
+    first = false;
+    append_uint(out, diffs[at].second);
+  }
+  if (!first) out.push_back(']');
+}
+
 void append_columns(std::string& out, const TableMap* table) {
   bool named = table != nullptr && !table->columns.empty();
   if (named)
@@ -75,9 +88,39 @@ void append_columns(std::string& out, const TableMap* table) {
   out.push_back(']');
 }
 
-// The fields every object starts with, up to and including "gtid"; replaces `out`.
-void head(std::string& out, const Event& ev, const std::string& file, const char* type, const std::string& gtid) {
-  out.clear();
+// Where the JSON lines go: appended to one buffer, each ended by '\n' (`emit` null), or each built
+// in `out` and passed to `emit` without the newline.
+struct LineSink {
+  std::string& out;
+  const std::function<void(const std::string&)>* emit;
+  // Starts a line; returns the buffer to append it to.
+  std::string& begin() {
+    if (emit) out.clear();
+    return out;
+  }
+  void end() {
+    if (emit)
+      (*emit)(out);
+    else
+      out.push_back('\n');
+  }
+};
+
+// Events come in bursts of the same second: the last second's text is kept (per thread).
+void append_event_timestamp(std::string& out, int64_t timestamp) {
+  thread_local int64_t last = -1;
+  thread_local std::string text;
+  if (timestamp != last || text.empty()) {
+    text.clear();
+    append_timestamp(text, timestamp, 0, 0);
+    last = timestamp;
+  }
+  out += text;
+}
+
+// The fields every object starts with, up to and including "gtid"; appended to `out`.
+void head(std::string& out, const Event& ev, const std::string& file, const char* type,
+          const std::string& gtid) {
   out += "{\"file\":";
   append_json_string(out, file);
   out += ",\"pos\":";
@@ -85,7 +128,7 @@ void head(std::string& out, const Event& ev, const std::string& file, const char
   out += ",\"end_pos\":";
   append_uint(out, ev.end_pos);
   out += ",\"timestamp\":\"";
-  append_timestamp(out, ev.timestamp, 0, 0);
+  append_event_timestamp(out, ev.timestamp);
   out += "\",\"type\":";
   append_json_string(out, type);
   out += ",\"gtid\":";
@@ -134,41 +177,50 @@ const char* type_of(const Event& ev) {
 
 using Emit = std::function<void(const std::string&)>;
 
-void rows_to_json(const Event& ev, const std::string& file, const std::string& gtid, std::string& out,
-                  const Emit& emit) {
+// Every row of an event starts with the same fields (head, table, columns), built once in `prefix`.
+void rows_to_json(const Event& ev, const std::string& file, const std::string& gtid, LineSink& sink,
+                  std::string& prefix) {
   const RowsData& rows = *ev.rows;
   const char* type = rows.op == RowOp::insert ? "insert" : rows.op == RowOp::update ? "update" : "delete";
   size_t n = rows.op == RowOp::insert ? rows.after.size() : rows.before.size();
+  if (n == 0) return;
+  prefix.clear();
+  head(prefix, ev, file, type, gtid);
+  append_table(prefix, rows.table.get());
+  prefix += ",\"before\":";
+  size_t diff_at = 0;
   for (size_t i = 0; i < n; ++i) {
-    head(out, ev, file, type, gtid);
-    append_table(out, rows.table.get());
-    out += ",\"before\":";
+    std::string& out = sink.begin();
+    out += prefix;
     append_row(out, rows.op == RowOp::insert ? nullptr : &rows.before[i], rows.before_present);
     out += ",\"after\":";
     append_row(out, rows.op == RowOp::remove ? nullptr : &rows.after[i], rows.after_present);
     append_present(out, ",\"before_present\":", rows.before_present);
     append_present(out, ",\"after_present\":", rows.after_present);
+    append_json_diff_columns(out, rows.after_json_diffs, i, diff_at);
     out.push_back('}');
-    emit(out);
+    sink.end();
   }
 }
 
-void write_event(const Event& ev, const std::string& file, const std::string& current_gtid, std::string& out,
-                 const Emit& emit) {
+void write_event(const Event& ev, const std::string& file, const std::string& current_gtid, LineSink& sink,
+                 std::string& prefix) {
   if (ev.kind == EventKind::transaction_payload) {
+    std::string& out = sink.begin();
     head(out, ev, file, ev.name, current_gtid);
     out += ",\"events\":";
     append_uint(out, ev.nested.size());
     out.push_back('}');
-    emit(out);
-    for (const Event& inner : ev.nested) write_event(inner, file, current_gtid, out, emit);
+    sink.end();
+    for (const Event& inner : ev.nested) write_event(inner, file, current_gtid, sink, prefix);
     return;
   }
   if (ev.kind == EventKind::rows && ev.rows) {
-    rows_to_json(ev, file, current_gtid, out, emit);
+    rows_to_json(ev, file, current_gtid, sink, prefix);
     return;
   }
   const bool own_gtid = ev.kind == EventKind::gtid || ev.type_code == 163 || ev.type_code == 35;
+  std::string& out = sink.begin();
   head(out, ev, file, type_of(ev), own_gtid ? ev.gtid : current_gtid);
   switch (ev.kind) {
     case EventKind::query:
@@ -207,14 +259,15 @@ void write_event(const Event& ev, const std::string& file, const std::string& cu
   }
   append_fields(out, ev.fields);
   out.push_back('}');
-  emit(out);
+  sink.end();
 }
 
 }  // namespace
 
 void event_to_json(const Event& ev, const std::string& file, const std::string& current_gtid, const Emit& emit) {
-  std::string out;
-  write_event(ev, file, current_gtid, out, emit);
+  std::string out, prefix;
+  LineSink sink{out, &emit};
+  write_event(ev, file, current_gtid, sink, prefix);
 }
 
 void EventJsonWriter::write(const Event& ev, const Emit& emit) {
@@ -222,7 +275,18 @@ void EventJsonWriter::write(const Event& ev, const Emit& emit) {
     current_gtid_ = ev.gtid;
     in_transaction_ = false;
   }
-  write_event(ev, file_, current_gtid_, line_, emit);
+  LineSink sink{line_, &emit};
+  write_event(ev, file_, current_gtid_, sink, prefix_);
+  after(ev);
+}
+
+void EventJsonWriter::append(const Event& ev, std::string& out) {
+  if (ev.kind == EventKind::gtid) {
+    current_gtid_ = ev.gtid;
+    in_transaction_ = false;
+  }
+  LineSink sink{out, nullptr};
+  write_event(ev, file_, current_gtid_, sink, prefix_);
   after(ev);
 }
 

@@ -6,6 +6,7 @@
 
 #include "byte_reader.h"
 #include "errors.h"
+#include "json_escape.h"
 
 namespace mysql_sync {
 
@@ -256,6 +257,34 @@ void apply_json_diffs(JsonTree& doc, const uint8_t* data, size_t size) {
       }
       apply_one(doc, static_cast<DiffOp>(op), path, std::move(value), path_text);
     }
+  } catch (const DecodeError&) {
+    bad_diff("the diff list is truncated");
+  }
+}
+
+void json_diffs_to_text(std::string& out, const uint8_t* data, size_t size) {
+  static const char* const names[] = {"replace", "insert", "remove"};
+  ByteReader in(data, size, 0);
+  try {
+    out.push_back('[');
+    for (bool first = true; !in.at_end(); first = false) {
+      uint8_t op = in.u8();
+      if (op > static_cast<uint8_t>(DiffOp::remove)) bad_diff("unknown operation " + std::to_string(op));
+      std::string_view path_text = in.packed_string("path");
+      PathParser(path_text).parse();  // the same paths as apply_json_diffs accepts
+      if (!first) out += ", ";
+      out += "{\"op\": \"";
+      out += names[op];
+      out += "\", \"path\": ";
+      append_json_string(out, path_text);
+      if (op != static_cast<uint8_t>(DiffOp::remove)) {
+        size_t length = in.packed_length(1, "value");
+        out += ", \"value\": ";
+        append_json_tree(out, json_binary_to_tree(in.bytes(length, "value"), length));
+      }
+      out.push_back('}');
+    }
+    out.push_back(']');
   } catch (const DecodeError&) {
     bad_diff("the diff list is truncated");
   }

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "json_binary.h"
 
@@ -16,5 +17,11 @@ namespace mysql_sync {
 // ValueError when the list is malformed or a path does not exist in `doc` (the server logged the
 // diff against the same document, so that means damage, not a difference of opinion).
 void apply_json_diffs(JsonTree& doc, const uint8_t* data, size_t size);
+
+// Appends the diff list `data` as a JSON array in jsonb's text form, one object per operation in
+// order: {"op": "replace" | "insert" | "remove", "path": "<MySQL JSON path>", "value": <JSON>}
+// ("value" absent for remove), e.g. [{"op": "replace", "path": "$.age", "value": 41}]. For when the
+// document the diffs apply to is unknown. Throws ValueError like apply_json_diffs on bad input.
+void json_diffs_to_text(std::string& out, const uint8_t* data, size_t size);
 
 }  // namespace mysql_sync

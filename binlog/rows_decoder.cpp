@@ -92,7 +92,11 @@ class ImageReader {
 
   // A PARTIAL_UPDATE_ROWS after image: value options, then per JSON column whether it holds a
   // diff list instead of a document, then an ordinary image in which those columns are diffs.
-  void read_partial_after(ByteReader& in, const ImageColumns& cols, Row& row, const std::vector<JsonBefore>& json_before) {
+  // `diffs_out` (may be null): where a diff without its before document is recorded, as (`row_index`,
+  // column), its value then being the diff list's text; null: that is a ValueError.
+  void read_partial_after(ByteReader& in, const ImageColumns& cols, Row& row,
+                          const std::vector<JsonBefore>& json_before,
+                          std::vector<std::pair<uint32_t, uint32_t>>* diffs_out, uint32_t row_index) {
     const size_t count = table_.columns.size();
     const uint64_t value_options = in.packed();
     const uint8_t* partial_bits = nullptr;
@@ -117,6 +121,19 @@ class ImageReader {
       size_t length = static_cast<size_t>(in.le(column.meta >= 1 && column.meta <= 4 ? column.meta : 4));
       const uint8_t* diffs = in.bytes(length, "partial JSON");
       const JsonBefore& before = json_before[i];
+      if (!before.present && diffs_out != nullptr) {
+        try {
+          if (!row[i]) row[i].emplace();
+          row[i]->clear();
+          json_diffs_to_text(*row[i], diffs, length);
+        } catch (const ValueError& e) {
+          throw ValueError(
+              "table " + table_name(table_) + " column " + column_label(table_, i) + ": " + e.what(),
+              e.sqlstate());
+        }
+        diffs_out->emplace_back(row_index, static_cast<uint32_t>(i));
+        continue;
+      }
       if (!before.present)
         throw ValueError("table " + table_name(table_) + " column " + column_label(table_, i) +
                          ": partial JSON update without the column in the before image (set binlog_row_image "
@@ -192,6 +209,7 @@ void decode_rows_body(ByteReader& in, RowOp op, RowsFormat format, const TableMa
   rows.statement_end = false;
   rows.before_present.clear();
   rows.after_present.clear();
+  rows.after_json_diffs.clear();
   const size_t count = in.packed_length(0, "column count");
   if (count != table->columns.size())
     in.fail("rows event has " + std::to_string(count) + " columns, its table map (" + table_name(*table) + ") " +
@@ -227,7 +245,10 @@ void decode_rows_body(ByteReader& in, RowOp op, RowsFormat format, const TableMa
         if (format == RowsFormat::partial_json) {
           for (JsonBefore& j : json_before) j = JsonBefore{};
           reader.read(images, before_cols, next_row(rows.before, before_used, pool), &json_before);
-          reader.read_partial_after(images, after_cols, next_row(rows.after, after_used, pool), json_before);
+          Row& after = next_row(rows.after, after_used, pool);
+          reader.read_partial_after(images, after_cols, after, json_before,
+                                    options.json_diff_without_before ? &rows.after_json_diffs : nullptr,
+                                    static_cast<uint32_t>(after_used - 1));
         } else {
           reader.read(images, before_cols, next_row(rows.before, before_used, pool), nullptr);
           reader.read(images, after_cols, next_row(rows.after, after_used, pool), nullptr);

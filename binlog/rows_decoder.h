@@ -27,6 +27,7 @@ struct RowsOptions {
   // Accept images without every column (binlog_row_image = MINIMAL/NOBLOB): RowsData's
   // before_present/after_present say which columns they hold. Off: such an event is a ValueError.
   bool partial_images = false;
+  bool json_diff_without_before = false;  // see DecoderOptions
 };
 
 // Rows kept for reuse when an event has fewer rows in an image than the previous one (an INSERT

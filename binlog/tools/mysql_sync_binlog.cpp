@@ -57,22 +57,31 @@ int main(int argc, char** argv) {
   mysql_sync::DecoderOptions options;
   options.enum_index_when_unknown = true;  // a dump tool shows what it can
   options.partial_images = true;           // absent columns are shown as absent (see event_json.h)
-  std::string line;
+  options.json_diff_without_before = true;  // a JSON diff that cannot be applied is shown as the diff
+  // The lines are built in one buffer and written in large blocks: one write per MB, not per line.
+  constexpr size_t kFlushAt = size_t{1} << 20;
+  std::string out;
+  out.reserve(2 * kFlushAt);
+  bool write_failed = false;
+  auto flush = [&] {
+    if (!out.empty() && std::fwrite(out.data(), 1, out.size(), stdout) != out.size()) write_failed = true;
+    out.clear();
+  };
   for (size_t i = 0; i < files.size(); ++i) {
     const std::string& path = files[i];
     mysql_sync::EventJsonWriter writer(base_name(path));
-    auto emit = [](const std::string& json) {
-      std::fwrite(json.data(), 1, json.size(), stdout);
-      std::fputc('\n', stdout);
-    };
     try {
-      mysql_sync::read_binlog_file(path, i == 0 ? start_pos : 4, options,
-                                   [&](const mysql_sync::Event& ev) { writer.write(ev, emit); });
+      mysql_sync::read_binlog_file(path, i == 0 ? start_pos : 4, options, [&](const mysql_sync::Event& ev) {
+        writer.append(ev, out);
+        if (out.size() >= kFlushAt) flush();
+      });
     } catch (const std::exception& e) {
+      flush();
       std::fflush(stdout);
       std::fprintf(stderr, "mysql-sync-binlog: %s: %s\n", path.c_str(), e.what());
       return 1;
     }
   }
-  return std::fflush(stdout) == 0 ? 0 : 1;
+  flush();
+  return std::fflush(stdout) == 0 && !write_failed ? 0 : 1;
 }

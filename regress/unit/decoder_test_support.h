@@ -50,6 +50,7 @@ inline std::string base_name(const std::string& path) {
 inline std::string decode_to_text(const std::string& path, DecoderOptions options = {}) {
   options.enum_index_when_unknown = true;
   options.partial_images = true;
+  options.json_diff_without_before = true;
   std::string text;
   EventJsonWriter writer(base_name(path));
   auto emit = [&](const std::string& line) {
