@@ -187,6 +187,7 @@ Datum mysql_sync_binlog_events(PG_FUNCTION_ARGS) {
     mysql_sync::DecoderOptions options;
     options.enum_index_when_unknown = true;  // as the CLI: no schema to name ENUM members
     options.partial_images = true;
+    options.json_diff_without_before = true;  // as the CLI: the diff list when the old value is absent
     try {
       mysql_sync::read_binlog_file(path, (uint64_t)start, options, [&](const mysql_sync::Event& ev) {
         writer.write(ev, [&](const std::string& line) { out.push_back(line); });
