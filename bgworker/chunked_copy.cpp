@@ -1,15 +1,11 @@
 #include "bgworker/chunked_copy.h"
 
+#include "bgworker/initial_sync.h"
 #include "extension/bridge.h"
 
 extern "C" {
-#include "access/table.h"
 #include "commands/copy.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
-#include "parser/parse_node.h"
-#include "parser/parse_relation.h"
-#include "utils/rel.h"
 #include "utils/timestamp.h"
 }
 
@@ -41,23 +37,9 @@ int piece_read(void* outbuf, int, int maxread) {
 }  // namespace
 
 uint64 copy_table_piece(int index, Oid relid, long budget_ms, bool* finished) {
-  const mysql_sync::SyncTable& table = worker_task.runtime->tables[index];
   piece_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), budget_ms);
   feed_finished = false;
-  Relation rel = table_open(relid, RowExclusiveLock);
-  List* columns = NIL;
-  for (size_t c = 0; c < table.target_columns.size(); c++)
-    columns = lappend(columns, makeString(pstrdup(table.target_columns[c].c_str())));
-  ParseState* pstate = make_parsestate(nullptr);
-  // CopyFrom takes the target from the range table, as COPY's own DoCopy sets it up.
-  ParseNamespaceItem* item =
-      addRangeTableEntryForRelation(pstate, rel, RowExclusiveLock, nullptr, false, false);
-  item->p_rte->requiredPerms = ACL_INSERT;
-  CopyFromState cstate = BeginCopyFrom(pstate, rel, nullptr, nullptr, false, piece_read, columns, NIL);
-  uint64 processed = CopyFrom(cstate);
-  EndCopyFrom(cstate);
-  free_parsestate(pstate);
-  table_close(rel, NoLock);
+  uint64 processed = copy_rows_into(index, relid, piece_read);
   *finished = feed_finished;
   return processed;
 }

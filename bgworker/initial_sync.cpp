@@ -333,10 +333,8 @@ bool prepare_target_table(int index) {
 
 }  // namespace
 
-uint64 copy_feed_into(int index, Oid relid, mysql_sync::CopyFeed* feed) {
-  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
-  const SyncTable& table = runtime->tables[index];
-  runtime->copy_reading = feed;
+uint64 copy_rows_into(int index, Oid relid, copy_data_source_cb read) {
+  const SyncTable& table = worker_task.runtime->tables[index];
   Relation rel = table_open(relid, RowExclusiveLock);
   List* columns = NIL;
   for (size_t c = 0; c < table.target_columns.size(); c++)
@@ -345,11 +343,18 @@ uint64 copy_feed_into(int index, Oid relid, mysql_sync::CopyFeed* feed) {
   // CopyFrom takes the target from the range table, as COPY's own DoCopy sets it up.
   ParseNamespaceItem* item = addRangeTableEntryForRelation(pstate, rel, RowExclusiveLock, nullptr, false, false);
   item->p_rte->requiredPerms = ACL_INSERT;
-  CopyFromState cstate = BeginCopyFrom(pstate, rel, nullptr, nullptr, false, copy_read, columns, NIL);
+  CopyFromState cstate = BeginCopyFrom(pstate, rel, nullptr, nullptr, false, read, columns, NIL);
   uint64 processed = CopyFrom(cstate);
   EndCopyFrom(cstate);
   free_parsestate(pstate);
   table_close(rel, NoLock);
+  return processed;
+}
+
+uint64 copy_feed_into(int index, Oid relid, mysql_sync::CopyFeed* feed) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  runtime->copy_reading = feed;
+  uint64 processed = copy_rows_into(index, relid, copy_read);
   runtime->copy_reading = nullptr;
   return processed;
 }

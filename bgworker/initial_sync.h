@@ -12,6 +12,10 @@
 #pragma once
 #include "bgworker/worker.h"
 
+extern "C" {
+#include "commands/copy.h"
+}
+
 void run_initial_sync(void);
 
 // Without a copy (options.start_position): describes the source tables, checks that their
@@ -39,6 +43,9 @@ class CopyFeed;
 }
 // COPY of `feed`'s rows into `relid`, the target of runtime->tables[index], inside the current
 // transaction; the live rows_copied shows the copy base plus the feed's rows. Returns the rows.
+// COPY FROM `read` (COPY's data-source callback) into `relid`, the columns being the table's
+// target columns in source order; inside the caller's transaction. Returns the rows.
+uint64 copy_rows_into(int index, Oid relid, copy_data_source_cb read);
 uint64 copy_feed_into(int index, Oid relid, mysql_sync::CopyFeed* feed);
 // The task's rows committed so far (live rows_copied counts on from there).
 void set_copy_base(int64 rows);
