@@ -573,8 +573,7 @@ ColumnDefinition parse_column_definition(DdlCursor& cursor) {
       column.comment = cursor.string_literal("a comment string");
     } else if (cursor.accept("COLLATE")) {
       cursor.optional_equals();
-      collation = cursor.peek().kind == TokenKind::string ? cursor.string_literal("a collation")
-                                                          : cursor.name("a collation");
+      collation = cursor.string_or_name("a collation");
     } else if (cursor.peek_is("CHARACTER") || cursor.peek_is("CHARSET") ||
                (cursor.peek_is("CHAR") && cursor.peek_is("SET", 1))) {
       if (!cursor.accept("CHARSET")) {
@@ -582,8 +581,7 @@ ColumnDefinition parse_column_definition(DdlCursor& cursor) {
         cursor.expect("SET");
       }
       cursor.optional_equals();
-      charset = cursor.peek().kind == TokenKind::string ? cursor.string_literal("a character set")
-                                                        : cursor.name("a character set");
+      charset = cursor.string_or_name("a character set");
     } else if (cursor.accept("BINARY")) {
       binary_collation = true;
     } else if (cursor.accept("ASCII")) {

@@ -38,6 +38,10 @@ class DdlCursor {
   std::string name(const char* what);
   QualifiedName qualified_name(const char* what);
   std::string string_literal(const char* what);  // 'a' 'b' concatenates, as in MySQL
+  // An option value written either way: CHARSET 'utf8mb4' or CHARSET utf8mb4.
+  std::string string_or_name(const char* what) {
+    return peek().kind == TokenKind::string ? string_literal(what) : name(what);
+  }
   // `=` is optional before the value of most options.
   void optional_equals() { accept_symbol("="); }
   // Skips one value: a token, or a parenthesized group.

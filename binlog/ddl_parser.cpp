@@ -517,28 +517,24 @@ class StatementParser {
         c_.expect("SET");
       }
       c_.optional_equals();
-      options.charset = canonical_charset(c_.peek().kind == TokenKind::string ? c_.string_literal("a charset")
-                                                                              : c_.name("a character set"));
+      options.charset = canonical_charset(c_.string_or_name("a character set"));
       if (c_.accept("COLLATE")) {
         c_.optional_equals();
-        options.collation = canonical_collation(
-            c_.peek().kind == TokenKind::string ? c_.string_literal("a collation") : c_.name("a collation"));
+        options.collation = canonical_collation(c_.string_or_name("a collation"));
       }
       if (action) set_default_charset(*action, options);
       return true;
     }
     if (c_.accept("COLLATE")) {
       c_.optional_equals();
-      options.collation = canonical_collation(
-          c_.peek().kind == TokenKind::string ? c_.string_literal("a collation") : c_.name("a collation"));
+      options.collation = canonical_collation(c_.string_or_name("a collation"));
       if (action) set_default_charset(*action, options);
       return true;
     }
     if (had_default) c_.fail("CHARACTER SET or COLLATE");
     if (c_.accept("ENGINE") || c_.accept("TYPE")) {
       c_.optional_equals();
-      options.engine =
-          c_.peek().kind == TokenKind::string ? c_.string_literal("an engine") : c_.name("an engine");
+      options.engine = c_.string_or_name("an engine");
       return no_effect(action);
     }
     if (c_.accept("COMMENT")) {
