@@ -354,7 +354,7 @@ void delete_table_state(const char* source_table) {
   spi_exec_text("DELETE FROM mysql_sync.table_state WHERE task = $1 AND source_table = $2", 2, args);
 }
 
-void write_table_state(int index, const char* table_state, bool created_target) {
+void write_table_state(int index, const char* table_state, bool created_target, bool record_version) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   {
     const SyncTable& table = runtime->tables[index];
@@ -378,7 +378,7 @@ void write_table_state(int index, const char* table_state, bool created_target) 
         "VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::bigint, $10::boolean)",
         10, args);
   }
-  record_schema_version(index, nullptr, nullptr);
+  if (record_version) record_schema_version(index, nullptr, nullptr);
 }
 
 // Enum members travel as "<bytes>:<text>" runs (any character may appear in a member).

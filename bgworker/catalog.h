@@ -21,7 +21,9 @@ void write_table_states(const char* table_state);
 
 // Inserts the table_state row of one table (inside the caller's transaction). `created_target`:
 // the initial sync created the target table (it then adds the keys and indexes after the data).
-void write_table_state(int index, const char* table_state, bool created_target);
+// The table's first schema_history version is recorded with it, without a position, unless the
+// caller records one of its own (record_version false: a DDL creating the table).
+void write_table_state(int index, const char* table_state, bool created_target, bool record_version = true);
 
 // Initial sync resuming: marks runtime->tables with their table_state rows (known, created_target,
 // copy_done and copied_at for a table whose copy committed). Returns the number of rows; the task's

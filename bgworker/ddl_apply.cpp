@@ -126,9 +126,8 @@ void apply_effect(const DdlPlan& plan, const DdlEffect& effect, const mysql_sync
       create_target_table(index);
       add_keys(index);
     }
-    write_table_state(index, "synced", !exists);
-    // write_table_state recorded the definition without a position: this version has one.
-    record_schema_version(index, plan.statement.c_str(), &item->end);
+    write_table_state(index, "synced", !exists, false);
+    record_schema_version(index, plan.statement.c_str(), &item->end);  // its first version: the DDL's
     return;
   }
   switch (effect.kind) {

@@ -165,19 +165,17 @@ struct AlterPlanner {
   std::string q() const { return qualified(table); }
 
   DdlPolicy policy(const std::string& k) const { return policy_of(context, k); }
+  // The strictest action decides the statement (the first one when all are equally strict).
   void decide(const std::string& k, DdlPolicy p) {
-    if (strictness(p) > strictness(decision) || kind.empty()) {
-      if (strictness(p) >= strictness(decision)) {
-        decision = p;
-        kind = k;
-      }
+    if (kind.empty() || strictness(p) > strictness(decision)) {
+      decision = p;
+      kind = k;
     }
   }
   std::string target_name_of(const std::string& column) const {
     return context.names->column_of(table.model.schema, table.model.name, column);
   }
   void unsupported(const std::string& message, const std::string& hint) {
-    decide("alter", DdlPolicy::fail);
     kind = "alter";
     decision = DdlPolicy::fail;
     if (fail_message.empty()) {
@@ -187,8 +185,7 @@ struct AlterPlanner {
     }
   }
 
-  void column_changes(const SourceColumn& before, const SourceColumn& after, const std::string& target,
-                      bool run) {
+  void column_changes(const SourceColumn& before, const SourceColumn& after, const std::string& target) {
     std::string col = quote_pg_identifier(target);
     std::string old_type = pg_type_of(before), new_type = pg_type_of(after);
     if (old_type != new_type || before.enum_values != after.enum_values) {
@@ -198,7 +195,7 @@ struct AlterPlanner {
       decide(k, p);
       said.push_back((narrowing ? "narrow column " : "retype column ") + after.name + " (" + old_type +
                      " -> " + new_type + ")");
-      if (run && p == DdlPolicy::apply) {
+      if (p == DdlPolicy::apply) {
         if (before.data_type == "enum")
           effect.sql.push_back("ALTER TABLE " + q() + " DROP CONSTRAINT IF EXISTS " +
                                quote_pg_identifier(object_name(table.target_name, target + "_check")));
@@ -215,7 +212,7 @@ struct AlterPlanner {
       DdlPolicy p = policy("modify_column");
       decide("modify_column", p);
       said.push_back(what + " " + after.name);
-      if (run && p == DdlPolicy::apply) effect.sql.push_back(sql);
+      if (p == DdlPolicy::apply) effect.sql.push_back(sql);
     };
     if (before.nullable != after.nullable)
       small_change(after.nullable ? "drop not null" : "set not null",
@@ -231,7 +228,8 @@ struct AlterPlanner {
                                   (after.comment.empty() ? "NULL" : quote_pg_literal(after.comment)));
   }
 
-  void add_column(const SourceColumn& column) {
+  // Returns the column's target name, "" when it is not replicated.
+  std::string add_column(const SourceColumn& column) {
     DdlPolicy p = policy("add_column");
     decide("add_column", p);
     said.push_back("add column " + column.name);
@@ -261,8 +259,7 @@ struct AlterPlanner {
       if (column.auto_increment)
         effect.notes.push_back("column " + column.name + ": AUTO_INCREMENT not made an identity");
     }
-    // Where the column went in the model: the rows name the columns in the model's order.
-    (void)target;
+    return target;
   }
 
   void index_sql(const SourceIndex& index, bool primary) {
@@ -298,18 +295,6 @@ struct AlterPlanner {
   void run(const std::vector<AlterAction>& actions) {
     for (const AlterAction& a : actions) {
       SourceTable before = table.model;
-      switch (a.kind) {
-        case AlterKind::add_column:
-        case AlterKind::change_column:
-        case AlterKind::modify_column:
-        case AlterKind::drop_column:
-        case AlterKind::rename_column:
-        case AlterKind::set_default:
-        case AlterKind::drop_default:
-          break;
-        default:
-          break;
-      }
       DdlStatement one;
       one.kind = StatementKind::alter_table;
       one.actions = {a};
@@ -320,9 +305,8 @@ struct AlterPlanner {
           int at = column_index(table.model, a.column.name);
           if (at < 0) break;  // IF NOT EXISTS on an existing column
           if (column_index(before, a.column.name) >= 0) break;
-          const SourceColumn& column = table.model.columns[size_t(at)];
-          add_column(column);
-          std::string target = policy("add_column") == DdlPolicy::ignore ? "" : target_name_of(column.name);
+          // The rows name the columns in the model's order: the target name goes where the column went.
+          std::string target = add_column(table.model.columns[size_t(at)]);
           table.target_columns.insert(table.target_columns.begin() + at, target);
           break;
         }
@@ -343,15 +327,13 @@ struct AlterPlanner {
         case AlterKind::change_column:
         case AlterKind::modify_column: {
           std::string old_name = a.kind == AlterKind::modify_column ? a.column.name : a.name;
-          std::string new_name = a.kind == AlterKind::rename_column   ? a.new_name
-                                 : a.kind == AlterKind::modify_column ? a.column.name
-                                                                      : a.column.name;
+          std::string new_name = a.kind == AlterKind::rename_column ? a.new_name : a.column.name;
           int from = column_index(before, old_name);
           int to = column_index(table.model, new_name);
           if (from < 0 || to < 0) break;
           std::string target = table.target_columns[size_t(from)];
           table.target_columns.erase(table.target_columns.begin() + from);
-          if (lower(old_name) != lower(new_name) || old_name != new_name) {
+          if (old_name != new_name) {
             DdlPolicy p = policy("rename_column");
             decide("rename_column", p);
             said.push_back("rename column " + old_name + " to " + new_name);
@@ -364,7 +346,7 @@ struct AlterPlanner {
           }
           table.target_columns.insert(table.target_columns.begin() + to, target);
           if (!target.empty())
-            column_changes(before.columns[size_t(from)], table.model.columns[size_t(to)], target, true);
+            column_changes(before.columns[size_t(from)], table.model.columns[size_t(to)], target);
           break;
         }
         case AlterKind::set_default:
@@ -372,7 +354,7 @@ struct AlterPlanner {
           int at = column_index(table.model, a.name);
           if (at < 0 || table.target_columns[size_t(at)].empty()) break;
           column_changes(before.columns[size_t(at)], table.model.columns[size_t(at)],
-                         table.target_columns[size_t(at)], true);
+                         table.target_columns[size_t(at)]);
           break;
         }
         case AlterKind::add_index:
@@ -417,7 +399,7 @@ struct AlterPlanner {
         case AlterKind::convert_charset:
           for (size_t c = 0; c < before.columns.size() && c < table.model.columns.size(); c++)
             if (!table.target_columns[c].empty())
-              column_changes(before.columns[c], table.model.columns[c], table.target_columns[c], true);
+              column_changes(before.columns[c], table.model.columns[c], table.target_columns[c]);
           decide("table_options", policy("table_options"));
           said.push_back("convert to character set " + a.charset);
           break;
@@ -459,22 +441,19 @@ struct AlterPlanner {
   }
 };
 
-DdlPlan base_plan(const DdlStatement& statement) {
+DdlPlan base_plan(const std::string& text) {
   DdlPlan plan;
-  plan.statement = statement.text.size() > 500 ? statement.text.substr(0, 500) + "..." : statement.text;
+  plan.statement = text.size() > 500 ? text.substr(0, 500) + "..." : text;
   return plan;
+}
+
+DdlPlan base_plan(const DdlStatement& statement) {
+  return base_plan(statement.text);
 }
 
 DdlPlan failed_plan(const DdlStatement& statement, const std::string& sqlstate, const std::string& message,
                     const std::string& hint) {
-  DdlPlan plan = base_plan(statement);
-  plan.kind = "unsupported";
-  plan.decision = DdlPolicy::fail;
-  plan.error_sqlstate = sqlstate;
-  plan.error_message = message;
-  plan.error_hint = hint;
-  plan.summary = message;
-  return plan;
+  return unsupported_statement(statement.text, sqlstate, message, hint);
 }
 
 void finish(DdlPlan& plan, const std::string& kind, DdlPolicy decision, const std::string& summary) {
@@ -535,6 +514,18 @@ DdlPolicy DdlPolicies::of(const std::string& kind) const {
   if (kind == "drop_table") return DdlPolicy::pause;
   if (kind == "narrow_column") return DdlPolicy::fail;
   return DdlPolicy::apply;
+}
+
+DdlPlan unsupported_statement(const std::string& text, const std::string& sqlstate,
+                              const std::string& message, const std::string& hint) {
+  DdlPlan plan = base_plan(text);
+  plan.kind = "unsupported";
+  plan.decision = DdlPolicy::fail;
+  plan.error_sqlstate = sqlstate;
+  plan.error_message = message;
+  plan.error_hint = hint;
+  plan.summary = message;
+  return plan;
 }
 
 const char* policy_name(DdlPolicy policy) {

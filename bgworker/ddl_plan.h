@@ -95,6 +95,10 @@ class GhostTables {
   std::map<std::string, Ghost> ghosts;  // "db\0name" -> ghost
 };
 
+// A plan that stops the task at a statement that cannot be replayed (kind "unsupported", fail).
+DdlPlan unsupported_statement(const std::string& text, const std::string& sqlstate,
+                              const std::string& message, const std::string& hint);
+
 // Plans one parsed statement. nullopt when it does not concern the task (other tables,
 // administrative statements, harmless DDL such as triggers and views). `ghosts` is updated.
 // Never throws for a statement it cannot replay: the plan then says fail, with the reason.

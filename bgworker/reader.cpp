@@ -215,17 +215,10 @@ bool Reader::plan_query(const std::string& sql, const std::string& schema, const
     // A table statement the parser cannot read: harmless unless it names one of our tables.
     std::string touched = synced_table_in_statement(sql, schema, is_synced, db_synced);
     if (touched.empty()) return true;
-    DdlPlan plan;
-    plan.kind = "unsupported";
-    plan.decision = DdlPolicy::fail;
-    plan.statement = sql.substr(0, 500);
-    plan.error_sqlstate = "0A000";
-    plan.error_message = "statement on synced table " + touched + " cannot be parsed (" + e.what() + ")";
-    plan.error_hint =
-        "Apply the change to the PostgreSQL table by hand, then resync_table the table; please "
-        "report the statement.";
-    plan.summary = plan.error_message;
-    plans.push_back(std::move(plan));
+    plans.push_back(unsupported_statement(
+        sql, "0A000", "statement on synced table " + touched + " cannot be parsed (" + e.what() + ")",
+        "Apply the change to the PostgreSQL table by hand, then resync_table the table; please report the "
+        "statement."));
     return false;
   }
   ObjectPatterns patterns(config_.patterns);
