@@ -1,6 +1,7 @@
 #include "bgworker/ddl_plan.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "binlog/errors.h"
 #include "bgworker/dialect.h"
@@ -77,19 +78,19 @@ bool widens(const std::string& from, const std::string& to) {
   if (from_text && to == "text") return true;
   if (from_text && from != "text" && parse_one(to, "varchar(", n2)) return n2 >= n1;
   if (parse_one(from, "char(", n1) && parse_one(to, "char(", n2)) return n2 >= n1;
-  for (const char* family : {"timestamp(", "time("})
-    if (parse_one(from, family, n1) && parse_one(to, family, n2)) return n2 >= n1;
-  auto base = [](const std::string& t) {
-    return t.substr(0, t.find('(')) + (t.find(')') != std::string::npos ? t.substr(t.find(')') + 1) : "");
+  // timestamp[(p)] with or without time zone: the same kind with at least the precision (6 when
+  // not written). Between the two kinds values change meaning, so that is no widening.
+  auto kind_and_precision = [](const std::string& t, long& precision) {
+    size_t open = t.find('('), close = t.find(')');
+    if (open == std::string::npos || close == std::string::npos) {
+      precision = 6;
+      return t;
+    }
+    precision = std::strtol(t.c_str() + open + 1, nullptr, 10);
+    return t.substr(0, open) + t.substr(close + 1);
   };
-  if ((from.rfind("timestamp", 0) == 0 && to.rfind("timestamp", 0) == 0) && base(from) == base(to)) {
-    long f = from.find('(') == std::string::npos
-                 ? 6
-                 : (std::sscanf(from.c_str() + from.find('(') + 1, "%ld", &n1), n1);
-    long g =
-        to.find('(') == std::string::npos ? 6 : (std::sscanf(to.c_str() + to.find('(') + 1, "%ld", &n2), n2);
-    return g >= f;
-  }
+  if (from.rfind("timestamp", 0) == 0 && to.rfind("timestamp", 0) == 0)
+    return kind_and_precision(from, n1) == kind_and_precision(to, n2) && n2 >= n1;
   return false;
 }
 

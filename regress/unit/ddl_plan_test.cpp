@@ -131,6 +131,19 @@ TEST(DdlPlan, NarrowingFailsByDefaultAndAppliesWhenAllowed) {
   EXPECT_EQ(plan->effects[0].sql.size(), 1u);
 }
 
+TEST(DdlPlan, TemporalPrecisionWidensWithinItsKindOnly) {
+  Planner p;
+  ASSERT_TRUE(p.plan("ALTER TABLE orders ADD COLUMN at datetime(3)"));
+  auto plan = p.plan("ALTER TABLE orders MODIFY at datetime(6)");
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->kind, "modify_column");
+  EXPECT_EQ(plan->decision, DdlPolicy::apply);
+  plan = p.plan("ALTER TABLE orders MODIFY at datetime(2)");
+  EXPECT_EQ(plan->kind, "narrow_column");
+  plan = p.plan("ALTER TABLE orders MODIFY at timestamp(6) NULL");
+  EXPECT_EQ(plan->kind, "narrow_column");  // without -> with time zone: values change meaning
+}
+
 TEST(DdlPlan, DropColumnDefaultsIndexes) {
   Planner p;
   auto plan = p.plan("ALTER TABLE orders DROP COLUMN note, ALTER amt SET DEFAULT 3, ADD INDEX i_amt (amt)");
