@@ -9,20 +9,32 @@ namespace mysql_sync {
 
 namespace {
 
-// Appends `value` in decimal, zero-padded to at least `width` digits.
-void append_padded(std::string& out, uint64_t value, int width) {
+// Temporal values are formatted into a stack buffer and appended once: the rows decoder formats
+// one per DATETIME cell, and a push_back per character showed in profiles.
+constexpr size_t kTemporalText = 48;  // "-4294967295:59:59.999999" or "YYYY...-MM-DD HH:MM:SS.ffffff"
+
+// Writes `value` in decimal, zero-padded to at least `width` digits; returns the end.
+char* put_padded(char* p, uint64_t value, int width) {
   char buf[24];
   int n = 0;
   do {
     buf[n++] = static_cast<char>('0' + value % 10);
     value /= 10;
   } while (value != 0);
-  for (int i = n; i < width; ++i) out.push_back('0');
-  while (n > 0) out.push_back(buf[--n]);
+  for (int i = n; i < width; ++i) *p++ = '0';
+  while (n > 0) *p++ = buf[--n];
+  return p;
 }
 
-void append_fraction(std::string& out, uint32_t microsecond, int fsp) {
-  if (fsp <= 0) return;
+// Two digits of 0..99 (hours, minutes, seconds, months, days).
+char* put2(char* p, unsigned value) {
+  p[0] = static_cast<char>('0' + value / 10 % 10);
+  p[1] = static_cast<char>('0' + value % 10);
+  return p + 2;
+}
+
+char* put_fraction(char* p, uint32_t microsecond, int fsp) {
+  if (fsp <= 0) return p;
   if (fsp > 6) fsp = 6;
   char digits[6];
   uint32_t v = microsecond % 1000000;
@@ -30,8 +42,33 @@ void append_fraction(std::string& out, uint32_t microsecond, int fsp) {
     digits[i] = static_cast<char>('0' + v % 10);
     v /= 10;
   }
-  out.push_back('.');
-  out.append(digits, static_cast<size_t>(fsp));
+  *p++ = '.';
+  std::memcpy(p, digits, static_cast<size_t>(fsp));
+  return p + fsp;
+}
+
+char* put_date(char* p, int year, int month, int day) {
+  p = put_padded(p, static_cast<uint64_t>(year < 0 ? 0 : year), 4);
+  *p++ = '-';
+  p = put2(p, static_cast<unsigned>(month));
+  *p++ = '-';
+  return put2(p, static_cast<unsigned>(day));
+}
+
+char* put_clock(char* p, int minute, int second, uint32_t microsecond, int fsp) {
+  *p++ = ':';
+  p = put2(p, static_cast<unsigned>(minute));
+  *p++ = ':';
+  p = put2(p, static_cast<unsigned>(second));
+  return put_fraction(p, microsecond, fsp);
+}
+
+char* put_datetime(char* p, int year, int month, int day, int hour, int minute, int second,
+                   uint32_t microsecond, int fsp) {
+  p = put_date(p, year, month, day);
+  *p++ = ' ';
+  p = put2(p, static_cast<unsigned>(hour));
+  return put_clock(p, minute, second, microsecond, fsp);
 }
 
 // Days since 1970-01-01 -> civil date (Howard Hinnant's algorithm, proleptic Gregorian).
@@ -66,23 +103,14 @@ bool is_invalid_date(int year, int month, int day) {
 }
 
 void append_date(std::string& out, int year, int month, int day) {
-  append_padded(out, static_cast<uint64_t>(year < 0 ? 0 : year), 4);
-  out.push_back('-');
-  append_padded(out, static_cast<uint64_t>(month), 2);
-  out.push_back('-');
-  append_padded(out, static_cast<uint64_t>(day), 2);
+  char buf[kTemporalText];
+  out.append(buf, put_date(buf, year, month, day));
 }
 
 void append_datetime(std::string& out, int year, int month, int day, int hour, int minute, int second,
                      uint32_t microsecond, int fsp) {
-  append_date(out, year, month, day);
-  out.push_back(' ');
-  append_padded(out, static_cast<uint64_t>(hour), 2);
-  out.push_back(':');
-  append_padded(out, static_cast<uint64_t>(minute), 2);
-  out.push_back(':');
-  append_padded(out, static_cast<uint64_t>(second), 2);
-  append_fraction(out, microsecond, fsp);
+  char buf[kTemporalText];
+  out.append(buf, put_datetime(buf, year, month, day, hour, minute, second, microsecond, fsp));
 }
 
 void append_timestamp(std::string& out, int64_t epoch_seconds, uint32_t microsecond, int fsp) {
@@ -94,20 +122,20 @@ void append_timestamp(std::string& out, int64_t epoch_seconds, uint32_t microsec
   }
   int year, month, day;
   civil_from_days(days, year, month, day);
-  append_datetime(out, year, month, day, static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60),
-                  static_cast<int>(secs % 60), microsecond, fsp);
-  out.append("+00");
+  char buf[kTemporalText];
+  char* end = put_datetime(buf, year, month, day, static_cast<int>(secs / 3600),
+                           static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60), microsecond, fsp);
+  std::memcpy(end, "+00", 3);
+  out.append(buf, end + 3);
 }
 
-void append_time(std::string& out, bool negative, uint32_t hours, int minute, int second, uint32_t microsecond,
-                 int fsp) {
-  if (negative) out.push_back('-');
-  append_padded(out, hours, 2);
-  out.push_back(':');
-  append_padded(out, static_cast<uint64_t>(minute), 2);
-  out.push_back(':');
-  append_padded(out, static_cast<uint64_t>(second), 2);
-  append_fraction(out, microsecond, fsp);
+void append_time(std::string& out, bool negative, uint32_t hours, int minute, int second,
+                 uint32_t microsecond, int fsp) {
+  char buf[kTemporalText];
+  char* p = buf;
+  if (negative) *p++ = '-';
+  p = put_padded(p, hours, 2);
+  out.append(buf, put_clock(p, minute, second, microsecond, fsp));
 }
 
 void append_bytea(std::string& out, const uint8_t* data, size_t size) {
@@ -136,8 +164,12 @@ void append_bit_string(std::string& out, const uint8_t* data, size_t size, unsig
   }
 }
 
-void append_float(std::string& out, float value) { append_shortest(out, value); }
-void append_double(std::string& out, double value) { append_shortest(out, value); }
+void append_float(std::string& out, float value) {
+  append_shortest(out, value);
+}
+void append_double(std::string& out, double value) {
+  append_shortest(out, value);
+}
 
 bool append_float_vector(std::string& out, const uint8_t* data, size_t size) {
   if (size % 4 != 0) return false;

@@ -175,21 +175,24 @@ TEST(TextFastPaths, Utf8ValidationMatchesReference) {
           << testing::PrintToString(s.substr(0, cut));
     }
   }
-  // Three bytes at every place across a block boundary of the SIMD path (which starts at the first
-  // non-ASCII byte), after a valid character and before enough ASCII for the SIMD path.
+  // Three bytes at every place across a block boundary of the SIMD paths (which start at the first
+  // non-ASCII byte): the 16-byte blocks (and AVX2's lane boundary) and AVX2's 32-byte blocks,
+  // after a valid character and before enough ASCII for either SIMD path (the 16-byte one from 32
+  // bytes, AVX2 from 64).
   const uint8_t edges[] = {0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f,
                            0xa0, 0xbf, 0xc0, 0xc2, 0xe0, 0xf0, 0xff};
-  for (size_t pad : {0, 11, 12, 13, 14})
+  for (size_t pad : {0, 11, 12, 13, 14, 27, 28, 29, 30})
     for (unsigned a = 0x80; a < 256; ++a)
       for (unsigned b = 0; b < 256; ++b)
         for (uint8_t c : edges) {
           std::string s = "\xc3\xbc" + std::string(pad, 'a');
           s += {static_cast<char>(a), static_cast<char>(b), static_cast<char>(c)};
-          s += std::string(33, 'a');
+          s += std::string(65, 'a');
           const uint8_t* p = reinterpret_cast<const uint8_t*>(s.data());
           ASSERT_EQ(is_valid_utf8(p, s.size()), reference_is_valid_utf8(p, s.size()))
               << pad << " " << a << " " << b;
-          ASSERT_EQ(is_valid_utf8(p, s.size() - 33), reference_is_valid_utf8(p, s.size() - 33));
+          ASSERT_EQ(is_valid_utf8(p, s.size() - 32), reference_is_valid_utf8(p, s.size() - 32));
+          ASSERT_EQ(is_valid_utf8(p, s.size() - 65), reference_is_valid_utf8(p, s.size() - 65));
         }
   // Every 1- to 4-byte sequence's first two bytes, with valid continuation bytes after them.
   for (unsigned a = 0; a < 256; ++a)
