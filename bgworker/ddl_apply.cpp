@@ -70,10 +70,7 @@ void request_backfill(const DdlPlan& plan, const DdlEffect& effect) {
   char* source_table = psprintf("%s.%s", effect.after.model.schema.c_str(), effect.after.model.name.c_str());
   const char* args[2] = {worker_task.name, source_table};
   spi_exec_text("INSERT INTO mysql_sync.table_requests (task, kind, object) VALUES ($1, 'add', $2)", 2, args);
-  TaskSlot* slot = &sync_shared->slots[worker_task.slot];
-  SpinLockAcquire(&sync_shared->mutex);
-  slot->table_requests++;  // table_requests_waiting() looks at it
-  SpinLockRelease(&sync_shared->mutex);
+  note_table_requests(worker_task.slot);  // this worker: it services them after this transaction
 }
 
 void apply_effect(const DdlPlan& plan, const DdlEffect& effect, const mysql_sync::SourceItem* item) {

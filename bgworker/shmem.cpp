@@ -55,6 +55,15 @@ void wake_launcher(void) {
   if (latch) SetLatch(latch);
 }
 
+pid_t note_table_requests(int slot_index) {
+  TaskSlot* slot = &sync_shared->slots[slot_index];
+  SpinLockAcquire(&sync_shared->mutex);
+  slot->table_requests++;
+  pid_t pid = slot->pid;
+  SpinLockRelease(&sync_shared->mutex);
+  return pid;
+}
+
 int find_task_slot(const char* task) {
   if (sync_shared == nullptr) return -1;
   int found = -1;

@@ -64,3 +64,7 @@ void wake_launcher(void);
 
 // Slot lookup by task name; -1 when none. Caller holds no lock.
 int find_task_slot(const char* task);
+
+// mysql_sync.table_requests has new rows for the slot's task (table_requests_waiting() sees the
+// bumped counter). Returns the slot's worker pid, 0 when none runs.
+pid_t note_table_requests(int slot_index);

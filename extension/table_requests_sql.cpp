@@ -33,11 +33,7 @@ bool callback_registered = false;
 void wake_worker(const char* task) {
   int index = find_task_slot(task);
   if (index < 0) return;  // no worker: it reads the requests when it starts
-  TaskSlot* slot = &sync_shared->slots[index];
-  SpinLockAcquire(&sync_shared->mutex);
-  slot->table_requests++;
-  pid_t pid = slot->pid;
-  SpinLockRelease(&sync_shared->mutex);
+  pid_t pid = note_table_requests(index);
   if (pid == 0) return;
   PGPROC* proc = BackendPidGetProc(pid);
   if (proc != nullptr) SetLatch(&proc->procLatch);

@@ -153,16 +153,8 @@ sub progress
 }
 
 # The child runs the transactions through the mariadb client (socket, root) and
-# writes "done statements retries" after each. It leaves with POSIX::_exit so that the
-# END blocks (which stop the servers) run in the parent only.
-my $child = fork();
-die "fork: $!" unless defined $child;
-if ($child == 0)
-{
-	my $rc = 1;
-	eval { $rc = run_workload(); 1 } or print STDERR "workload died: $@\n";
-	POSIX::_exit($rc);
-}
+# writes "done statements retries" after each.
+my $workload = start_workload(\&run_workload);
 
 sub run_workload
 {
@@ -198,23 +190,10 @@ sub run_workload
 	return $rc;
 }
 
-my $child_status;    # set once the workload has exited (reaped)
-
-sub child_done
-{
-	return 1 if defined $child_status;
-	if (waitpid($child, POSIX::WNOHANG()) == $child)
-	{
-		$child_status = $? >> 8;
-		return 1;
-	}
-	return 0;
-}
-
 sub wait_progress
 {
 	my ($n) = @_;
-	return wait_until(sub { (progress())[0] >= $n || child_done() }, 150);
+	return wait_until(sub { (progress())[0] >= $n || $workload->done }, 150);
 }
 
 sub worker_back
@@ -266,13 +245,7 @@ wait_progress(1400);
 @pids = worker_pids($node);
 kill('KILL', $pids[0]) if @pids;
 
-unless (child_done())
-{
-	waitpid($child, 0);
-	$child_status = $? >> 8;
-}
-my $child_rc = $child_status;
-is($child_rc, 0, 'workload finished without unexpected errors');
+is($workload->wait, 0, 'workload finished without unexpected errors');
 my ($done, $statements, $retries) = progress();
 is($done, $TRANSACTIONS, "all $TRANSACTIONS transactions ran ($statements statements, $retries retries)");
 diag(sprintf('workload with faults took %.1f s', time() - $t0));

@@ -169,14 +169,12 @@ BEGIN
 END//
 DELIMITER ;
 });
-my $writer = fork();
-die "fork: $!" unless defined $writer;
-if ($writer == 0)
-{
-	my $ok = defined $my->sql('CALL churn.run()', fail_ok => 1);
-	print STDERR "writer: $my->{last_error}\n" unless $ok;
-	POSIX::_exit($ok ? 0 : 1);
-}
+my $writer = start_workload(
+	sub {
+		my $ok = defined $my->sql('CALL churn.run()', fail_ok => 1);
+		print STDERR "writer: $my->{last_error}\n" unless $ok;
+		return $ok ? 0 : 1;
+	});
 my $iters = sub { $my->sql('SELECT iters FROM churn.ctl WHERE id = 1') };
 ok(wait_until(sub { $iters->() >= 20 }, 60), 'the writer is changing churn.t');
 
@@ -197,8 +195,7 @@ ok(wait_for_state($node, 'ch', 'streaming', 300), 'task ch reaches streaming');
 my $after = $iters->();
 cmp_ok($after, '>', $during, "the writer kept changing rows during the copy (iteration $during while copying, $after at streaming)");
 $my->sql('UPDATE churn.ctl SET stop = 1 WHERE id = 1');
-waitpid($writer, 0);
-is($? >> 8, 0, 'the writer finished without errors');
+is($writer->wait, 0, 'the writer finished without errors');
 my $final = $iters->();
 is($my->sql('SELECT COUNT(*) FROM churn.t WHERE id > 1000000') > 0 ? 'moved' : 'none', 'moved',
 	'primary key updates happened');

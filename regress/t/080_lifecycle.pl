@@ -98,23 +98,16 @@ isnt(q1("SELECT source_file || ':' || source_pos FROM mysql_sync.status WHERE ta
 q1("SELECT mysql_sync.resume_sync('life')");
 is(sync_status($node, 'life')->{state}, 'streaming', 'resume_sync of a streaming task changes nothing');
 
-# Stop and resume twice while a workload runs (child process; it exits with POSIX::_exit so that
-# the END blocks that stop the servers run in the parent only).
-my $child = fork();
-die "fork: $!" unless defined $child;
-if ($child == 0)
-{
-	my $ok = eval {
+# Stop and resume twice while a workload runs (a child process).
+my $workload = start_workload(
+	sub {
 		for my $i (71 .. 370)
 		{
 			$my->sql(life_txn($i));
 			usleep(10_000);
 		}
-		1;
-	};
-	print STDERR "workload died: $@\n" unless $ok;
-	POSIX::_exit($ok ? 0 : 1);
-}
+		return 0;
+	});
 for my $round (1 .. 2)
 {
 	ok(wait_until(sub { ledger_pg() > 70 + 100 * ($round - 1) }), "round $round: changes arrive");
@@ -123,8 +116,7 @@ for my $round (1 .. 2)
 	usleep(500_000);
 	q1("SELECT mysql_sync.resume_sync('life')");
 }
-waitpid($child, 0);
-is($?, 0, 'workload of 300 transactions ran');
+is($workload->wait, 0, 'workload of 300 transactions ran');
 is(ledger_my(), '370', 'source ledger 370');
 ok(wait_until(sub { ledger_pg() eq '370' }), 'ledger 370 in PostgreSQL: every transaction applied once');
 compare_table($my, $node, $_, name => "$_: equal after stop/resume during a workload") for qw(life.t life.ledger);

@@ -82,11 +82,8 @@ my @children;
 for my $side ([ $ma, 0 ], [ $mb, 1000000 ])
 {
 	my ($srv, $base) = @$side;
-	my $pid = fork();
-	die "fork: $!" unless defined $pid;
-	if ($pid == 0)
-	{
-		my $ok = eval {
+	push @children, start_workload(
+		sub {
 			for my $i (1 .. 150)
 			{
 				my $id = $base + 1 + ($i * 7) % 700;
@@ -95,17 +92,12 @@ for my $side ([ $ma, 0 ], [ $mb, 1000000 ])
 					  . "); UPDATE shop.orders SET amount = amount + 1, note = 'up$i' WHERE id = $id; "
 					  . "DELETE FROM shop.orders WHERE id = $base + 1 + ($i * 11) % 700; COMMIT;");
 			}
-			1;
-		};
-		print STDERR "writer died: $@\n" unless $ok;
-		POSIX::_exit($ok ? 0 : 1);
-	}
-	push @children, $pid;
+			return 0;
+		});
 }
-for my $pid (@children)
+for my $side (0 .. $#children)
 {
-	waitpid($pid, 0);
-	is($?, 0, "writer $pid done");
+	is($children[$side]->wait, 0, "writer $side done");
 }
 ok(wait_until(\&merged_equal), 'merged.orders equal to the union after concurrent writes on both servers');
 is(sync_status($node, $_)->{state}, 'streaming', "$_ still streaming") for qw(ta tb);

@@ -118,12 +118,8 @@ sub workload_done
 	close $f;
 	return defined $n ? $n + 0 : 0;
 }
-my $child = fork();
-die "fork: $!" unless defined $child;
-if ($child == 0)
-{
-	my $rc = 0;
-	eval {
+my $workload = start_workload(
+	sub {
 		my $n = 0;
 		until (-e $stop_file)
 		{
@@ -150,10 +146,8 @@ DELETE FROM shop.lines WHERE order_id = 999 + $n;
 });
 			usleep(20_000);
 		}
-		1;
-	} or do { print STDERR "workload died: $@\n"; $rc = 1 };
-	POSIX::_exit($rc);
-}
+		return 0;
+	});
 
 ok(wait_until(sub { workload_done() >= 5 }), 'the workload runs');
 my $before = workload_done();
@@ -177,8 +171,7 @@ cmp_ok($holds, '>=', 10, 'the worker held at the source snapshot\'s position for
 
 open(my $fh, '>', $stop_file) or die;
 close $fh;
-waitpid($child, 0);
-is($? >> 8, 0, 'the workload ran without errors');
+is($workload->wait, 0, 'the workload ran without errors');
 
 # ---------------------------------------------------------------- differences made by hand
 ok( wait_until(sub { join(',', map { $_->[2] } verify_rows("'v'")) eq 'ok,ok,ok,ok' }),

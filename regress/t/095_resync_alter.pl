@@ -136,47 +136,30 @@ sub transaction
 	return $sql;
 }
 
-my $child = fork();
-die "fork: $!" unless defined $child;
-if ($child == 0)
-{
-	my $rc = 0;
-	for my $i (1 .. $TRANSACTIONS)
-	{
-		my $sql = transaction($i);
-		if (!defined $my->sql($sql, fail_ok => 1))
+my $workload = start_workload(
+	sub {
+		for my $i (1 .. $TRANSACTIONS)
 		{
-			print STDERR "workload: transaction $i failed: $my->{last_error}\n";
-			$rc = 1;
-			last;
+			my $sql = transaction($i);
+			if (!defined $my->sql($sql, fail_ok => 1))
+			{
+				print STDERR "workload: transaction $i failed: $my->{last_error}\n";
+				return 1;
+			}
+			if (open(my $fh, '>', "$progress_file.tmp"))
+			{
+				print $fh "$i\n";
+				close $fh;
+				rename("$progress_file.tmp", $progress_file);
+			}
 		}
-		if (open(my $fh, '>', "$progress_file.tmp"))
-		{
-			print $fh "$i\n";
-			close $fh;
-			rename("$progress_file.tmp", $progress_file);
-		}
-	}
-	POSIX::_exit($rc);
-}
-
-my $child_status;
-
-sub child_done
-{
-	return 1 if defined $child_status;
-	if (waitpid($child, POSIX::WNOHANG()) == $child)
-	{
-		$child_status = $? >> 8;
-		return 1;
-	}
-	return 0;
-}
+		return 0;
+	});
 
 sub wait_progress
 {
 	my ($n) = @_;
-	return wait_until(sub { progress() >= $n || child_done() }, 180);
+	return wait_until(sub { progress() >= $n || $workload->done }, 180);
 }
 
 sub table_state
@@ -293,12 +276,7 @@ is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_class WHERE relname LI
 	'no shadow table is left after the restart');
 
 # --------------------------------------------------------------------------- the end
-unless (child_done())
-{
-	waitpid($child, 0);
-	$child_status = $? >> 8;
-}
-is($child_status, 0, 'workload finished');
+is($workload->wait, 0, 'workload finished');
 is(progress(), $TRANSACTIONS, "all $TRANSACTIONS transactions ran");
 
 ok(wait_tables_equal($my, $node, [qw(rs.big rs.other rs.extra rs.ledger)], 180), 'all tables equal the source after the workload');

@@ -35,7 +35,7 @@ use PostgreSQL::Test::Cluster;
 
 our @EXPORT = qw(start_mariadb pg_node extension_installed wait_until
   sync_status wait_for_state worker_pids compare_table tables_equal
-  wait_tables_equal pg_column_types);
+  wait_tables_equal pg_column_types start_workload);
 
 # Everything started and not yet stopped, for the END block.
 my @live;
@@ -540,6 +540,33 @@ sub wait_until
 	}
 }
 
+=pod
+
+=head1 start_workload($code)
+
+Runs $code->() in a forked child, which leaves with its return value as exit code
+through POSIX::_exit (so that the END blocks stopping the servers run in the parent
+only); a die in it is printed and exits 1. Returns an object:
+
+  $w->done    true once the child has exited (reaps it; never blocks)
+  $w->wait    waits for the child; its exit code
+
+=cut
+
+sub start_workload
+{
+	my ($code) = @_;
+	my $pid = fork();
+	croak "fork: $!" unless defined $pid;
+	if ($pid == 0)
+	{
+		my $rc = 1;
+		eval { $rc = $code->(); 1 } or print STDERR "workload died: $@\n";
+		POSIX::_exit($rc // 1);
+	}
+	return bless { pid => $pid, status => undef }, 'MysqlSyncTest::Workload';
+}
+
 # ------------------------------------------------------------------------------------
 # Task status and process helpers.
 # ------------------------------------------------------------------------------------
@@ -860,6 +887,31 @@ sub wait_tables_equal
 			return 1;
 		},
 		$timeout);
+}
+
+package MysqlSyncTest::Workload;
+
+sub done
+{
+	my ($self) = @_;
+	return 1 if defined $self->{status};
+	if (waitpid($self->{pid}, POSIX::WNOHANG()) == $self->{pid})
+	{
+		$self->{status} = $? >> 8;
+		return 1;
+	}
+	return 0;
+}
+
+sub wait
+{
+	my ($self) = @_;
+	unless ($self->done)
+	{
+		waitpid($self->{pid}, 0);
+		$self->{status} = $? >> 8;
+	}
+	return $self->{status};
 }
 
 1;
