@@ -22,7 +22,9 @@ namespace mysql_sync {
 
 class CopyFeed {
  public:
-  // max_rows_per_second > 0 throttles the producer to that rate (options.max_rows_per_second).
+  // Reads every column of `table` (SyncTable::copy_source(): the columns with a target column),
+  // keeping its own copy of it. max_rows_per_second > 0 throttles the producer to that rate
+  // (options.max_rows_per_second).
   CopyFeed(MysqlClient& client, const SourceTable& table, InvalidDates invalid_dates,
            int64_t max_rows_per_second = 0);
   // Streams the rows of `select` (copy_select_sql's columns, e.g. copy_range_sql's one range);
@@ -50,7 +52,7 @@ class CopyFeed {
   void produce(MysqlClient& client, std::string sql);
   void hand_over(std::string& chunk);  // queues a chunk, waiting for room; throws when stopping
 
-  const SourceTable& table_;
+  const SourceTable table_;
   std::vector<CopyForm> forms_;  // per column
   InvalidDates invalid_dates_;
   int64_t max_rows_per_second_ = 0;

@@ -35,13 +35,12 @@ void start_feed(CopySlot& slot) {
     slot.feed.reset();
     if (slot.key_column >= 0)
       slot.feed = std::make_unique<mysql_sync::CopyFeed>(
-          *slot.client, table.source, runtime->invalid_dates, rate,
-          mysql_sync::copy_range_sql(table.source, slot.key_column, table.copy_regions.last_key(),
-                                     range_rows),
+          *slot.client, slot.source, runtime->invalid_dates, rate,
+          mysql_sync::copy_range_sql(slot.source, slot.key_column, table.copy_regions.last_key(), range_rows),
           slot.key_column);
     else
       slot.feed =
-          std::make_unique<mysql_sync::CopyFeed>(*slot.client, table.source, runtime->invalid_dates, rate);
+          std::make_unique<mysql_sync::CopyFeed>(*slot.client, slot.source, runtime->invalid_dates, rate);
   });
 }
 
@@ -52,7 +51,8 @@ void start_table(CopySlot& slot, int index) {
   bool resumed = false;
   char* last = nullptr;
   MYSQL_SYNC_CXX(worker_task.label, {
-    key = mysql_sync::range_key_column(table.source, table.primary_key);
+    slot.source = table.copy_source();
+    key = mysql_sync::range_key_column(slot.source, table.primary_key);
     resumed = !table.copy_regions.regions.empty();
     if (resumed) last = pstrdup(table.copy_regions.last_key().c_str());
   });

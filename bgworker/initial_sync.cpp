@@ -238,7 +238,8 @@ namespace {
 void set_identities(int index) {
   const SyncTable& table = worker_task.runtime->tables[index];
   for (size_t c = 0; c < table.source.columns.size(); c++) {
-    if (!table.source.columns[c].auto_increment) continue;
+    // A column without a target column (its ADD COLUMN was ignored) has no sequence there.
+    if (!table.source.columns[c].auto_increment || table.target_columns[c].empty()) continue;
     const char* column = quote_identifier(table.target_columns[c].c_str());
     char* qualified = pstrdup(qualified_target(table));
     char* auto_increment = psprintf("%llu", (unsigned long long)table.source.auto_increment);
@@ -335,10 +336,16 @@ bool prepare_target_table(int index) {
 
 uint64 copy_rows_into(int index, Oid relid, copy_data_source_cb read) {
   const SyncTable& table = worker_task.runtime->tables[index];
-  Relation rel = table_open(relid, RowExclusiveLock);
+  // The fields of the feed's COPY text: the columns with a target column, as CopyFeed reads them.
+  int* copied = static_cast<int*>(palloc(sizeof(int) * (table.target_columns.size() + 1)));
+  int count = 0;
+  MYSQL_SYNC_CXX(worker_task.label, {
+    for (size_t c : mysql_sync::copied_columns(table.target_columns)) copied[count++] = (int)c;
+  });
   List* columns = NIL;
-  for (size_t c = 0; c < table.target_columns.size(); c++)
-    columns = lappend(columns, makeString(pstrdup(table.target_columns[c].c_str())));
+  for (int i = 0; i < count; i++)
+    columns = lappend(columns, makeString(pstrdup(table.target_columns[copied[i]].c_str())));
+  Relation rel = table_open(relid, RowExclusiveLock);
   ParseState* pstate = make_parsestate(nullptr);
   // CopyFrom takes the target from the range table, as COPY's own DoCopy sets it up.
   ParseNamespaceItem* item = addRangeTableEntryForRelation(pstate, rel, RowExclusiveLock, nullptr, false, false);
@@ -371,8 +378,8 @@ uint64 copy_table_into(int index, Oid relid, int64* invalid_out) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   const SyncTable& table = runtime->tables[index];
   MYSQL_SYNC_CXX(worker_task.label, {
-    runtime->copy = std::make_unique<mysql_sync::CopyFeed>(*runtime->snapshot_client, table.source,
-                                                          runtime->invalid_dates, runtime->max_rows_per_second);
+    runtime->copy = std::make_unique<mysql_sync::CopyFeed>(
+        *runtime->snapshot_client, table.copy_source(), runtime->invalid_dates, runtime->max_rows_per_second);
   });
   uint64 processed = copy_feed_into(index, relid, runtime->copy.get());
   uint64 invalid = 0;

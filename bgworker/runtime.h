@@ -13,6 +13,7 @@
 #include "binlog/object_patterns.h"
 #include "binlog/source_catalog.h"
 #include "binlog/source_uri.h"
+#include "bgworker/copy_columns.h"
 #include "bgworker/copy_feed.h"
 #include "bgworker/copy_ranges.h"
 #include "bgworker/ddl_plan.h"
@@ -54,6 +55,9 @@ struct SyncTable {
   std::string shadow_name;
 
   std::string source_table() const { return source_schema + "." + source_name; }
+  // What a copy of it reads (bgworker/copy_columns.h): the source columns that have a target
+  // column; their target names are the entries copied_columns(target_columns) lists.
+  SourceTable copy_source() const { return copied_source(source, target_columns); }
   // The DDL planner's view of it, and back after a DDL (names, target, columns, types, keys).
   TrackedTable tracked() const;
   void follow(const TrackedTable& after);
@@ -96,7 +100,8 @@ struct TaskRuntime {
     std::unique_ptr<MysqlClient> client;
     BinlogPosition at;               // its snapshot
     int table = -1;                  // the table it copies; -1 when idle
-    int key_column = -1;             // a ranged copy's key column; -1 copies the table whole
+    SourceTable source;              // the table's copy_source(): the columns it reads
+    int key_column = -1;             // a ranged copy's key column in `source`; -1: the table whole
     std::unique_ptr<CopyFeed> feed;  // the range or table being read
   };
   std::vector<CopySlot> copy_slots;

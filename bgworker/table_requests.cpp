@@ -467,7 +467,7 @@ void copy_into_shadow(const Request& request, int index) {
   const char* spool_dir = psprintf("%s/base/pgsql_tmp", DataDir);
   MYSQL_SYNC_CXX(worker_task.name, {
     runtime->copy = std::make_unique<mysql_sync::CopyFeed>(
-        *runtime->snapshot_client, table.source, runtime->invalid_dates, runtime->max_rows_per_second);
+        *runtime->snapshot_client, table.copy_source(), runtime->invalid_dates, runtime->max_rows_per_second);
     runtime->resync_spool = std::make_unique<mysql_sync::SpillWriter>(spool_dir);
     table.shadow_name = shadow;
   });

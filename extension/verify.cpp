@@ -193,7 +193,9 @@ Outcome verify_table(const char* task, TableInfo* table, Snapshot snapshot, cons
     return error_outcome(
         psprintf("target table %s.%s does not exist", table->target_schema, table->target_name));
 
-  // The compared columns: every column the task syncs, with its target's type.
+  // The compared columns: every column the task syncs, with its target's type. A source column
+  // without a target column (its ADD COLUMN was ignored, "target": "") is not synced: the copies
+  // leave it out as well (bgworker/copy_columns.h).
   Datum args[2] = {CStringGetTextDatum(task), CStringGetTextDatum(table->source_table)};
   Oid arg_types[2] = {TEXTOID, TEXTOID};
   int rc = SPI_execute_with_args(
@@ -204,7 +206,7 @@ Outcome verify_table(const char* task, TableInfo* table, Snapshot snapshot, cons
       "  LEFT JOIN pg_catalog.pg_attribute a "
       "    ON a.attrelid = to_regclass(format('%I.%I', t.target_schema, t.target_name)) "
       "   AND a.attname = c.col ->> 'target' AND a.attnum > 0 AND NOT a.attisdropped "
-      " WHERE t.task = $1 AND t.source_table = $2 ORDER BY c.ord",
+      " WHERE t.task = $1 AND t.source_table = $2 AND c.col ->> 'target' <> '' ORDER BY c.ord",
       2, arg_types, args, nullptr, true, 0);
   if (rc != SPI_OK_SELECT)
     elog(ERROR, "mysql_sync verify: cannot read the columns of %s", table->source_table);

@@ -655,7 +655,8 @@ One test: fetches every row of the MariaDB table and of its target (default
 text per MariaDB column type on both sides, and compares the row sets sorted by the
 primary key (sorted in Perl: MariaDB's and PostgreSQL's collations order differently).
 On failure prints the row counts and the first differing rows (up to 10). Returns
-true when equal.
+true when equal. With target_columns_only => 1 only the source columns the target has
+are compared (a column whose ADD COLUMN the DDL policy ignored has no target column).
 
 Canonical forms: integers, decimals, year, enum, set, char/varchar/text as their text
 (char without trailing spaces, as both sides compare it); binary types as lower-case
@@ -677,7 +678,7 @@ Polls tables_equal for all tables until they all match; returns 1 or 0.
 
 sub _col_specs
 {
-	my ($my, $node, $db, $table, $tschema, $ttable) = @_;
+	my ($my, $node, $db, $table, $tschema, $ttable, $target_columns_only) = @_;
 	my @cols = $my->rows(
 		"SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE FROM information_schema.COLUMNS "
 		  . "WHERE TABLE_SCHEMA = '$db' AND TABLE_NAME = '$table' ORDER BY ORDINAL_POSITION");
@@ -692,6 +693,7 @@ sub _col_specs
 	for my $c (@cols)
 	{
 		my ($name, $dt, $ct) = @$c;
+		next if $target_columns_only && !exists $pgtypes->{$name};
 		$dt = lc $dt;
 		my $m = "`$name`";
 		(my $pgname = $name) =~ s/"/""/g;
@@ -773,7 +775,7 @@ sub _fetch_both
 	my ($my, $node, $src, %o) = @_;
 	my ($db, $table) = split /\./, $src, 2;
 	my ($tschema, $ttable) = defined $o{target} ? split(/\./, $o{target}, 2) : ($db, $table);
-	my ($specs, $pk) = _col_specs($my, $node, $db, $table, $tschema, $ttable);
+	my ($specs, $pk) = _col_specs($my, $node, $db, $table, $tschema, $ttable, $o{target_columns_only});
 
 	my $mq = "SET time_zone = '+00:00'; SELECT CONCAT_WS(',', "
 	  . join(', ', map { "IFNULL(HEX($_->{mexpr}), 'N')" } @$specs)
