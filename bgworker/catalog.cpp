@@ -257,8 +257,8 @@ void save_task_failure(const char* state, const char* sqlstate, const char* mess
       " WHERE task = $1",
       4, args);
   // The history: one row per failure, the newest kErrorHistoryRows per task kept.
-  const char* history[8] = {worker_task.name, state, sqlstate, message, hint && hint[0] ? hint : nullptr,
-                            file, pos, table};
+  const char* history[8] = {
+      worker_task.name, state, sqlstate, message, hint && hint[0] ? hint : nullptr, file, pos, table};
   spi_exec_text(
       "INSERT INTO mysql_sync.errors "
       "       (task, state, sqlstate, message, hint, source_file, source_pos, source_table) "
@@ -405,6 +405,20 @@ int count_table_states(void) {
   return count;
 }
 
+int newest_schema_versions(char*** cells) {
+  const char* args[1] = {worker_task.name};
+  spi_exec_text(
+      "SELECT DISTINCT ON (h.source_table) h.source_table, h.definition::text "
+      "  FROM mysql_sync.schema_history h JOIN mysql_sync.table_state t USING (task, source_table) "
+      " WHERE h.task = $1 ORDER BY h.source_table, h.version DESC",
+      1, args);
+  int versions = (int)SPI_processed;
+  *cells = static_cast<char**>(palloc0(sizeof(char*) * (versions * 2 + 1)));
+  for (int r = 0; r < versions; r++)
+    for (int c = 0; c < 2; c++) (*cells)[r * 2 + c] = pstrdup_or_null(column_value(r, c + 1));
+  return versions;
+}
+
 void load_table_states(void) {
   const char* args[1] = {worker_task.name};
   begin_catalog_transaction();
@@ -459,15 +473,8 @@ void load_table_states(void) {
     }
   });
   // Each table's source definition as of the applied position: its newest schema version.
-  spi_exec_text(
-      "SELECT DISTINCT ON (h.source_table) h.source_table, h.definition::text "
-      "  FROM mysql_sync.schema_history h JOIN mysql_sync.table_state t USING (task, source_table) "
-      " WHERE h.task = $1 ORDER BY h.source_table, h.version DESC",
-      1, args);
-  int versions = (int)SPI_processed;
-  char** version_cells = static_cast<char**>(palloc0(sizeof(char*) * (versions * 2 + 1)));
-  for (int r = 0; r < versions; r++)
-    for (int c = 0; c < 2; c++) version_cells[r * 2 + c] = pstrdup_or_null(column_value(r, c + 1));
+  char** version_cells = nullptr;
+  int versions = newest_schema_versions(&version_cells);
   MYSQL_SYNC_CXX(worker_task.label, {
     for (int r = 0; r < versions; r++)
       for (SyncTable& table : runtime->tables)

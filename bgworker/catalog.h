@@ -68,6 +68,9 @@ void delete_table_state(const char* source_table);
 
 // Loads runtime->tables from table_state, with each table's newest schema version (own transaction).
 void load_table_states(void);
+// Each synced table's newest schema_history definition, as (source_table, definition JSON)
+// pairs in *cells (palloc'd); returns the number of pairs.
+int newest_schema_versions(char*** cells);
 
 // Stores the applied position and counters with the changes it covers (inside the caller's
 // transaction). Returns false when the task was dropped meanwhile.

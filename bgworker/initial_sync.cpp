@@ -1,10 +1,12 @@
 #include "bgworker/initial_sync.h"
 
 #include "binlog/snapshot.h"
+#include "binlog/source_table_json.h"
 #include "bgworker/apply.h"
 #include "bgworker/spill.h"
 #include "bgworker/catalog.h"
 #include "bgworker/copy_load.h"
+#include "bgworker/ddl_apply.h"
 #include "bgworker/dialect.h"
 #include "bgworker/shmem.h"
 #include "extension/bridge.h"
@@ -72,9 +74,10 @@ bool target_exists(const SyncTable& table) {
 }  // namespace
 
 void detect_target_dialect(void) {
-  spi_exec_text("SELECT version(), EXISTS (SELECT FROM pg_extension WHERE extname = 'citus'), "
-                "current_setting('server_version_num')::int",
-                0, nullptr);
+  spi_exec_text(
+      "SELECT version(), EXISTS (SELECT FROM pg_extension WHERE extname = 'citus'), "
+      "current_setting('server_version_num')::int",
+      0, nullptr);
   char* version = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
   bool citus = strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2), "t") == 0;
   server_version = atoi(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3));
@@ -88,7 +91,8 @@ List* quoted_target_columns(const SyncTable& table, const std::vector<std::strin
   List* out = NIL;
   for (const std::string& name : columns)
     for (size_t c = 0; c < table.source.columns.size(); c++)
-      if (table.source.columns[c].name == name) out = lappend(out, pstrdup(quote_identifier(table.target_columns[c].c_str())));
+      if (table.source.columns[c].name == name)
+        out = lappend(out, pstrdup(quote_identifier(table.target_columns[c].c_str())));
   return out;
 }
 
@@ -111,13 +115,15 @@ void create_target_table(int index) {
     std::string identity;
     mysql_sync::PgDefault def;
     MYSQL_SYNC_CXX(worker_task.label, {
-      if (source.auto_increment) identity = mysql_sync::identity_clause(dialect, server_version, table.pg_types[c]);
+      if (source.auto_increment)
+        identity = mysql_sync::identity_clause(dialect, server_version, table.pg_types[c]);
       def = mysql_sync::pg_default_of(source);
     });
     if (!identity.empty()) appendStringInfoString(&sql, identity.c_str());
     if (!source.nullable || !identity.empty()) appendStringInfoString(&sql, " NOT NULL");
     if (identity.empty() && def.kind == mysql_sync::PgDefault::Kind::literal)
-      appendStringInfo(&sql, " DEFAULT %s::%s", quote_literal_cstr(def.text.c_str()), table.pg_types[c].c_str());
+      appendStringInfo(&sql, " DEFAULT %s::%s", quote_literal_cstr(def.text.c_str()),
+                       table.pg_types[c].c_str());
     else if (identity.empty() && def.kind == mysql_sync::PgDefault::Kind::expression)
       appendStringInfo(&sql, " DEFAULT %s", def.text.c_str());  // one of our fixed expressions
     const std::vector<std::string>& members = source.enum_values;
@@ -152,13 +158,15 @@ void create_target_table(int index) {
 
   if (!table.source.comment.empty()) {
     resetStringInfo(&sql);
-    appendStringInfo(&sql, "COMMENT ON TABLE %s IS %s", qualified, quote_literal_cstr(table.source.comment.c_str()));
+    appendStringInfo(&sql, "COMMENT ON TABLE %s IS %s", qualified,
+                     quote_literal_cstr(table.source.comment.c_str()));
     spi_exec_text(sql.data, 0, nullptr);
   }
   for (size_t c = 0; c < table.target_columns.size(); c++) {
     if (table.source.columns[c].comment.empty()) continue;
     resetStringInfo(&sql);
-    appendStringInfo(&sql, "COMMENT ON COLUMN %s.%s IS %s", qualified, quote_identifier(table.target_columns[c].c_str()),
+    appendStringInfo(&sql, "COMMENT ON COLUMN %s.%s IS %s", qualified,
+                     quote_identifier(table.target_columns[c].c_str()),
                      quote_literal_cstr(table.source.columns[c].comment.c_str()));
     spi_exec_text(sql.data, 0, nullptr);
   }
@@ -194,17 +202,20 @@ void add_keys(int index) {
   for (size_t i = 0; i < table.source.indexes.size(); i++) {
     const mysql_sync::SourceIndex& idx = table.source.indexes[i];
     const char* skip = nullptr;
-    if (idx.on_expression) skip = "a functional key part";
-    else if (idx.type == "FULLTEXT" || idx.type == "SPATIAL") skip = "a FULLTEXT or SPATIAL index";
+    if (idx.on_expression)
+      skip = "a functional key part";
+    else if (idx.type == "FULLTEXT" || idx.type == "SPATIAL")
+      skip = "a FULLTEXT or SPATIAL index";
     bool long_prefix = false;
     for (const std::string& name : idx.columns)
       for (size_t c = 0; c < table.source.columns.size(); c++)
-        if (table.source.columns[c].name == name && (table.pg_types[c] == "text" || table.pg_types[c] == "bytea"))
+        if (table.source.columns[c].name == name &&
+            (table.pg_types[c] == "text" || table.pg_types[c] == "bytea"))
           long_prefix = long_prefix || idx.on_prefix;
     if (!skip && long_prefix) skip = "a prefix of a TEXT or BLOB column (values may exceed a btree entry)";
     if (skip) {
-      elog(LOG, "mysql_sync task \"%s\": index \"%s\" of %s not created: %s", worker_task.name, idx.name.c_str(),
-           table.source_table().c_str(), skip);
+      elog(LOG, "mysql_sync task \"%s\": index \"%s\" of %s not created: %s", worker_task.name,
+           idx.name.c_str(), table.source_table().c_str(), skip);
       continue;
     }
     List* cols = quoted_target_columns(table, idx.columns);
@@ -213,11 +224,14 @@ void add_keys(int index) {
     std::string statement;
     MYSQL_SYNC_CXX(worker_task.label, {
       name = mysql_sync::object_name(table.target_name, idx.name);
-      if (unique && !mysql_sync::unique_index_allowed(dialect, table.distribution_key, idx.columns)) unique = false;
+      if (unique && !mysql_sync::unique_index_allowed(dialect, table.distribution_key, idx.columns))
+        unique = false;
     });
     if (unique != idx.unique)
-      elog(LOG, "mysql_sync task \"%s\": unique index \"%s\" of %s created as non-unique: %s cannot enforce it "
-                "without the distribution key", worker_task.name, idx.name.c_str(), table.source_table().c_str(),
+      elog(LOG,
+           "mysql_sync task \"%s\": unique index \"%s\" of %s created as non-unique: %s cannot enforce it "
+           "without the distribution key",
+           worker_task.name, idx.name.c_str(), table.source_table().c_str(),
            mysql_sync::dialect_name(dialect));
     const char* quoted_name = relation_name_taken(table.target_schema.c_str(), name.c_str())
                                   ? ""  // the server picks a free name
@@ -261,7 +275,8 @@ void add_foreign_keys(void) {
     for (const mysql_sync::SourceForeignKey& fk : table.source.foreign_keys) {
       int ref = -1;
       for (size_t j = 0; j < runtime->tables.size(); j++)
-        if (runtime->tables[j].source_schema == fk.ref_schema && runtime->tables[j].source_name == fk.ref_table)
+        if (runtime->tables[j].source_schema == fk.ref_schema &&
+            runtime->tables[j].source_name == fk.ref_table)
           ref = (int)j;
       const SyncTable* referenced = ref >= 0 ? &runtime->tables[ref] : nullptr;
       bool keyed = false;
@@ -291,7 +306,8 @@ void add_foreign_keys(void) {
         ListCell* c;
         foreach (c, cols) a.push_back(static_cast<char*>(lfirst(c)));
         foreach (c, ref_cols) b.push_back(static_cast<char*>(lfirst(c)));
-        statement = mysql_sync::foreign_key_sql(qualified, name, a, ref_qualified, b, fk.on_update, fk.on_delete);
+        statement =
+            mysql_sync::foreign_key_sql(qualified, name, a, ref_qualified, b, fk.on_update, fk.on_delete);
       });
       spi_exec_text(statement.c_str(), 0, nullptr);
     }
@@ -307,14 +323,18 @@ bool prepare_target_table(int index) {
   // Another source table of this task maps to the same target (many-to-one).
   int merged_with = -1;
   for (int j = 0; j < index; j++)
-    if (runtime->tables[j].target_schema == table.target_schema && runtime->tables[j].target_name == table.target_name)
+    if (runtime->tables[j].target_schema == table.target_schema &&
+        runtime->tables[j].target_name == table.target_name)
       merged_with = j;
   bool append = strcmp(worker_task.existing_tables, "append") == 0;
   if (merged_with >= 0 && !append)
-    ereport(ERROR, (errcode(ERRCODE_DUPLICATE_TABLE),
-                    errmsg("mysql_sync task \"%s\": %s and %s both map to the target table %s", worker_task.name,
-                           runtime->tables[merged_with].source_table().c_str(), table.source_table().c_str(), qualified),
-                    errhint("Merge them with existing_tables => 'append', or map them to separate tables in name_map.")));
+    ereport(
+        ERROR,
+        (errcode(ERRCODE_DUPLICATE_TABLE),
+         errmsg("mysql_sync task \"%s\": %s and %s both map to the target table %s", worker_task.name,
+                runtime->tables[merged_with].source_table().c_str(), table.source_table().c_str(), qualified),
+         errhint(
+             "Merge them with existing_tables => 'append', or map them to separate tables in name_map.")));
   if (merged_with >= 0) return false;  // the first of them prepared the target
   if (!target_exists(table)) {
     if (!worker_task.sync_schema) target_relid(index, false);  // ERROR naming the table
@@ -322,9 +342,10 @@ bool prepare_target_table(int index) {
     return true;
   }
   if (worker_task.sync_schema && strcmp(worker_task.existing_tables, "fail") == 0)
-    ereport(ERROR, (errcode(ERRCODE_DUPLICATE_TABLE),
-                    errmsg("mysql_sync task \"%s\": target table %s already exists", worker_task.name, qualified),
-                    errhint("Drop it, or start the task with existing_tables => 'clear' or 'append'.")));
+    ereport(ERROR,
+            (errcode(ERRCODE_DUPLICATE_TABLE),
+             errmsg("mysql_sync task \"%s\": target table %s already exists", worker_task.name, qualified),
+             errhint("Drop it, or start the task with existing_tables => 'clear' or 'append'.")));
   if (worker_task.sync_data && strcmp(worker_task.existing_tables, "clear") == 0) {
     char* sql = psprintf("TRUNCATE %s", qualified);
     spi_exec_text(sql, 0, nullptr);
@@ -348,7 +369,8 @@ uint64 copy_rows_into(int index, Oid relid, copy_data_source_cb read) {
   Relation rel = table_open(relid, RowExclusiveLock);
   ParseState* pstate = make_parsestate(nullptr);
   // CopyFrom takes the target from the range table, as COPY's own DoCopy sets it up.
-  ParseNamespaceItem* item = addRangeTableEntryForRelation(pstate, rel, RowExclusiveLock, nullptr, false, false);
+  ParseNamespaceItem* item =
+      addRangeTableEntryForRelation(pstate, rel, RowExclusiveLock, nullptr, false, false);
   item->p_rte->requiredPerms = ACL_INSERT;
   CopyFromState cstate = BeginCopyFrom(pstate, rel, nullptr, nullptr, false, read, columns, NIL);
   uint64 processed = CopyFrom(cstate);
@@ -419,6 +441,74 @@ const mysql_sync::BinlogPosition& newest_copy_position(const SyncTable& table) {
   return table.copy_regions.regions.empty() ? table.copied_at : table.copy_regions.rest;
 }
 
+// A resumed load: a table keeps the definition this task recorded for it, since the catch-up
+// replays the DDL after its copy on that definition. A table whose rows changed shape on the
+// source since then (a DDL while the load was interrupted, or one that broke the copy: a snapshot
+// cannot read a table rebuilt after it began) is copied again from scratch under its definition
+// of now: its copy, whole or in part, has the old shape. Only a target this task created is
+// dropped for it; another stops the task. Runs in the caller's catalog transaction; lowers
+// *committed_rows by what the dropped copies had counted.
+void restart_reshaped_tables(int64* committed_rows) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  char** cells = nullptr;
+  const int versions = newest_schema_versions(&cells);
+  for (int r = 0; r < versions; r++) {
+    int index = -1;
+    char* difference = nullptr;
+    MYSQL_SYNC_CXX(worker_task.label, {
+      for (size_t i = 0; i < runtime->tables.size(); i++)
+        if (runtime->tables[i].known && runtime->tables[i].source_table() == cells[r * 2]) index = (int)i;
+      if (index >= 0) {
+        SyncTable& table = runtime->tables[index];
+        mysql_sync::SourceTable recorded = mysql_sync::source_table_from_json(cells[r * 2 + 1]);
+        std::string d = mysql_sync::row_shape_difference(recorded, table.source);
+        if (!d.empty()) {
+          difference = pstrdup(d.c_str());
+        } else {
+          // Same rows; the catch-up from its copy position replays the DDL since (an index, a
+          // comment) on the definition it was copied with, not on today's.
+          recorded.rows_estimate = table.source.rows_estimate;
+          recorded.auto_increment = table.source.auto_increment;
+          table.source = std::move(recorded);
+        }
+      }
+    });
+    if (difference == nullptr) continue;
+    SyncTable& table = runtime->tables[index];
+    const char* qualified = qualified_target(table);
+    if (!table.created_target)
+      ereport(
+          ERROR,
+          (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+           errmsg(
+               "mysql_sync task \"%s\": source table %s changed while the initial load was interrupted (%s), "
+               "and its target %s was not created by this task",
+               worker_task.name, cells[r * 2], difference, qualified),
+           errhint("Make %s match the source's table (or empty it), then drop_sync and start_sync the task "
+                   "again: a copy never mixes two shapes of a table.",
+                   qualified)));
+    elog(LOG,
+         "mysql_sync task \"%s\": source table %s changed while the initial load was interrupted (%s): "
+         "copying it "
+         "again into a new %s",
+         worker_task.name, cells[r * 2], difference, qualified);
+    spi_exec_text(psprintf("DROP TABLE IF EXISTS %s", qualified), 0, nullptr);
+    const char* table_args[2] = {worker_task.name, cells[r * 2]};
+    spi_exec_text("DELETE FROM mysql_sync.schema_history WHERE task = $1 AND source_table = $2", 2,
+                  table_args);
+    delete_table_state(cells[r * 2]);
+    *committed_rows -= table.rows_copied;
+    MYSQL_SYNC_CXX(worker_task.label, {
+      table.known = false;
+      table.created_target = false;
+      table.copy_done = false;
+      table.rows_copied = 0;
+      table.copied_at = mysql_sync::BinlogPosition();
+      table.copy_regions = mysql_sync::CopyRegions();
+    });
+  }
+}
+
 void catch_up(const mysql_sync::BinlogPosition& target) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   mysql_sync::BinlogPosition* from = nullptr;
@@ -472,10 +562,18 @@ void catch_up(const mysql_sync::BinlogPosition& target) {
       continue;
     }
     if (order > 0) break;  // past the target: streaming applies it
+    // A DDL on a table whose copy is older than it (the reader drops those of tables whose copy
+    // holds them): applied as the stream applies one, in a transaction of its own with its rows.
+    const bool ddl = !item->ddl.empty();
+    if (ddl) {
+      commit();
+      stop_at_ddl_if_asked(item);
+    }
     if (!open) {
       begin_catalog_transaction();
       open = true;
     }
+    if (ddl) apply_ddl_effects(item);
     changes += catch_up_changes(item->changes, item);
     if (item->spill) {
       // Larger than max_memory: read back a chunk at a time, as the streaming apply does.
@@ -493,12 +591,13 @@ void catch_up(const mysql_sync::BinlogPosition& target) {
       last = &runtime->last_end;
     });
     if (order == 0) done = true;
-    if (changes >= mysql_sync_apply_batch_rows) commit();
+    if (ddl || changes >= mysql_sync_apply_batch_rows) commit();
   }
   commit();
   // Every change up to the target is applied: no part of a resumed table is older any more.
   bool split = false;
-  for (size_t i = 0; i < runtime->tables.size(); i++) split = split || !runtime->tables[i].copy_regions.regions.empty();
+  for (size_t i = 0; i < runtime->tables.size(); i++)
+    split = split || !runtime->tables[i].copy_regions.regions.empty();
   if (split) {
     begin_catalog_transaction();
     for (size_t i = 0; i < runtime->tables.size(); i++)
@@ -537,6 +636,7 @@ void run_initial_sync(void) {
   detect_target_dialect();
   int64 committed_rows = 0;
   int known = load_copy_progress(&committed_rows);
+  if (known > 0) restart_reshaped_tables(&committed_rows);
   for (int i = 0; i < count; i++) {
     if (runtime->tables[i].known) continue;
     bool created = prepare_target_table(i);
@@ -546,8 +646,8 @@ void run_initial_sync(void) {
   }
   end_catalog_transaction();
   if (known > 0)
-    elog(LOG, "mysql_sync task \"%s\": resuming an interrupted initial sync (%d tables known)", worker_task.name,
-         known);
+    elog(LOG, "mysql_sync task \"%s\": resuming an interrupted initial sync (%d tables known)",
+         worker_task.name, known);
 
   // 2. One snapshot for every table still to copy; each copy commits on its own.
   int pending = 0;
@@ -623,9 +723,13 @@ void run_initial_sync(void) {
        (long long)copy_base, runtime->last_end.file.c_str(), (unsigned long long)runtime->last_end.pos);
 }
 
-bool prepare_added_table(int index) { return prepare_target_table(index); }
+bool prepare_added_table(int index) {
+  return prepare_target_table(index);
+}
 
-void set_target_identities(int index) { set_identities(index); }
+void set_target_identities(int index) {
+  set_identities(index);
+}
 
 uint64 copy_source_rows(int index, Oid relid, int64 rows_before, int64* invalid) {
   copy_base = rows_before;

@@ -144,7 +144,8 @@ void TaskRuntime::make_reader(const BinlogPosition& start, size_t queue_capacity
   config.max_memory = max_memory;
   config.spill_dir = spill_dir;
   for (const SyncTable& table : tables) {
-    config.tables.push_back(ReaderTable{table.source_schema, table.source_name, table.shape});
+    config.tables.push_back(ReaderTable{table.source_schema, table.source_name, table.shape,
+                                        table.copy_done ? table.copied_at : BinlogPosition()});
     config.tracked.push_back(table.tracked());
   }
   config.patterns = patterns->patterns();

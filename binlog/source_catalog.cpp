@@ -22,15 +22,21 @@ const std::set<std::string> kSystemSchemas = {"mysql", "information_schema", "pe
 using TableKey = std::pair<std::string, std::string>;
 using Cell = std::optional<std::string>;
 
-std::string text_of(const Cell& cell) { return cell ? *cell : std::string(); }
-int64_t number_of(const Cell& cell) { return cell ? std::strtoll(cell->c_str(), nullptr, 10) : 0; }
+std::string text_of(const Cell& cell) {
+  return cell ? *cell : std::string();
+}
+int64_t number_of(const Cell& cell) {
+  return cell ? std::strtoll(cell->c_str(), nullptr, 10) : 0;
+}
 
 std::string lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
 }
 
-bool contains(const std::string& text, const char* part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const char* part) {
+  return text.find(part) != std::string::npos;
+}
 
 // Database parts of the patterns that hold no wildcard (they name one database).
 std::set<std::string> literal_databases(const ObjectPatterns& patterns, bool& all_literal) {
@@ -96,8 +102,8 @@ SourceColumn column_from_row(const std::vector<Cell>& row,
     parse_mariadb_default(row[6], column);
   } else {
     // MySQL: literals unquoted; an expression default is flagged DEFAULT_GENERATED in EXTRA.
-    column.default_is_expression = contains(extra, "default_generated") ||
-                                   (row[6] && lower(*row[6]).rfind("current_timestamp", 0) == 0);
+    column.default_is_expression =
+        contains(extra, "default_generated") || (row[6] && lower(*row[6]).rfind("current_timestamp", 0) == 0);
   }
   if (column.data_type == "enum" || column.data_type == "set")
     column.enum_values = parse_enum_members(column.column_type);
@@ -111,6 +117,41 @@ SourceColumn column_from_row(const std::vector<Cell>& row,
 
 }  // namespace
 
+std::string row_shape_difference(const SourceTable& before, const SourceTable& after) {
+  std::string out;
+  auto note = [&out](const std::string& text) { out += (out.empty() ? "" : "; ") + text; };
+  auto find = [](const SourceTable& table, const std::string& name) -> const SourceColumn* {
+    for (const SourceColumn& c : table.columns)
+      if (c.name == name) return &c;
+    return nullptr;
+  };
+  for (const SourceColumn& c : before.columns)
+    if (!find(after, c.name)) note("column " + c.name + " dropped");
+  for (size_t i = 0; i < after.columns.size(); ++i) {
+    const SourceColumn& c = after.columns[i];
+    const SourceColumn* old = find(before, c.name);
+    if (!old) {
+      note("column " + c.name + " added");
+      continue;
+    }
+    if (old->column_type != c.column_type)
+      note("column " + c.name + ": " + old->column_type + " -> " + c.column_type);
+    if (old->nullable != c.nullable) note("column " + c.name + (c.nullable ? " now NULL" : " now NOT NULL"));
+    if (old->character_set != c.character_set || old->collation != c.collation)
+      note("column " + c.name + ": collation " + old->collation + " -> " + c.collation);
+    if (old->generated != c.generated)
+      note("column " + c.name + (c.generated ? " now generated" : " no longer generated"));
+  }
+  if (out.empty()) {
+    bool moved = before.columns.size() != after.columns.size();
+    for (size_t i = 0; !moved && i < after.columns.size(); ++i)
+      moved = before.columns[i].name != after.columns[i].name;
+    if (moved) note("columns reordered");
+  }
+  if (before.primary_key != after.primary_key) note("primary key changed");
+  return out;
+}
+
 std::vector<SourceTable> describe_tables(MysqlClient& client, const ObjectPatterns& patterns) {
   bool all_literal = false;
   std::set<std::string> named = literal_databases(patterns, all_literal);
@@ -118,10 +159,11 @@ std::vector<SourceTable> describe_tables(MysqlClient& client, const ObjectPatter
 
   std::vector<SourceTable> tables;
   std::map<TableKey, std::string> table_collations;
-  for (auto& row : client.query("SELECT TABLE_SCHEMA, TABLE_NAME, ENGINE, TABLE_ROWS, TABLE_COMMENT, "
-                                 "AUTO_INCREMENT, TABLE_COLLATION FROM information_schema.TABLES "
-                                 "WHERE TABLE_TYPE = 'BASE TABLE'" +
-                                 schema_filter)
+  for (auto& row : client
+                       .query("SELECT TABLE_SCHEMA, TABLE_NAME, ENGINE, TABLE_ROWS, TABLE_COMMENT, "
+                              "AUTO_INCREMENT, TABLE_COLLATION FROM information_schema.TABLES "
+                              "WHERE TABLE_TYPE = 'BASE TABLE'" +
+                              schema_filter)
                        .rows) {
     std::string schema = text_of(row[0]), name = text_of(row[1]);
     // System databases only when a pattern names them outright, never through a wildcard.
@@ -156,7 +198,8 @@ std::vector<SourceTable> describe_tables(MysqlClient& client, const ObjectPatter
   std::unordered_map<std::string, uint16_t> collation_ids;
   std::unordered_map<std::string, std::string> collation_charsets;
   for (auto& row :
-       client.query("SELECT COLLATION_NAME, ID, CHARACTER_SET_NAME FROM information_schema.COLLATIONS").rows) {
+       client.query("SELECT COLLATION_NAME, ID, CHARACTER_SET_NAME FROM information_schema.COLLATIONS")
+           .rows) {
     if (row[0] && row[1]) collation_ids[*row[0]] = static_cast<uint16_t>(number_of(row[1]));
     if (row[0] && row[2]) collation_charsets[*row[0]] = lower(*row[2]);
   }
@@ -169,20 +212,23 @@ std::vector<SourceTable> describe_tables(MysqlClient& client, const ObjectPatter
       table.default_charset = name;
   }
 
-  for (auto& row : client.query("SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, "
-                                "IS_NULLABLE, COLUMN_DEFAULT, CHARACTER_SET_NAME, COLLATION_NAME, "
-                                "CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, "
-                                "EXTRA, COLUMN_COMMENT FROM information_schema.COLUMNS WHERE" +
-                                schema_in + " ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION")
-                       .rows)
+  for (auto& row :
+       client
+           .query("SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, "
+                  "IS_NULLABLE, COLUMN_DEFAULT, CHARACTER_SET_NAME, COLLATION_NAME, "
+                  "CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, "
+                  "EXTRA, COLUMN_COMMENT FROM information_schema.COLUMNS WHERE" +
+                  schema_in + " ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION")
+           .rows)
     if (SourceTable* table = table_of(row))
       table->columns.push_back(column_from_row(row, collation_ids, client.is_mariadb()));
 
   if (client.is_mariadb()) {
     // MariaDB's JSON is a LONGTEXT with CHECK (json_valid(`col`)); MySQL has a real JSON type.
-    for (auto& row : client.query("SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CHECK_CLAUSE "
-                                  "FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA IN " +
-                                  in_list(client, schemas) + " AND CHECK_CLAUSE LIKE 'json\\_valid(%'")
+    for (auto& row : client
+                         .query("SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CHECK_CLAUSE "
+                                "FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA IN " +
+                                in_list(client, schemas) + " AND CHECK_CLAUSE LIKE 'json\\_valid(%'")
                          .rows) {
       SourceTable* table = table_of(row);
       std::string name = json_valid_column(text_of(row[2]));
@@ -193,10 +239,12 @@ std::vector<SourceTable> describe_tables(MysqlClient& client, const ObjectPatter
   }
 
   // Every index, the primary key first by name ('PRIMARY'), columns in key order.
-  for (auto& row : client.query("SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, "
-                                "INDEX_TYPE FROM information_schema.STATISTICS WHERE" +
-                                schema_in + " ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX")
-                       .rows) {
+  for (auto& row :
+       client
+           .query("SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, "
+                  "INDEX_TYPE FROM information_schema.STATISTICS WHERE" +
+                  schema_in + " ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX")
+           .rows) {
     SourceTable* table = table_of(row);
     if (!table) continue;
     std::string index = text_of(row[2]);
@@ -211,19 +259,25 @@ std::vector<SourceTable> describe_tables(MysqlClient& client, const ObjectPatter
       added.type = text_of(row[6]);
     }
     SourceIndex& current = table->indexes.back();
-    if (!row[4]) current.on_expression = true;
-    else current.columns.push_back(*row[4]);
+    if (!row[4])
+      current.on_expression = true;
+    else
+      current.columns.push_back(*row[4]);
     if (row[5]) current.on_prefix = true;
   }
 
-  for (auto& row : client.query(
-           "SELECT k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA, "
-           "k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE "
-           "FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS r "
-           "ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME "
-           "AND r.TABLE_NAME = k.TABLE_NAME WHERE k.REFERENCED_TABLE_NAME IS NOT NULL AND k." +
-           schema_in.substr(1) + " ORDER BY k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION")
-                       .rows) {
+  for (auto& row :
+       client
+           .query(
+               "SELECT k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, "
+               "k.REFERENCED_TABLE_SCHEMA, "
+               "k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE "
+               "FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS r "
+               "ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME "
+               "AND r.TABLE_NAME = k.TABLE_NAME WHERE k.REFERENCED_TABLE_NAME IS NOT NULL AND k." +
+               schema_in.substr(1) +
+               " ORDER BY k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION")
+           .rows) {
     SourceTable* table = table_of(row);
     if (!table) continue;
     std::string name = text_of(row[2]);

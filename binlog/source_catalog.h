@@ -30,11 +30,11 @@ struct SourceColumn {
   int64_t datetime_precision = 0;
   bool is_unsigned = false;
   bool auto_increment = false;
-  bool is_json_text = false;  // MariaDB JSON: longtext with CHECK (json_valid(col))
-  bool generated = false;     // VIRTUAL/STORED generated column
-  bool default_is_expression = false;  // default_value is an expression (CURRENT_TIMESTAMP ...)
+  bool is_json_text = false;                 // MariaDB JSON: longtext with CHECK (json_valid(col))
+  bool generated = false;                    // VIRTUAL/STORED generated column
+  bool default_is_expression = false;        // default_value is an expression (CURRENT_TIMESTAMP ...)
   bool on_update_current_timestamp = false;  // ON UPDATE CURRENT_TIMESTAMP (DDL parser only)
-  std::vector<std::string> enum_values;  // ENUM and SET members
+  std::vector<std::string> enum_values;      // ENUM and SET members
   std::string comment;
 };
 
@@ -42,10 +42,10 @@ struct SourceColumn {
 struct SourceIndex {
   std::string name;
   bool unique = false;
-  std::string type;                   // BTREE, HASH, FULLTEXT, SPATIAL ...
-  std::vector<std::string> columns;   // in key order
-  bool on_prefix = false;             // some column is indexed on a prefix only (SUB_PART)
-  bool on_expression = false;         // a functional key part (MySQL 8): not reproduced
+  std::string type;                  // BTREE, HASH, FULLTEXT, SPATIAL ...
+  std::vector<std::string> columns;  // in key order
+  bool on_prefix = false;            // some column is indexed on a prefix only (SUB_PART)
+  bool on_expression = false;        // a functional key part (MySQL 8): not reproduced
 };
 
 struct SourceForeignKey {
@@ -61,9 +61,9 @@ struct SourceTable {
   std::string name;
   std::vector<SourceColumn> columns;  // ordinal order
   std::vector<std::string> primary_key;
-  std::vector<SourceIndex> indexes;   // secondary indexes, by name
+  std::vector<SourceIndex> indexes;  // secondary indexes, by name
   std::vector<SourceForeignKey> foreign_keys;
-  uint64_t auto_increment = 0;        // the next AUTO_INCREMENT value, 0 when none
+  uint64_t auto_increment = 0;  // the next AUTO_INCREMENT value, 0 when none
   int64_t rows_estimate = 0;
   std::string engine;
   std::string comment;
@@ -71,6 +71,12 @@ struct SourceTable {
 
   TableShape shape() const;  // for the decoder, when the binlog lacks metadata
 };
+
+// How the rows of `after` differ in shape from those of `before` (two definitions of one table):
+// the columns (names, order, types, nullability, character sets, generated) and the primary key,
+// as "column c added; column d: int -> bigint". Empty when a copy under either reads the same
+// columns (indexes, comments and defaults do not count).
+std::string row_shape_difference(const SourceTable& before, const SourceTable& after);
 
 // Base tables matching the patterns, sorted by schema then name. Views are not returned.
 std::vector<SourceTable> describe_tables(MysqlClient& client, const ObjectPatterns& patterns);

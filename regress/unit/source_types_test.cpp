@@ -62,7 +62,7 @@ TEST(PgTypeOf, BitsAndStrings) {
   EXPECT_EQ(pg_type_of(column("char", "char(10)", 0, 0, 0, 10)), "char(10)");
   EXPECT_EQ(pg_type_of(column("varchar", "varchar(255)", 0, 0, 0, 255)), "varchar(255)");
   EXPECT_EQ(pg_type_of(column("varchar", "varchar(16383)")), "varchar(16383)");  // length from COLUMN_TYPE
-  EXPECT_EQ(pg_type_of(column("char", "char(0)")), "text");  // PostgreSQL has no char(0)
+  EXPECT_EQ(pg_type_of(column("char", "char(0)")), "text");                      // PostgreSQL has no char(0)
   for (const char* text : {"tinytext", "text", "mediumtext", "longtext"})
     EXPECT_EQ(pg_type_of(column(text, text)), "text");
   for (const char* bytes : {"tinyblob", "blob", "mediumblob", "longblob"})
@@ -153,4 +153,46 @@ TEST(SourceTable, ShapeForTheDecoder) {
   EXPECT_EQ(shape.json_text, (std::vector<bool>{false, false, true, false}));
   EXPECT_EQ(shape.is_unsigned, (std::vector<bool>{true, false, false, false}));
   EXPECT_EQ(shape.primary_key, (std::vector<uint16_t>{3, 0}));
+}
+
+// What a resumed load compares between the recorded and today's definition of a table.
+TEST(RowShapeDifference, NamesWhatChangesTheRows) {
+  auto named = [](const std::string& name, const std::string& type) {
+    SourceColumn c;
+    c.name = name;
+    c.data_type = type;
+    c.column_type = type;
+    return c;
+  };
+  SourceTable before;
+  before.columns = {named("id", "int"), named("v", "int"), named("s", "varchar(10)")};
+  before.primary_key = {"id"};
+  EXPECT_EQ(mysql_sync::row_shape_difference(before, before), "");
+
+  SourceTable same_rows = before;  // indexes, comments, defaults and counts do not change the rows
+  same_rows.indexes.push_back(mysql_sync::SourceIndex{"v_idx", false, "BTREE", {"v"}, false, false});
+  same_rows.comment = "new comment";
+  same_rows.rows_estimate = 99;
+  same_rows.columns[1].default_value = "7";
+  EXPECT_EQ(mysql_sync::row_shape_difference(before, same_rows), "");
+
+  SourceTable after = before;
+  after.columns[1].column_type = "bigint";
+  after.columns[2].nullable = false;
+  after.columns.push_back(named("w", "int"));
+  EXPECT_EQ(mysql_sync::row_shape_difference(before, after),
+            "column v: int -> bigint; column s now NOT NULL; column w added");
+
+  SourceTable dropped = before;
+  dropped.columns.erase(dropped.columns.begin() + 1);
+  dropped.primary_key = {"id", "s"};
+  EXPECT_EQ(mysql_sync::row_shape_difference(before, dropped), "column v dropped; primary key changed");
+
+  SourceTable moved = before;
+  std::swap(moved.columns[1], moved.columns[2]);
+  EXPECT_EQ(mysql_sync::row_shape_difference(before, moved), "columns reordered");
+
+  SourceTable recollated = before;
+  recollated.columns[2].collation = "utf8mb4_bin";
+  EXPECT_EQ(mysql_sync::row_shape_difference(before, recollated), "column s: collation  -> utf8mb4_bin");
 }
