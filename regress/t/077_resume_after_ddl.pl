@@ -6,6 +6,8 @@
 #  - a table whose copy had finished and whose columns did not change keeps its copy and catches
 #    up across the other tables' DDL and rows (the reader drops the events those copies hold);
 #  - an index added to that table during the catch-up window is applied by the catch-up;
+#  - a table rebuilt on the source while the load runs, before the load read it: its copy fails
+#    (the snapshot cannot read it), the retry resumes and copies it again under the new shape;
 #  - a target this task did not create (existing_tables 'append') is never dropped: the task
 #    stops with 55000 naming the table and what changed.
 use strict;
@@ -104,6 +106,32 @@ is(q1(q{SELECT count(*) FROM mysql_sync.schema_history WHERE task = 'd' AND sour
 	'd.c starts a new schema history');
 $my->sql(q{UPDATE d.a SET note = 'live' WHERE id = 1; INSERT INTO d.c VALUES (30000, 1, 'x', 9); DELETE FROM d.b WHERE id = 1;});
 ok(wait_tables_equal($my, $node, [qw(d.a d.c d.b)], 60), 'streaming continues on the new shapes');
+
+# ----------------------------------------------------------------------------- DDL during a running load
+# A table the load has not read yet is rebuilt on the source (MODIFY ... bigint copies the table):
+# its snapshot cannot read it any more ("Table definition has changed"). The copy fails, the
+# retry resumes, and the table is copied again under its new shape.
+$my->sql(q{
+CREATE DATABASE f;
+CREATE TABLE f.a (id int PRIMARY KEY, v int);
+CREATE TABLE f.b (id int PRIMARY KEY, v int);
+INSERT INTO f.a SELECT seq, seq FROM f.seq_1_to_6000;
+INSERT INTO f.b SELECT seq, seq FROM f.seq_1_to_3000;
+});
+q1(qq{SELECT mysql_sync.start_sync('f', '$uri', '{f.*}', options => '{"parallel": 1, "max_rows_per_second": 1000}')});
+ok(wait_until(sub { q1(q{SELECT coalesce(max(rows_copied), 0) FROM mysql_sync.table_status WHERE task = 'f' AND source_table = 'f.a'}) >= 1000 }, 120),
+	'f.a copying');
+$my->sql(q{ALTER TABLE f.b MODIFY v bigint, ADD COLUMN w int DEFAULT 7;
+           INSERT INTO f.b VALUES (5000, 1, 2); UPDATE f.a SET v = 0 WHERE id = 1; DELETE FROM f.b WHERE id = 2;});
+ok(wait_for_state($node, 'f', 'streaming', 240), 'the load reaches streaming despite the DDL');
+ok(wait_tables_equal($my, $node, [qw(f.a f.b)], 60), 'f.a and f.b equal to the source');
+compare_table($my, $node, "f.$_") for qw(a b);
+like(slurp_file($node->logfile), qr/task "f": source table f\.b changed while the initial load was interrupted \(column v: int(\(11\))? -> bigint(\(20\))?; column w added\)/,
+	'the failed copy was resumed and f.b copied again');
+is(q1(q{SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'f.b'::regclass AND attname = 'v'}),
+	'bigint', 'f.b has the new shape on the target');
+$my->sql(q{UPDATE f.b SET w = 8 WHERE id = 3; INSERT INTO f.a VALUES (7000, 7);});
+ok(wait_tables_equal($my, $node, [qw(f.a f.b)], 60), 'streaming continues');
 
 # ----------------------------------------------------------------------------- a target it did not create
 $my->sql(q{
