@@ -34,7 +34,8 @@ class Source {
 
 class FileSource : public Source {
  public:
-  explicit FileSource(const std::string& path) : file_(std::fopen(path.c_str(), "rb")) {
+  FileSource(const std::string& path, size_t window_bytes)
+      : file_(std::fopen(path.c_str(), "rb")), window_bytes_(std::max<size_t>(window_bytes, 1)) {
     if (!file_) {
       int error = errno;
       throw SyncError(error == ENOENT ? "58P01" : "58030",
@@ -53,12 +54,10 @@ class FileSource : public Source {
   }
 
  private:
-  static constexpr size_t kWindow = 4 << 20;
-
   // Reads from `offset` at least `n` bytes (an event larger than a window gets a window of its
   // size), at most what the file holds.
   void fill_window(uint64_t offset, size_t n) {
-    const size_t length = static_cast<size_t>(std::min<uint64_t>(std::max(n, kWindow), size_ - offset));
+    const size_t length = static_cast<size_t>(std::min<uint64_t>(std::max(n, window_bytes_), size_ - offset));
     window_.resize(length);
     if (std::fseek(file_.get(), static_cast<long>(offset), SEEK_SET) != 0)
       throw DecodeError(offset, std::string("seek error: ") + std::strerror(errno));
@@ -68,6 +67,7 @@ class FileSource : public Source {
   }
 
   File file_;
+  size_t window_bytes_;
   uint64_t size_ = 0;
   std::vector<uint8_t> window_;
   uint64_t window_start_ = 0;
@@ -162,8 +162,8 @@ void read_events(Source& source, uint64_t start_pos, const DecoderOptions& optio
 }  // namespace
 
 void read_binlog_file(const std::string& path, uint64_t start_pos, const DecoderOptions& options,
-                      const std::function<void(const Event&)>& on_event) {
-  FileSource source(path);
+                      const std::function<void(const Event&)>& on_event, size_t window_bytes) {
+  FileSource source(path, window_bytes);
   read_events(source, start_pos, options, on_event);
 }
 

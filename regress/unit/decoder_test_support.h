@@ -18,10 +18,16 @@ inline std::string fixtures_dir() {
   if (const char* env = std::getenv("MYSQL_SYNC_FIXTURES")) return env;
   return MYSQL_SYNC_FIXTURES;
 }
-inline std::string binlog_fixture(const std::string& relative) { return fixtures_dir() + "/binlog/" + relative; }
-inline std::string expected_dir() { return MYSQL_SYNC_EXPECTED; }
+inline std::string binlog_fixture(const std::string& relative) {
+  return fixtures_dir() + "/binlog/" + relative;
+}
+inline std::string expected_dir() {
+  return MYSQL_SYNC_EXPECTED;
+}
 
-inline bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
+inline bool file_exists(const std::string& path) {
+  return std::ifstream(path).good();
+}
 
 inline std::vector<uint8_t> read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -47,7 +53,8 @@ inline std::string base_name(const std::string& path) {
 }
 
 // What the CLI prints for a file: the JSON lines, then "ERROR <kind>: <message>" if decoding stopped.
-inline std::string decode_to_text(const std::string& path, DecoderOptions options = {}) {
+inline std::string decode_to_text(const std::string& path, DecoderOptions options = {},
+                                  size_t window_bytes = kBinlogFileWindow) {
   options.enum_index_when_unknown = true;
   options.partial_images = true;
   options.json_diff_without_before = true;
@@ -58,7 +65,8 @@ inline std::string decode_to_text(const std::string& path, DecoderOptions option
     text += '\n';
   };
   try {
-    read_binlog_file(path, 4, options, [&](const Event& ev) { writer.write(ev, emit); });
+    read_binlog_file(
+        path, 4, options, [&](const Event& ev) { writer.write(ev, emit); }, window_bytes);
   } catch (const DecodeError& e) {
     text += std::string("ERROR DecodeError: ") + e.what() + "\n";
   } catch (const ValueError& e) {
