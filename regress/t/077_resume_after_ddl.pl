@@ -8,6 +8,7 @@
 #  - an index added to that table during the catch-up window is applied by the catch-up;
 #  - a table rebuilt on the source while the load runs, before the load read it: its copy fails
 #    (the snapshot cannot read it), the retry resumes and copies it again under the new shape;
+#  - a DDL whose policy is pause stops the catch-up before it; resume_sync approves it;
 #  - a target this task did not create (existing_tables 'append') is never dropped: the task
 #    stops with 55000 naming the table and what changed.
 use strict;
@@ -133,6 +134,34 @@ is(q1(q{SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid
 $my->sql(q{UPDATE f.b SET w = 8 WHERE id = 3; INSERT INTO f.a VALUES (7000, 7);});
 ok(wait_tables_equal($my, $node, [qw(f.a f.b)], 60), 'streaming continues');
 
+# ----------------------------------------------------------------------------- a DDL the catch-up pauses at
+# options.ddl says pause for index DDL: the catch-up stops before it as the stream would, and
+# resume_sync (the person has seen it) lets the resumed load apply it.
+$my->sql(q{
+CREATE DATABASE g;
+CREATE TABLE g.a (id int PRIMARY KEY, v int);
+CREATE TABLE g.b (id int PRIMARY KEY, v int);
+INSERT INTO g.a SELECT seq, seq FROM g.seq_1_to_200;
+INSERT INTO g.b SELECT seq, seq FROM g.seq_1_to_20000;
+});
+q1(qq{SELECT mysql_sync.start_sync('g', '$uri', '{g.*}',
+        options => '{"parallel": 1, "max_rows_per_second": 1000, "ddl": {"index": "pause"}}')});
+ok(wait_until(sub { table_states('g') =~ /g\.a:synced g\.b:copying/ }, 120), 'g.a copied, g.b copying');
+q1(q{SELECT mysql_sync.stop_sync('g')});
+ok(worker_gone('g'), 'stopped');
+$my->sql(q{UPDATE g.a SET v = 0 WHERE id = 1; CREATE INDEX a_v ON g.a (v); UPDATE g.a SET v = 0 WHERE id = 2;});
+q1(q{SELECT mysql_sync.resume_sync('g')});
+my $st = wait_for_state($node, 'g', 'paused', 180);
+ok($st, 'the catch-up pauses before the index DDL');
+like($st ? $st->{detail} // '' : '', qr/CREATE INDEX a_v ON g\.a/, 'the detail names the statement');
+is(q1(q{SELECT v FROM g.a WHERE id = 1}), '0', 'the change before the DDL was applied');
+is(q1(q{SELECT v FROM g.a WHERE id = 2}), '2', 'the change after it was not');
+q1(q{SELECT mysql_sync.resume_sync('g')});
+ok(wait_for_state($node, 'g', 'streaming', 180), 'resume_sync: the load goes on to streaming');
+ok(wait_tables_equal($my, $node, [qw(g.a g.b)], 60), 'g.a and g.b equal to the source');
+is(q1(q{SELECT count(*) FROM pg_indexes WHERE schemaname = 'g' AND tablename = 'a' AND indexdef LIKE '%(v)%'}),
+	'1', 'the approved index was created');
+
 # ----------------------------------------------------------------------------- a target it did not create
 $my->sql(q{
 CREATE DATABASE e;
@@ -148,7 +177,7 @@ q1(q{SELECT mysql_sync.stop_sync('e')});
 ok(worker_gone('e'), 'stopped');
 $my->sql(q{ALTER TABLE e.big ADD COLUMN extra int});
 q1(q{SELECT mysql_sync.resume_sync('e')});
-my $st = wait_for_state($node, 'e', 'stopped', 120);
+$st = wait_for_state($node, 'e', 'stopped', 120);
 ok($st, 'the task stops instead of dropping a table it did not create');
 like($st->{last_error} // '', qr/source table e\.big changed while the initial load was interrupted \(column extra added\), and its target e\.big was not created by this task/,
 	'the error names the table and the change');
