@@ -925,14 +925,11 @@ TEST(DdlParser, BigTextIsLinear) {
 
 // ---------------------------------------------------------------- the binlog fixtures
 
-
 TEST(DdlParser, EveryQueryOfTheBinlogFixturesParses) {
   size_t queries = 0, table_ddl = 0;
   std::map<int, size_t> kinds;
   std::vector<std::string> failures;
-  for (const std::string& fixture : test::manifest_fixtures()) {
-    const std::string path = test::binlog_fixture(fixture);
-    if (!test::file_exists(path)) continue;
+  for (const std::string& path : test::present_binlog_fixtures()) {
     DecoderOptions options;
     options.enum_index_when_unknown = true;
     options.partial_images = true;
@@ -946,7 +943,7 @@ TEST(DdlParser, EveryQueryOfTheBinlogFixturesParses) {
             if (is_table_ddl(s.kind)) ++table_ddl;
           }
         } catch (const SyncError& e) {
-          failures.push_back(fixture + ": " + e.what());
+          failures.push_back(path + ": " + e.what());
         }
       });
     } catch (const SyncError&) {
@@ -967,9 +964,7 @@ TEST(DdlParser, EveryQueryOfTheBinlogFixturesParses) {
 // signedness, ENUM/SET members and charsets.
 TEST(DdlParser, FixtureModelsMatchTheirTableMaps) {
   size_t compared = 0, with_metadata = 0;
-  for (const std::string& fixture : test::manifest_fixtures()) {
-    const std::string path = test::binlog_fixture(fixture);
-    if (!test::file_exists(path)) continue;
+  for (const std::string& path : test::present_binlog_fixtures()) {
     std::map<std::pair<std::string, std::string>, SourceTable> models;
     auto key = [](const QualifiedName& n) { return std::make_pair(n.schema, n.name); };
     std::function<void(const Event&)> visit = [&](const Event& ev) {
@@ -1008,7 +1003,7 @@ TEST(DdlParser, FixtureModelsMatchTheirTableMaps) {
             case StatementKind::drop_index:
               if (models.count(key(s.tables[0]))) {
                 SourceTable& model = models[key(s.tables[0])];
-                EXPECT_NO_THROW(apply_to_model(model, s)) << fixture << ": " << s.text;
+                EXPECT_NO_THROW(apply_to_model(model, s)) << path << ": " << s.text;
                 if (!(QualifiedName{model.schema, model.name} == s.tables[0])) {
                   models[{model.schema, model.name}] = model;
                   models.erase(key(s.tables[0]));
@@ -1042,24 +1037,24 @@ TEST(DdlParser, FixtureModelsMatchTheirTableMaps) {
       bool functional = std::any_of(model.indexes.begin(), model.indexes.end(),
                                     [](const SourceIndex& index) { return index.on_expression; });
       if (functional) {
-        EXPECT_GT(map.columns.size(), model.columns.size()) << fixture;
+        EXPECT_GT(map.columns.size(), model.columns.size()) << path;
         return;
       }
-      ASSERT_EQ(model.columns.size(), map.columns.size()) << fixture << " " << map.schema << "." << map.table;
+      ASSERT_EQ(model.columns.size(), map.columns.size()) << path << " " << map.schema << "." << map.table;
       if (!map.has_column_names) return;
       ++with_metadata;
       for (size_t i = 0; i < map.columns.size(); ++i) {
         const SourceColumn& c = model.columns[i];
         const ColumnDef& d = map.columns[i];
-        EXPECT_EQ(c.name, d.name) << fixture;
+        EXPECT_EQ(c.name, d.name) << path;
         if (c.numeric_precision > 0 && c.data_type != "bit") {
-          EXPECT_EQ(c.is_unsigned, d.is_unsigned) << fixture << " " << c.name;
+          EXPECT_EQ(c.is_unsigned, d.is_unsigned) << path << " " << c.name;
         }
         if (!d.enum_values.empty()) {
-          EXPECT_EQ(c.enum_values, d.enum_values) << fixture << " " << c.name;
+          EXPECT_EQ(c.enum_values, d.enum_values) << path << " " << c.name;
         }
         if (!c.character_set.empty() && d.collation != 0 && charset_name(d.collation)) {
-          EXPECT_EQ(c.character_set, charset_name(d.collation)) << fixture << " " << c.name;
+          EXPECT_EQ(c.character_set, charset_name(d.collation)) << path << " " << c.name;
         }
         if (c.collation_id == kBinaryCollation && d.collation != 0) {
           EXPECT_EQ(d.collation, kBinaryCollation) << c.name;

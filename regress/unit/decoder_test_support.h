@@ -47,6 +47,14 @@ inline std::vector<std::string> manifest_fixtures() {
   return out;
 }
 
+// The paths of the listed fixtures that are present (a checkout may lack some), in order.
+inline std::vector<std::string> present_binlog_fixtures() {
+  std::vector<std::string> out;
+  for (const std::string& fixture : manifest_fixtures())
+    if (file_exists(binlog_fixture(fixture))) out.push_back(binlog_fixture(fixture));
+  return out;
+}
+
 inline std::string base_name(const std::string& path) {
   size_t slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
