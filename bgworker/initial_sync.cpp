@@ -489,14 +489,18 @@ void restart_reshaped_tables(int64* committed_rows) {
                    qualified)));
     elog(LOG,
          "mysql_sync task \"%s\": source table %s changed while the initial load was interrupted (%s): "
-         "copying it "
-         "again into a new %s",
+         "copying it again into a new %s",
          worker_task.name, cells[r * 2], difference, qualified);
     spi_exec_text(psprintf("DROP TABLE IF EXISTS %s", qualified), 0, nullptr);
     const char* table_args[2] = {worker_task.name, cells[r * 2]};
     spi_exec_text("DELETE FROM mysql_sync.schema_history WHERE task = $1 AND source_table = $2", 2,
                   table_args);
     delete_table_state(cells[r * 2]);
+    // The task's total counted the dropped copy's rows; the new copy counts its own.
+    char* dropped_rows = psprintf("%lld", (long long)table.rows_copied);
+    const char* total_args[2] = {worker_task.name, dropped_rows};
+    spi_exec_text("UPDATE mysql_sync.task_state SET rows_copied = rows_copied - $2::bigint WHERE task = $1",
+                  2, total_args);
     *committed_rows -= table.rows_copied;
     MYSQL_SYNC_CXX(worker_task.label, {
       table.known = false;

@@ -105,6 +105,9 @@ is(q1(q{SELECT count(*) FROM pg_indexes WHERE schemaname = 'd' AND tablename = '
 	'1', 'the index added to d.b during the interruption was applied by the catch-up');
 is(q1(q{SELECT count(*) FROM mysql_sync.schema_history WHERE task = 'd' AND source_table = 'd.c'}), '1',
 	'd.c starts a new schema history');
+is(q1(q{SELECT rows_copied FROM mysql_sync.status WHERE task = 'd'}),
+	q1(q{SELECT sum(rows_copied) FROM mysql_sync.table_status WHERE task = 'd'}),
+	'the task counts the rows of the dropped copies no more');
 $my->sql(q{UPDATE d.a SET note = 'live' WHERE id = 1; INSERT INTO d.c VALUES (30000, 1, 'x', 9); DELETE FROM d.b WHERE id = 1;});
 ok(wait_tables_equal($my, $node, [qw(d.a d.c d.b)], 60), 'streaming continues on the new shapes');
 
