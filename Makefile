@@ -4,8 +4,11 @@ MODULE_big  = mysql_sync
 EXTVERSION  = 0.1.0
 DATA        = sql/mysql_sync--$(EXTVERSION).sql
 
-BINLOG_OBJS = $(patsubst %.cpp,%.o,$(sort $(wildcard binlog/*.cpp)))
-OBJS        = $(patsubst %.cpp,%.o,$(sort $(wildcard extension/*.cpp bgworker/*.cpp))) $(BINLOG_OBJS)
+# Zones by folder: extension/ and bgworker/ are PostgreSQL code; the others are the C++ zone,
+# which never includes a PostgreSQL header (CMakeLists.txt builds it without their path).
+CXX_ZONE_DIRS = common binlog source ddl task
+CXX_ZONE_OBJS = $(patsubst %.cpp,%.o,$(sort $(wildcard $(addsuffix /*.cpp,$(CXX_ZONE_DIRS)))))
+OBJS        = $(patsubst %.cpp,%.o,$(sort $(wildcard extension/*.cpp bgworker/*.cpp))) $(CXX_ZONE_OBJS)
 
 MARIADB_CFLAGS := $(shell mariadb_config --include)
 MARIADB_LIBS   := $(shell mariadb_config --libs)
@@ -36,7 +39,7 @@ BITCODE_CXXFLAGS += -std=c++17
 
 all: $(CLI)
 
-$(CLI): binlog/tools/mysql_sync_binlog.o $(BINLOG_OBJS)
+$(CLI): binlog/tools/mysql_sync_binlog.o $(CXX_ZONE_OBJS)
 	$(CXX) $(CXXFLAGS) -o $@ $^ $(LDFLAGS) -lstdc++ $(MARIADB_LIBS) -lzstd -lz -pthread
 
 install: install-cli

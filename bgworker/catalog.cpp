@@ -1,6 +1,6 @@
 #include "bgworker/catalog.h"
 
-#include "binlog/source_table_json.h"
+#include "source/source_table_json.h"
 #include "extension/bridge.h"
 
 extern "C" {

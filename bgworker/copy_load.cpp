@@ -1,6 +1,6 @@
 #include "bgworker/copy_load.h"
 
-#include "binlog/snapshot.h"
+#include "source/snapshot.h"
 #include "bgworker/apply.h"
 #include "bgworker/catalog.h"
 #include "bgworker/initial_sync.h"

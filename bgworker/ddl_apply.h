@@ -1,4 +1,4 @@
-// Applies the DDL the reader planned (bgworker/ddl_plan.h) to the target, in one transaction with
+// Applies the DDL the reader planned (ddl/ddl_plan.h) to the target, in one transaction with
 // the binlog position after it: the target statements, the task's table list, table_state and a new
 // schema_history version per table. A plan that says pause or fail stops the task before it.
 #pragma once

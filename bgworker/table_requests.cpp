@@ -1,6 +1,6 @@
 #include "bgworker/table_requests.h"
 
-#include "binlog/snapshot.h"
+#include "source/snapshot.h"
 #include "bgworker/apply.h"
 #include "bgworker/catalog.h"
 #include "bgworker/chunked_copy.h"

@@ -3,7 +3,7 @@
 // target snapshot there, and lets the worker go on. Both halves of that handshake, through the
 // task's slot in shared memory (PostgreSQL zone).
 #pragma once
-#include "bgworker/runtime.h"
+#include "task/runtime.h"
 
 #include "extension/pg.h"
 

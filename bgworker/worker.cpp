@@ -7,7 +7,7 @@
 #include "bgworker/ddl_apply.h"
 #include "bgworker/initial_sync.h"
 #include "bgworker/shmem.h"
-#include "bgworker/spill.h"
+#include "task/spill.h"
 #include "bgworker/table_requests.h"
 #include "bgworker/verify_pause.h"
 #include "extension/bridge.h"

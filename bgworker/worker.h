@@ -1,7 +1,7 @@
 // The task worker's process-wide state (PostgreSQL zone: plain data and one pointer to the C++
 // owner).
 #pragma once
-#include "bgworker/runtime.h"
+#include "task/runtime.h"
 
 #include "extension/pg.h"
 

@@ -1,4 +1,4 @@
-#include "binlog_file.h"
+#include "binlog/binlog_file.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -7,8 +7,8 @@
 #include <memory>
 #include <vector>
 
-#include "errors.h"
-#include "event_types.h"
+#include "common/errors.h"
+#include "binlog/event_types.h"
 
 namespace mysql_sync {
 

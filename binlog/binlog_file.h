@@ -1,13 +1,13 @@
 // Reads a binlog file from disk event by event (the CLI, binlog_events() and the unit tests).
 #pragma once
-#include "cxx_zone.h"
+#include "common/cxx_zone.h"
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
 
-#include "decoder.h"
+#include "binlog/decoder.h"
 
 namespace mysql_sync {
 

@@ -2,14 +2,14 @@
 // length first and throws DecodeError naming the absolute file offset of the failed read, so no
 // length taken from the binlog can make us read or allocate past the event.
 #pragma once
-#include "cxx_zone.h"
+#include "common/cxx_zone.h"
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-#include "errors.h"
+#include "common/errors.h"
 
 namespace mysql_sync {
 

@@ -1,4 +1,4 @@
-#include "charset.h"
+#include "binlog/charset.h"
 
 #include <errno.h>
 #include <iconv.h>
@@ -15,7 +15,7 @@
 #include <memory>
 #include <vector>
 
-#include "errors.h"
+#include "common/errors.h"
 
 namespace mysql_sync {
 

@@ -1,7 +1,7 @@
 // MySQL/MariaDB collation ids -> character sets, and conversion of stored bytes to UTF-8.
 // Bytes that are invalid in their charset are a ValueError: never replaced, never guessed.
 #pragma once
-#include "cxx_zone.h"
+#include "common/cxx_zone.h"
 
 #include <cstddef>
 #include <cstdint>

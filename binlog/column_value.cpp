@@ -1,13 +1,13 @@
-#include "column_value.h"
+#include "binlog/column_value.h"
 
 #include <charconv>
 #include <cstring>
 
-#include "charset.h"
-#include "decimal.h"
-#include "json_binary.h"
-#include "temporal.h"
-#include "value_text.h"
+#include "binlog/charset.h"
+#include "binlog/decimal.h"
+#include "binlog/json_binary.h"
+#include "binlog/temporal.h"
+#include "binlog/value_text.h"
 
 namespace mysql_sync {
 

@@ -1,13 +1,13 @@
 // One column value of a rows event, from its binlog encoding to the PostgreSQL text of its mapped
 // type (interface contract's type table).
 #pragma once
-#include "cxx_zone.h"
+#include "common/cxx_zone.h"
 
 #include <cstdint>
 
-#include "byte_reader.h"
-#include "row.h"
-#include "table_map.h"
+#include "binlog/byte_reader.h"
+#include "binlog/row.h"
+#include "binlog/table_map.h"
 
 namespace mysql_sync {
 

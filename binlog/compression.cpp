@@ -1,4 +1,4 @@
-#include "compression.h"
+#include "binlog/compression.h"
 
 #include <zlib.h>
 #include <zstd.h>

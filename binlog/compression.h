@@ -2,12 +2,12 @@
 // MySQL 8's zstd TRANSACTION_PAYLOAD. Output grows only as data really inflates, capped, so a
 // bogus declared size cannot drive a huge allocation.
 #pragma once
-#include "cxx_zone.h"
+#include "common/cxx_zone.h"
 
 #include <cstdint>
 #include <vector>
 
-#include "byte_reader.h"
+#include "binlog/byte_reader.h"
 
 namespace mysql_sync {
 

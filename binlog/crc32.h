@@ -1,6 +1,6 @@
 // CRC-32 (ISO-HDLC, the zlib polynomial) as used by binlog_checksum=CRC32.
 #pragma once
-#include "cxx_zone.h"
+#include "common/cxx_zone.h"
 
 #include <cstddef>
 #include <cstdint>

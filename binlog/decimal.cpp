@@ -1,4 +1,4 @@
-#include "decimal.h"
+#include "binlog/decimal.h"
 
 #include <cstdint>
 

@@ -1,11 +1,11 @@
 // MySQL's binary DECIMAL (NEWDECIMAL) format -> numeric text with exactly `scale` digits.
 #pragma once
-#include "cxx_zone.h"
+#include "common/cxx_zone.h"
 
 #include <cstddef>
 #include <string>
 
-#include "byte_reader.h"
+#include "binlog/byte_reader.h"
 
 namespace mysql_sync {
 

@@ -1,18 +1,18 @@
-#include "decoder.h"
+#include "binlog/decoder.h"
 
 #include <cstdio>
 #include <cstring>
 #include <string_view>
 
-#include "byte_reader.h"
-#include "compression.h"
-#include "crc32.h"
-#include "errors.h"
-#include "event_types.h"
-#include "gtid_decoder.h"
-#include "other_events.h"
-#include "rows_decoder.h"
-#include "table_map_decoder.h"
+#include "binlog/byte_reader.h"
+#include "binlog/compression.h"
+#include "binlog/crc32.h"
+#include "common/errors.h"
+#include "binlog/event_types.h"
+#include "binlog/gtid_decoder.h"
+#include "binlog/other_events.h"
+#include "binlog/rows_decoder.h"
+#include "binlog/table_map_decoder.h"
 
 namespace mysql_sync {
 

@@ -2,7 +2,7 @@
 // depend on (the format description, checksum algorithm, table maps). Not thread-safe: one
 // decoder per stream.
 #pragma once
-#include "cxx_zone.h"
+#include "common/cxx_zone.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -11,8 +11,8 @@
 #include <string>
 #include <unordered_map>
 
-#include "event.h"
-#include "table_map.h"
+#include "binlog/event.h"
+#include "binlog/table_map.h"
 
 namespace mysql_sync {
 

@@ -1,6 +1,6 @@
 // One decoded binlog event.
 #pragma once
-#include "cxx_zone.h"
+#include "common/cxx_zone.h"
 
 #include <cstdint>
 #include <optional>
@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "row.h"
-#include "table_map.h"
+#include "binlog/row.h"
+#include "binlog/table_map.h"
 
 namespace mysql_sync {
 

@@ -1,9 +1,9 @@
-#include "event_json.h"
+#include "binlog/event_json.h"
 
 #include <charconv>
 
-#include "json_escape.h"
-#include "value_text.h"
+#include "binlog/json_escape.h"
+#include "binlog/value_text.h"
 
 namespace mysql_sync {
 

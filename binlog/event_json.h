@@ -1,11 +1,11 @@
 // The JSON lines of the contract: one object per event, one per row for row events.
 #pragma once
-#include "cxx_zone.h"
+#include "common/cxx_zone.h"
 
 #include <functional>
 #include <string>
 
-#include "event.h"
+#include "binlog/event.h"
 
 namespace mysql_sync {
 

@@ -1,4 +1,4 @@
-#include "event_types.h"
+#include "binlog/event_types.h"
 
 #include <array>
 #include <string>

@@ -1,6 +1,6 @@
 // Binlog event type codes (MySQL and MariaDB share one numbering) and their lower-case names.
 #pragma once
-#include "cxx_zone.h"
+#include "common/cxx_zone.h"
 
 #include <cstdint>
 

@@ -1,8 +1,8 @@
-#include "gtid_decoder.h"
+#include "binlog/gtid_decoder.h"
 
 #include <string>
 
-#include "event_types.h"
+#include "binlog/event_types.h"
 
 namespace mysql_sync {
 

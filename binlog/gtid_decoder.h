@@ -1,13 +1,13 @@
 // The GTID family of events: MySQL GTID / ANONYMOUS_GTID / GTID_TAGGED / PREVIOUS_GTIDS and
 // MariaDB GTID / GTID_LIST. Each takes the event body (post-header first, checksum excluded).
 #pragma once
-#include "cxx_zone.h"
+#include "common/cxx_zone.h"
 
 #include <cstdint>
 #include <string>
 
-#include "byte_reader.h"
-#include "event.h"
+#include "binlog/byte_reader.h"
+#include "binlog/event.h"
 
 namespace mysql_sync {
 

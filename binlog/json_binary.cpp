@@ -1,16 +1,16 @@
-#include "json_binary.h"
+#include "binlog/json_binary.h"
 
 #include <charconv>
 #include <cstring>
 #include <string_view>
 
-#include "byte_reader.h"
-#include "column_value.h"
-#include "decimal.h"
-#include "errors.h"
-#include "json_escape.h"
-#include "temporal.h"
-#include "value_text.h"
+#include "binlog/byte_reader.h"
+#include "binlog/column_value.h"
+#include "binlog/decimal.h"
+#include "common/errors.h"
+#include "binlog/json_escape.h"
+#include "binlog/temporal.h"
+#include "binlog/value_text.h"
 
 namespace mysql_sync {
 

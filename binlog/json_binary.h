@@ -1,7 +1,7 @@
 // MySQL's binary JSON (the JSON column type in row events) -> the text form PostgreSQL's jsonb
 // prints: {"a": 1, "b": [true, null]}. Malformed input is a ValueError.
 #pragma once
-#include "cxx_zone.h"
+#include "common/cxx_zone.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,12 +1,12 @@
-#include "json_diff.h"
+#include "binlog/json_diff.h"
 
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "byte_reader.h"
-#include "errors.h"
-#include "json_escape.h"
+#include "binlog/byte_reader.h"
+#include "common/errors.h"
+#include "binlog/json_escape.h"
 
 namespace mysql_sync {
 

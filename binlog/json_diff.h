@@ -3,13 +3,13 @@
 // a list of (operation, path, value). Applied in order to the before image's document they give
 // the after image's document.
 #pragma once
-#include "cxx_zone.h"
+#include "common/cxx_zone.h"
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
-#include "json_binary.h"
+#include "binlog/json_binary.h"
 
 namespace mysql_sync {
 

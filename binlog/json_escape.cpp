@@ -1,9 +1,9 @@
-#include "json_escape.h"
+#include "binlog/json_escape.h"
 
 #include <cstdint>
 #include <cstring>
 
-#include "charset.h"
+#include "binlog/charset.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>

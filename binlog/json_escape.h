@@ -2,7 +2,7 @@
 // text of QUERY events, whose charset we do not convert) are written as U+FFFD so that every line
 // stays valid JSON. Row values are converted and validated before they get here.
 #pragma once
-#include "cxx_zone.h"
+#include "common/cxx_zone.h"
 
 #include <string>
 #include <string_view>

@@ -1,12 +1,12 @@
-#include "other_events.h"
+#include "binlog/other_events.h"
 
 #include <charconv>
 #include <cstring>
 
-#include "charset.h"
-#include "decimal.h"
-#include "errors.h"
-#include "value_text.h"
+#include "binlog/charset.h"
+#include "binlog/decimal.h"
+#include "common/errors.h"
+#include "binlog/value_text.h"
 
 namespace mysql_sync {
 

@@ -3,12 +3,12 @@
 // TRANSACTION_CONTEXT, HEARTBEAT_V2; and the character set of a QUERY's text.
 // Each takes the event body (post-header first, checksum excluded).
 #pragma once
-#include "cxx_zone.h"
+#include "common/cxx_zone.h"
 
 #include <cstdint>
 
-#include "byte_reader.h"
-#include "event.h"
+#include "binlog/byte_reader.h"
+#include "binlog/event.h"
 
 namespace mysql_sync {
 

@@ -1,6 +1,6 @@
 // Decoded row values: what the decoder and the initial copy produce, what the apply consumes.
 #pragma once
-#include "cxx_zone.h"
+#include "common/cxx_zone.h"
 
 #include <cstdint>
 #include <optional>

@@ -1,8 +1,8 @@
-#include "rows_decoder.h"
+#include "binlog/rows_decoder.h"
 
-#include "compression.h"
-#include "json_diff.h"
-#include "table_map_decoder.h"
+#include "binlog/compression.h"
+#include "binlog/json_diff.h"
+#include "binlog/table_map_decoder.h"
 
 namespace mysql_sync {
 

@@ -1,10 +1,10 @@
 // WRITE/UPDATE/DELETE_ROWS bodies (v1, v2, MariaDB compressed after inflation) -> RowsData.
 #pragma once
-#include "cxx_zone.h"
+#include "common/cxx_zone.h"
 
-#include "byte_reader.h"
-#include "column_value.h"
-#include "event.h"
+#include "binlog/byte_reader.h"
+#include "binlog/column_value.h"
+#include "binlog/event.h"
 
 namespace mysql_sync {
 

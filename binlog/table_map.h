@@ -1,7 +1,7 @@
 // The shape of a source table as a TABLE_MAP event describes it, completed from the tracked schema
 // where the binlog carries no optional metadata.
 #pragma once
-#include "cxx_zone.h"
+#include "common/cxx_zone.h"
 
 #include <cstdint>
 #include <memory>

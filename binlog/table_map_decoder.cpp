@@ -1,7 +1,7 @@
-#include "table_map_decoder.h"
+#include "binlog/table_map_decoder.h"
 
-#include "charset.h"
-#include "column_value.h"
+#include "binlog/charset.h"
+#include "binlog/column_value.h"
 
 namespace mysql_sync {
 

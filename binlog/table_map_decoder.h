@@ -1,12 +1,12 @@
 // TABLE_MAP event bodies, optional metadata included, completed from the tracked TableShape.
 #pragma once
-#include "cxx_zone.h"
+#include "common/cxx_zone.h"
 
 #include <memory>
 
-#include "byte_reader.h"
-#include "decoder.h"
-#include "table_map.h"
+#include "binlog/byte_reader.h"
+#include "binlog/decoder.h"
+#include "binlog/table_map.h"
 
 namespace mysql_sync {
 

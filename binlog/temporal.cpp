@@ -1,4 +1,4 @@
-#include "temporal.h"
+#include "binlog/temporal.h"
 
 namespace mysql_sync {
 

@@ -1,11 +1,11 @@
 // MySQL's binary temporal encodings (TIME2/DATETIME2/TIMESTAMP2 and the old TIME/DATETIME/DATE),
 // decoded into parts. Formatting is value_text.h's job.
 #pragma once
-#include "cxx_zone.h"
+#include "common/cxx_zone.h"
 
 #include <cstdint>
 
-#include "byte_reader.h"
+#include "binlog/byte_reader.h"
 
 namespace mysql_sync {
 

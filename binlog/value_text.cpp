@@ -1,4 +1,4 @@
-#include "value_text.h"
+#include "binlog/value_text.h"
 
 #include <charconv>
 #include <cstdio>

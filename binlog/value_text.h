@@ -1,7 +1,7 @@
 // PostgreSQL text forms of MySQL values: the one place that formats dates, times, bits and bytes,
 // used by the binlog decoder and by the initial copy alike, so that both produce identical text.
 #pragma once
-#include "cxx_zone.h"
+#include "common/cxx_zone.h"
 
 #include <cstddef>
 #include <cstdint>

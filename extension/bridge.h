@@ -13,7 +13,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "binlog/errors.h"
+#include "common/errors.h"
 
 #include "extension/pg.h"
 

@@ -1,5 +1,6 @@
 // The PostgreSQL zone's way in: PostgreSQL's headers have no extern "C" of their own. Include the
-// C++ zone's headers (binlog/...) BEFORE this one; they refuse to compile after postgres.h.
+// C++ zone's headers (common/ binlog/ source/ ddl/ task/) BEFORE this one; they refuse to compile
+// after postgres.h.
 #pragma once
 
 extern "C" {

@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "binlog/object_patterns.h"
-#include "binlog/precheck.h"
-#include "binlog/source_uri.h"
-#include "bgworker/name_map.h"
+#include "source/object_patterns.h"
+#include "source/precheck.h"
+#include "source/source_uri.h"
+#include "ddl/name_map.h"
 
 #include "extension/bridge.h"
 #include "extension/sql_args.h"

@@ -2,10 +2,10 @@
 // become ereport after the catch scope), PostgreSQL work outside it.
 #include "binlog/binlog_file.h"
 #include "binlog/event_json.h"
-#include "binlog/object_patterns.h"
-#include "binlog/precheck.h"
-#include "binlog/source_uri.h"
-#include "bgworker/name_map.h"
+#include "source/object_patterns.h"
+#include "source/precheck.h"
+#include "source/source_uri.h"
+#include "ddl/name_map.h"
 
 #include "bgworker/shmem.h"
 #include "extension/bridge.h"

@@ -1,9 +1,9 @@
 // The C helpers of resync_table and alter_sync: matching object patterns, listing the source's
 // tables, and waking a task's worker once the request is committed.
-#include "binlog/mysql_client.h"
-#include "binlog/object_patterns.h"
-#include "binlog/source_catalog.h"
-#include "binlog/source_uri.h"
+#include "source/mysql_client.h"
+#include "source/object_patterns.h"
+#include "source/source_catalog.h"
+#include "source/source_uri.h"
 
 #include "bgworker/shmem.h"
 #include "extension/bridge.h"

@@ -13,12 +13,12 @@
 //    Target rows without a source row can only exist when the target holds more rows than matched:
 //    only then is the target walked in its key order, its keys looked up on the source.
 // Memory is per chunk. Differences are reported by key (target column names).
-#include "binlog/mysql_client.h"
-#include "binlog/snapshot.h"
-#include "binlog/source_catalog.h"
-#include "bgworker/runtime.h"
-#include "bgworker/verify_compare.h"
-#include "bgworker/verify_source.h"
+#include "source/mysql_client.h"
+#include "source/snapshot.h"
+#include "source/source_catalog.h"
+#include "task/runtime.h"
+#include "task/verify_compare.h"
+#include "task/verify_source.h"
 
 #include "bgworker/shmem.h"
 #include "bgworker/verify_pause.h"
@@ -195,7 +195,7 @@ Outcome verify_table(const char* task, TableInfo* table, Snapshot snapshot, cons
 
   // The compared columns: every column the task syncs, with its target's type. A source column
   // without a target column (its ADD COLUMN was ignored, "target": "") is not synced: the copies
-  // leave it out as well (bgworker/copy_columns.h).
+  // leave it out as well (task/copy_columns.h).
   Datum args[2] = {CStringGetTextDatum(task), CStringGetTextDatum(table->source_table)};
   Oid arg_types[2] = {TEXTOID, TEXTOID};
   int rc = SPI_execute_with_args(

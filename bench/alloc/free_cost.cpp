@@ -9,7 +9,7 @@
 #include <ctime>
 #include <thread>
 #include <vector>
-#include "bgworker/source_item.h"
+#include "task/source_item.h"
 using namespace mysql_sync;
 static Row make_row() {
   Row r;

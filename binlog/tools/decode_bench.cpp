@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "binlog/binlog_file.h"
-#include "binlog/errors.h"
+#include "common/errors.h"
 #include "binlog/event_json.h"
 
 namespace {

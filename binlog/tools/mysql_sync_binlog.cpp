@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "binlog/binlog_file.h"
-#include "binlog/errors.h"
+#include "common/errors.h"
 #include "binlog/event_json.h"
 
 namespace {

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "bgworker/commit_time.h"
+#include "task/commit_time.h"
 
 namespace mysql_sync {
 namespace {

@@ -3,9 +3,9 @@
 // left out of the SELECT, and the key column of a ranged copy is counted among the copied columns.
 #include <gtest/gtest.h>
 
-#include "binlog/errors.h"
-#include "bgworker/copy_columns.h"
-#include "bgworker/copy_ranges.h"
+#include "common/errors.h"
+#include "task/copy_columns.h"
+#include "task/copy_ranges.h"
 
 using namespace mysql_sync;
 

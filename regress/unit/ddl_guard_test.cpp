@@ -3,7 +3,7 @@
 #include <set>
 #include <string>
 
-#include "bgworker/ddl_guard.h"
+#include "ddl/ddl_guard.h"
 
 namespace mysql_sync {
 namespace {

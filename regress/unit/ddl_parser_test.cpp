@@ -1,4 +1,4 @@
-// The DDL lexer/parser (binlog/ddl_parser.h) and apply_to_model(): statement forms, quoting,
+// The DDL lexer/parser (ddl/ddl_parser.h) and apply_to_model(): statement forms, quoting,
 // comments, errors with offsets, model changes, truncation robustness, and every QUERY event of
 // the binlog fixtures.
 #include <gtest/gtest.h>
@@ -9,9 +9,9 @@
 #include <set>
 
 #include "binlog/charset.h"
-#include "binlog/ddl_lexer.h"
-#include "binlog/ddl_parser.h"
-#include "binlog/errors.h"
+#include "ddl/ddl_lexer.h"
+#include "ddl/ddl_parser.h"
+#include "common/errors.h"
 #include "decoder_test_support.h"
 
 namespace mysql_sync {

@@ -3,10 +3,10 @@
 // schema history's JSON form of a table definition.
 #include <gtest/gtest.h>
 
-#include "binlog/ddl_parser.h"
-#include "binlog/errors.h"
-#include "binlog/source_table_json.h"
-#include "bgworker/ddl_plan.h"
+#include "ddl/ddl_parser.h"
+#include "common/errors.h"
+#include "source/source_table_json.h"
+#include "ddl/ddl_plan.h"
 
 namespace mysql_sync {
 namespace {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "binlog/binlog_file.h"
-#include "binlog/errors.h"
+#include "common/errors.h"
 #include "binlog/event_json.h"
 
 namespace mysql_sync::test {

@@ -4,7 +4,7 @@
 
 #include "binlog/charset.h"
 #include "binlog/decoder.h"
-#include "binlog/errors.h"
+#include "common/errors.h"
 #include "decoder_test_support.h"
 
 namespace mysql_sync::test {

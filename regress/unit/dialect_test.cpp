@@ -1,9 +1,9 @@
-// The DDL text of each target dialect (bgworker/dialect.cpp) and the column defaults of the
+// The DDL text of each target dialect (ddl/dialect.cpp) and the column defaults of the
 // schema sync (pg_default_of, parse_mariadb_default), without a server.
 #include <gtest/gtest.h>
 
-#include "bgworker/dialect.h"
-#include "binlog/source_catalog.h"
+#include "ddl/dialect.h"
+#include "source/source_catalog.h"
 
 using namespace mysql_sync;
 

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "binlog/errors.h"
-#include "bgworker/copy_feed.h"
-#include "bgworker/name_map.h"
+#include "common/errors.h"
+#include "task/copy_feed.h"
+#include "ddl/name_map.h"
 
 namespace mysql_sync {
 namespace {

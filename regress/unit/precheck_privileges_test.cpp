@@ -1,7 +1,7 @@
 // SHOW GRANTS parsing of the precheck's privileges item, with MariaDB's and MySQL's texts.
 #include <gtest/gtest.h>
 
-#include "binlog/precheck_privileges.h"
+#include "source/precheck_privileges.h"
 
 namespace mysql_sync {
 namespace {

@@ -5,8 +5,8 @@
 
 #include <cstring>
 
-#include "binlog/errors.h"
-#include "binlog/source_catalog.h"
+#include "common/errors.h"
+#include "source/source_catalog.h"
 
 using mysql_sync::copy_select_sql;
 using mysql_sync::copy_value_text;

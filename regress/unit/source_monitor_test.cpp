@@ -5,7 +5,7 @@
 #include <mutex>
 #include <thread>
 
-#include "bgworker/source_monitor.h"
+#include "task/source_monitor.h"
 
 namespace mysql_sync {
 namespace {

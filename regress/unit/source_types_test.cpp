@@ -2,8 +2,8 @@
 // decoder's tracked shape of a source table: pure, no server.
 #include <gtest/gtest.h>
 
-#include "binlog/errors.h"
-#include "binlog/source_catalog.h"
+#include "common/errors.h"
+#include "source/source_catalog.h"
 
 using mysql_sync::parse_enum_members;
 using mysql_sync::pg_type_of;

@@ -1,9 +1,9 @@
 // The source URI (start_sync's `source`) and the db.table object patterns: pure parsing, no server.
 #include <gtest/gtest.h>
 
-#include "binlog/errors.h"
-#include "binlog/object_patterns.h"
-#include "binlog/source_uri.h"
+#include "common/errors.h"
+#include "source/object_patterns.h"
+#include "source/source_uri.h"
 
 using mysql_sync::mask_source_password;
 using mysql_sync::ObjectPatterns;

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "bgworker/spill.h"
-#include "binlog/errors.h"
+#include "task/spill.h"
+#include "common/errors.h"
 
 namespace mysql_sync {
 namespace {

@@ -10,7 +10,7 @@
 #include "binlog/charset.h"
 #include "binlog/column_value.h"
 #include "binlog/decimal.h"
-#include "binlog/errors.h"
+#include "common/errors.h"
 #include "binlog/json_binary.h"
 #include "binlog/value_text.h"
 

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "bgworker/verify_compare.h"
-#include "bgworker/verify_source.h"
+#include "task/verify_compare.h"
+#include "task/verify_source.h"
 
 namespace mysql_sync {
 namespace {

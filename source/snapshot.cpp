@@ -1,0 +1,115 @@
+#include "source/snapshot.h"
+
+#include <cctype>
+#include <cstdlib>
+
+#include "common/errors.h"
+#include "source/mysql_connection.h"
+
+namespace mysql_sync {
+
+namespace {
+
+struct Version {
+  int major = 0, minor = 0;
+};
+
+Version parse_version(const std::string& text) {
+  Version v;
+  char* end = nullptr;
+  v.major = static_cast<int>(std::strtol(text.c_str(), &end, 10));
+  if (end && *end == '.') v.minor = static_cast<int>(std::strtol(end + 1, nullptr, 10));
+  return v;
+}
+
+[[noreturn]] void binlog_disabled(MysqlClient& client) {
+  throw SourceError("55000",
+                    "binary logging is disabled on the MySQL source at " + source_endpoint(client.uri()),
+                    "Start the server with log_bin, binlog_format=ROW and binlog_row_image=FULL.", 0, false);
+}
+
+uint64_t to_position(const std::optional<std::string>& cell) {
+  return cell ? std::strtoull(cell->c_str(), nullptr, 10) : 0;
+}
+
+std::string without_newlines(std::string text) {
+  std::string out;
+  for (char c : text)
+    if (c != '\n' && c != '\r') out.push_back(c);
+  return out;
+}
+
+std::optional<std::string> single_value(MysqlClient& client, const std::string& sql) {
+  QueryResult result = client.query(sql);
+  if (result.rows.empty() || result.rows[0].empty()) return std::nullopt;
+  return result.rows[0][0];
+}
+
+// MariaDB: START TRANSACTION WITH CONSISTENT SNAPSHOT records the binlog position of the snapshot
+// itself (binlog_snapshot_file/position), so no global read lock is needed (mariadb-dump does
+// the same). The GTID of that position comes from BINLOG_GTID_POS().
+BinlogPosition mariadb_snapshot(MysqlClient& client) {
+  client.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+  BinlogPosition position;
+  for (auto& row : client.query("SHOW STATUS LIKE 'binlog_snapshot_%'").rows) {
+    std::string name = row[0].value_or("");
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name == "binlog_snapshot_file") position.file = row[1].value_or("");
+    if (name == "binlog_snapshot_position") position.pos = to_position(row[1]);
+  }
+  if (position.file.empty()) {
+    client.execute("ROLLBACK");
+    binlog_disabled(client);
+  }
+  position.gtid = single_value(client, "SELECT BINLOG_GTID_POS(" + client.quote_string(position.file) + ", " +
+                                           std::to_string(position.pos) + ")")
+                      .value_or("");
+  return position;
+}
+
+// MySQL: no writes commit while the global read lock is held, so the position read under it is
+// the snapshot's. The lock lasts milliseconds and is released on every path.
+BinlogPosition locked_snapshot(MysqlClient& client) {
+  client.execute("FLUSH TABLES WITH READ LOCK");
+  try {
+    BinlogPosition position = current_binlog_position(client);
+    client.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+    client.execute("UNLOCK TABLES");
+    return position;
+  } catch (...) {
+    try {
+      client.execute("UNLOCK TABLES");
+    } catch (...) {
+      // The connection is gone, and the lock went with it.
+    }
+    throw;
+  }
+}
+
+}  // namespace
+
+BinlogPosition current_binlog_position(MysqlClient& client) {
+  const bool mariadb = client.is_mariadb();
+  Version version = parse_version(client.server_version());
+  // MySQL 8.2 renamed SHOW MASTER STATUS (8.4 removed the old name).
+  bool new_name = !mariadb && (version.major > 8 || (version.major == 8 && version.minor >= 2));
+  QueryResult status = client.query(new_name ? "SHOW BINARY LOG STATUS" : "SHOW MASTER STATUS");
+  if (status.rows.empty() || !status.rows[0][0]) binlog_disabled(client);
+  BinlogPosition position;
+  position.file = *status.rows[0][0];
+  position.pos = to_position(status.rows[0][1]);
+  if (mariadb) {
+    position.gtid = single_value(client, "SELECT @@global.gtid_binlog_pos").value_or("");
+  } else {
+    for (size_t i = 0; i < status.columns.size(); ++i)
+      if (status.columns[i] == "Executed_Gtid_Set") position.gtid = without_newlines(status.rows[0][i].value_or(""));
+  }
+  return position;
+}
+
+BinlogPosition begin_consistent_snapshot(MysqlClient& client) {
+  client.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+  return client.is_mariadb() ? mariadb_snapshot(client) : locked_snapshot(client);
+}
+
+}  // namespace mysql_sync

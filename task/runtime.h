@@ -1,0 +1,140 @@
+// The worker-level owner of every long-lived C++ object of a task (connections, threads,
+// decoder, the table model). One per worker process, created with new and never on a stack that
+// PostgreSQL may longjmp over; the PostgreSQL zone reaches it through plain pointers.
+#pragma once
+#include "common/cxx_zone.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "source/mysql_client.h"
+#include "source/object_patterns.h"
+#include "source/source_catalog.h"
+#include "source/source_uri.h"
+#include "task/copy_columns.h"
+#include "task/copy_feed.h"
+#include "task/copy_ranges.h"
+#include "ddl/ddl_plan.h"
+#include "ddl/name_map.h"
+#include "task/reader.h"
+#include "task/source_monitor.h"
+#include "task/spill.h"
+
+namespace mysql_sync {
+
+struct SyncTable {
+  std::string source_schema;
+  std::string source_name;
+  std::string target_schema;
+  std::string target_name;
+  std::vector<std::string> target_columns;  // per source column, in source order
+  std::vector<std::string> pg_types;        // per source column (schema sync only)
+  std::vector<std::string> primary_key;     // source column names (table_keys' when given)
+  std::vector<std::string> distribution_key;  // source column names (table_keys', else the key's first)
+  TableShape shape;
+  SourceTable source;  // as described at the start (initial sync only)
+
+  // Initial sync, per table: its copy committed, as of the snapshot at `copied_at`. A change at or
+  // before copied_at is in the copy already and must not be applied again.
+  bool known = false;           // has a table_state row
+  bool created_target = false;  // the initial sync created the target (keys and indexes follow the data)
+  bool copy_done = false;
+  BinlogPosition copied_at;  // the oldest position of copy_regions
+  int64_t rows_copied = 0;
+  // Which snapshot each key range of the copy came from (several after a resumed ranged copy);
+  // while copying, the ranges committed so far (task/copy_ranges.h).
+  CopyRegions copy_regions;
+
+  bool active = true;  // false once a DDL dropped it or renamed it out of the task
+  // resync_table: the shadow table holds a fresh copy as of `resync_at`; it replaces the target
+  // when the stream reaches that position (bgworker/table_requests.h).
+  bool resync_pending = false;
+  BinlogPosition resync_at;
+  std::string shadow_name;
+
+  std::string source_table() const { return source_schema + "." + source_name; }
+  // What a copy of it reads (task/copy_columns.h): the source columns that have a target
+  // column; their target names are the entries copied_columns(target_columns) lists.
+  SourceTable copy_source() const { return copied_source(source, target_columns); }
+  // The DDL planner's view of it, and back after a DDL (names, target, columns, types, keys).
+  TrackedTable tracked() const;
+  void follow(const TrackedTable& after);
+};
+
+// table_keys' entry of one source table.
+struct TableKeys {
+  std::vector<std::string> primary_key;
+  std::vector<std::string> distribution_key;
+};
+
+// Orders binlog positions: by the file's number (binlog.000009 < binlog.000010), then offset.
+// -1, 0 or 1.
+int compare_positions(const BinlogPosition& a, const BinlogPosition& b);
+
+struct TaskRuntime {
+  std::string task;
+  SourceUri uri;
+  std::unique_ptr<ObjectPatterns> patterns;
+  NameMap names;
+  InvalidDates invalid_dates = InvalidDates::to_null;
+  uint32_t server_id = 0;
+  std::map<std::string, TableKeys> table_keys;  // "db.table" -> keys
+  bool foreign_keys = false;                     // options.foreign_keys
+  int64_t max_rows_per_second = 0;               // options.max_rows_per_second, 0 = unlimited
+  int parallel = 2;  // options.parallel: source connections copying at once
+  std::vector<SyncTable> tables;
+  DdlPolicies ddl_policies;   // options.ddl and whether operations include alter
+  BinlogPosition approved_ddl;  // a DDL that paused the task here; resume_sync approved it
+
+  std::unique_ptr<MysqlClient> snapshot_client;  // holds the consistent snapshot during the copy
+  std::unique_ptr<CopyFeed> copy;
+  // resync_table's chunked copy: the resynced table's changes the stream applied to the old target
+  // after the snapshot, replayed into the fresh copy when it replaces the target.
+  std::unique_ptr<SpillWriter> resync_spool;
+  std::shared_ptr<SpillFile> resync_replay;  // the spool, read back when the shadow replaces the target
+  // Initial copy: options.parallel source connections, each in its own consistent snapshot,
+  // each reading one table at a time (range by range) ahead of the main thread's COPY.
+  struct CopySlot {
+    std::unique_ptr<MysqlClient> client;
+    BinlogPosition at;               // its snapshot
+    int table = -1;                  // the table it copies; -1 when idle
+    SourceTable source;              // the table's copy_source(): the columns it reads
+    int key_column = -1;             // a ranged copy's key column in `source`; -1: the table whole
+    std::unique_ptr<CopyFeed> feed;  // the range or table being read
+  };
+  std::vector<CopySlot> copy_slots;
+  CopyFeed* copy_reading = nullptr;  // the feed COPY FROM reads now
+  std::unique_ptr<Reader> reader;
+  std::unique_ptr<SourceMonitor> monitor;  // started with the stream; readers made after it feed it
+  std::unique_ptr<SourceItem> current;  // the item being applied
+  BinlogPosition last_end;              // the newest transaction boundary seen by the apply
+  BinlogPosition copy_target;           // initial sync: every table is brought to this position
+  std::vector<TableChange> spill_chunk;  // the part of a spilled transaction being applied
+  TableChange catch_up_part;             // half of a key-moving update (bgworker/copy_load.h)
+
+  // Describes the source tables matching the patterns and maps them to targets. Throws
+  // SyncError 42P01 when nothing matches, 0A000 for a column type that cannot be mapped,
+  // 42P16 for a table without a primary key and no table_keys entry, 42703 for table_keys naming
+  // a column the table does not have.
+  void describe_source();
+
+  // The source tables matching `matching`, described and mapped like describe_source() does,
+  // without touching `tables`. Empty when nothing matches; the same errors otherwise.
+  std::vector<SyncTable> describe(const ObjectPatterns& matching) const;
+
+  // A new reader from `start`, not yet started. max_memory: bytes for decoded changes (0 = no
+  // limit); larger transactions spill to files in spill_dir.
+  void make_reader(const BinlogPosition& start, size_t queue_capacity, size_t max_memory = 0,
+                   const std::string& spill_dir = "");
+
+  // Starts the source monitor (bytes behind, binlog retention), polling every poll_seconds;
+  // `publish` receives its figures on the monitor's thread.
+  void start_monitor(double poll_seconds, std::function<void(const MonitorFigures&)> publish);
+
+  // Stops the threads and closes the connections (idempotent).
+  void shut_down();
+};
+
+}  // namespace mysql_sync
