@@ -1,8 +1,9 @@
 # PGXS build of the mysql_sync extension (C++17) and the mysql-sync-binlog command.
 EXTENSION   = mysql_sync
 MODULE_big  = mysql_sync
-EXTVERSION  = 0.1.0
-DATA        = sql/mysql_sync--$(EXTVERSION).sql
+EXTVERSION  = 0.2.0
+# The install script of this version and the upgrade scripts from every earlier one.
+DATA        = sql/mysql_sync--$(EXTVERSION).sql $(wildcard sql/mysql_sync--*--*.sql)
 
 # Zones by folder: extension/ and bgworker/ are PostgreSQL code; the others are the C++ zone,
 # which never includes a PostgreSQL header (CMakeLists.txt builds it without their path).

@@ -1,4 +1,4 @@
--- mysql_sync 0.1.0: catalog, views and functions.
+-- mysql_sync 0.2.0: catalog, views and functions (fresh install; sql/mysql_sync--0.1.0--0.2.0.sql upgrades 0.1.0).
 \echo Use "CREATE EXTENSION mysql_sync" to load this file. \quit
 
 DO $$
