@@ -5,10 +5,12 @@
 
 extern "C" {
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "pgstat.h"
+#include "postmaster/postmaster.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
@@ -160,6 +162,8 @@ bool load_task(void) {
   end_catalog_transaction();
 
   mysql_sync::TaskRuntime* runtime = t->runtime;
+  const uint64 system_identifier = GetSystemIdentifier();
+  const uint16 pg_port = (uint16)PostPortNumber;
   MYSQL_SYNC_CXX(t->name, {
     runtime->task = t->name;
     runtime->uri = mysql_sync::SourceUri::parse(t->source);
@@ -170,6 +174,7 @@ bool load_task(void) {
     runtime->invalid_dates = strcmp(invalid_dates, "error") == 0 ? mysql_sync::InvalidDates::error
                                                                  : mysql_sync::InvalidDates::to_null;
     runtime->server_id = static_cast<uint32_t>(server_id);
+    runtime->identify(system_identifier, pg_port);
     runtime->foreign_keys = foreign_keys;
     runtime->max_rows_per_second = max_rows_per_second;
     runtime->parallel = parallel > 0 ? parallel : 1;

@@ -88,6 +88,12 @@ void GtidSet::set_flavor(GtidFlavor flavor, std::string_view context) {
         context);
 }
 
+GtidFlavor GtidSet::flavor_of(std::string_view text) {
+  text = trim(text);
+  if (text.empty()) return GtidFlavor::none;
+  return text.find(':') != std::string_view::npos ? GtidFlavor::mysql : GtidFlavor::mariadb;
+}
+
 GtidSet GtidSet::parse(std::string_view text) {
   GtidSet set;
   text = trim(text);

@@ -29,6 +29,8 @@ class GtidSet {
   static GtidSet parse(std::string_view text);
 
   GtidFlavor flavor() const { return flavor_; }
+  // The flavour of one GTID or set text ("" is none).
+  static GtidFlavor flavor_of(std::string_view text);
   bool empty() const { return flavor_ == GtidFlavor::none; }
 
   // One transaction's GTID as the decoder gives it: "uuid:17", "uuid:tag:17" or "0-1-17".

@@ -142,4 +142,19 @@ void run_statement(st_mysql* mysql, const SourceUri& uri, const std::string& sql
   if (MYSQL_RES* result = mysql_store_result(mysql)) mysql_free_result(result);
 }
 
+QueryResultRows query_rows(st_mysql* m, const SourceUri& uri, const std::string& sql) {
+  if (mysql_real_query(m, sql.data(), sql.size()) != 0) throw last_mysql_error(m, uri, "running " + sql);
+  std::unique_ptr<MYSQL_RES, void (*)(MYSQL_RES*)> result(mysql_store_result(m), mysql_free_result);
+  if (!result) throw last_mysql_error(m, uri, "reading the result of " + sql);
+  unsigned count = mysql_num_fields(result.get());
+  QueryResultRows rows;
+  while (MYSQL_ROW row = mysql_fetch_row(result.get())) {
+    unsigned long* lengths = mysql_fetch_lengths(result.get());
+    auto& values = rows.emplace_back();
+    for (unsigned i = 0; i < count; ++i)
+      values.push_back(row[i] ? std::optional<std::string>(std::string(row[i], lengths[i])) : std::nullopt);
+  }
+  return rows;
+}
+
 }  // namespace mysql_sync

@@ -80,6 +80,10 @@ struct TaskRuntime {
   NameMap names;
   InvalidDates invalid_dates = InvalidDates::to_null;
   uint32_t server_id = 0;
+  // How the source lists the task's replica connection (identify()).
+  std::string report_host = "mysql_sync";
+  uint16_t report_port = 0;
+  std::string replica_uuid;
   std::map<std::string, TableKeys> table_keys;  // "db.table" -> keys
   bool foreign_keys = false;                     // options.foreign_keys
   int64_t max_rows_per_second = 0;               // options.max_rows_per_second, 0 = unlimited
@@ -113,6 +117,10 @@ struct TaskRuntime {
   BinlogPosition copy_target;           // initial sync: every table is brought to this position
   std::vector<TableChange> spill_chunk;  // the part of a spilled transaction being applied
   TableChange catch_up_part;             // half of a key-moving update (bgworker/copy_load.h)
+
+  // Names the task's replica connection after the task and the PostgreSQL cluster (its system
+  // identifier; the port is reported too): source/binlog_stream.h replica_report_host.
+  void identify(uint64_t system_identifier, uint16_t pg_port);
 
   // Describes the source tables matching the patterns and maps them to targets. Throws
   // SyncError 42P01 when nothing matches, 0A000 for a column type that cannot be mapped,

@@ -6,6 +6,7 @@
 #include "binlog/decoder.h"
 #include "common/errors.h"
 #include "decoder_test_support.h"
+#include "source/gtid_check.h"
 #include "source/gtid_set.h"
 
 namespace mysql_sync {
@@ -169,6 +170,65 @@ TEST(GtidSet, EncodingMatchesPreviousGtidsOfRealServers) {
   }
   EXPECT_GT(checked, 10);
   EXPECT_GT(with_sets, 0);
+}
+
+}  // namespace
+}  // namespace mysql_sync
+
+namespace mysql_sync {
+namespace {
+
+ServerGtids server_of(bool mariadb, const std::string& executed, std::optional<std::string> purged) {
+  ServerGtids s;
+  s.mariadb = mariadb;
+  s.executed = GtidSet::parse(executed);
+  if (purged) s.purged = GtidSet::parse(*purged);
+  return s;
+}
+
+std::string start_error(const std::string& task, const ServerGtids& server) {
+  try {
+    check_gtid_start(GtidSet::parse(task), server, "db:3306");
+  } catch (const SourceError& e) {
+    EXPECT_EQ(e.sqlstate(), "55000");
+    EXPECT_FALSE(e.transient());
+    return e.what();
+  }
+  return "";
+}
+
+// The server answers of MySQL (gtid_executed, gtid_purged) and MariaDB (gtid_binlog_pos, the
+// oldest binlog's GTID_LIST) decide whether a task may continue there.
+TEST(GtidStartCheck, MysqlServers) {
+  const std::string uuid = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
+  EXPECT_EQ(start_error(uuid + ":1-100", server_of(false, uuid + ":1-120", uuid + ":1-50")), "");
+  std::string ahead = start_error(uuid + ":1-100", server_of(false, uuid + ":1-98", uuid + ":1-50"));
+  EXPECT_NE(
+      ahead.find("the task applied transactions that the source db:3306 does not have: " + uuid + ":99-100"),
+      std::string::npos)
+      << ahead;
+  std::string purged = start_error(uuid + ":1-100", server_of(false, uuid + ":1-300", uuid + ":1-150"));
+  EXPECT_NE(purged.find("no longer has transactions the task has not applied: " + uuid + ":101-150"),
+            std::string::npos)
+      << purged;
+  // A promoted replica with transactions of its own (errant on the server) can take the task over.
+  const std::string other = "4f22fa47-71ca-11e1-9e33-c80aa9429562";
+  EXPECT_EQ(start_error(uuid + ":1-100", server_of(false, uuid + ":1-100," + other + ":1-3", "")), "");
+}
+
+TEST(GtidStartCheck, MariadbServers) {
+  EXPECT_EQ(start_error("0-1-100", server_of(true, "0-2-130", std::string("0-1-90"))), "");
+  EXPECT_NE(
+      start_error("0-1-100", server_of(true, "0-1-98", std::string("0-1-1"))).find("does not have: 0-1-100"),
+      std::string::npos);
+  EXPECT_NE(
+      start_error("0-1-100,1-1-5", server_of(true, "0-1-120", std::nullopt)).find("does not have: 1-1-5"),
+      std::string::npos);
+  EXPECT_NE(start_error("0-1-100", server_of(true, "0-1-200", std::string("0-1-150"))).find("purged"),
+            std::string::npos);
+  EXPECT_EQ(start_error("0-1-100", server_of(true, "0-1-200", std::nullopt)), "");  // the dump decides
+  EXPECT_EQ(gtid_list_of_event_info("[0-1-5,1-2-7]"), "0-1-5,1-2-7");
+  EXPECT_EQ(gtid_list_of_event_info("[]"), "");
 }
 
 }  // namespace
