@@ -147,7 +147,7 @@ void open_copy_snapshots(int pending, mysql_sync::BinlogPosition* first) {
       // A producer waits while the main thread writes the other connections' rows (or throttles):
       // longer than the server's default wait for a blocked result-set write.
       slot.client->execute("SET SESSION net_write_timeout = 86400");
-      slot.at = mysql_sync::begin_consistent_snapshot(*slot.client);
+      slot.at = mysql_sync::begin_consistent_snapshot(*slot.client, runtime->source_tables());
     }
     *first = runtime->copy_slots[0].at;
   });

@@ -158,8 +158,9 @@ mysql_sync::BinlogPosition* open_snapshot(bool data) {
     // A copy in pieces pauses its read while the stream is applied (and a throttled one on
     // purpose): the source must not give up on writing to us meanwhile.
     runtime->snapshot_client->execute("SET SESSION net_write_timeout = 86400");
-    runtime->copy_target = data ? begin_consistent_snapshot(*runtime->snapshot_client)
-                                : current_binlog_position(*runtime->snapshot_client);
+    runtime->copy_target =
+        data ? begin_consistent_snapshot(*runtime->snapshot_client, runtime->source_tables())
+             : current_binlog_position(*runtime->snapshot_client);
     at = &runtime->copy_target;
   });
   return at;

@@ -351,7 +351,9 @@ void run_task(void) {
   SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
   SetConfigOption("session_replication_role", "replica", PGC_SUSET, PGC_S_OVERRIDE);
 
-  if (worker_task.source_file == nullptr) {
+  // No position yet: an initial sync makes one (a GTID position alone, from options.start_position
+  // or set_source, is one).
+  if (worker_task.source_file == nullptr && worker_task.source_gtid == nullptr) {
     run_initial_sync();
     mysql_sync::BinlogPosition& start = worker_task.runtime->current->end;
     worker_task.source_file = MemoryContextStrdup(TopMemoryContext, start.file.c_str());

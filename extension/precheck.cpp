@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "source/binlog_stream.h"
 #include "source/object_patterns.h"
 #include "source/precheck.h"
 #include "source/source_uri.h"
@@ -15,6 +16,7 @@
 #include "extension/sql_args.h"
 
 extern "C" {
+#include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
@@ -22,6 +24,7 @@ extern "C" {
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "nodes/makefuncs.h"
+#include "postmaster/postmaster.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -228,16 +231,26 @@ Datum mysql_sync_precheck(PG_FUNCTION_ARGS) {
   int64 server_id = 0;
   char* start_file = nullptr;
   int64 start_pos = 0;
-  if (spi_query("SELECT ($1::jsonb ->> 'server_id')::numeric::bigint, $1::jsonb -> 'start_position' ->> 'file', "
-                "($1::jsonb -> 'start_position' ->> 'pos')::numeric::bigint",
-                1, options_text) == 1) {
+  char* start_gtid = nullptr;
+  char* task_name = nullptr;  // '_task': start_sync and set_source name the task
+  if (spi_query(
+          "SELECT ($1::jsonb ->> 'server_id')::numeric::bigint, $1::jsonb -> 'start_position' ->> 'file', "
+          "($1::jsonb -> 'start_position' ->> 'pos')::numeric::bigint, "
+          "$1::jsonb -> 'start_position' ->> 'gtid', $1::jsonb ->> '_task'",
+          1, options_text) == 1) {
     const char* sid = spi_text(0, 1);
     const char* file = spi_text(0, 2);
     const char* pos = spi_text(0, 3);
+    const char* gtid = spi_text(0, 4);
+    const char* task = spi_text(0, 5);
     if (sid) server_id = strtoll(sid, nullptr, 10);
     if (file) start_file = pstrdup(file);
     if (pos) start_pos = strtoll(pos, nullptr, 10);
+    if (gtid) start_gtid = pstrdup(gtid);
+    if (task) task_name = pstrdup(task);
   }
+  const uint64 system_identifier = GetSystemIdentifier();
+  const uint16 pg_port = (uint16)PostPortNumber;
   // table_keys: {"db.table": {"primary_key": [...], "distribution_key": [...]}}
   std::map<std::string, TableKeysEntry>* table_keys = nullptr;
   int key_count = spi_query(
@@ -272,6 +285,11 @@ Datum mysql_sync_precheck(PG_FUNCTION_ARGS) {
     if (start_file) {
       options.start_file = start_file;
       options.start_pos = (uint64_t)start_pos;
+    }
+    if (start_gtid) options.start_gtid = start_gtid;
+    if (task_name) {
+      options.own_report_host = mysql_sync::replica_report_host(task_name, system_identifier);
+      options.own_report_port = pg_port;
     }
     for (const auto& [name, entry] : *keys)
       if (!entry.primary_key.empty()) options.primary_keys[name] = entry.primary_key;

@@ -62,6 +62,8 @@ MysqlHandle connect_mysql(const SourceUri& uri, const ConnectOptions& options) {
   mysql_optionsv(m, MYSQL_OPT_PROTOCOL, &protocol);
   mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
   set_tls_options(m, uri);
+  if (!uri.server_public_key.empty())
+    mysql_optionsv(m, MYSQL_SERVER_PUBLIC_KEY, uri.server_public_key.c_str());
 
   if (!mysql_real_connect(m, uri.host.c_str(), uri.user.c_str(), uri.password.c_str(), nullptr, uri.port,
                           nullptr, 0)) {

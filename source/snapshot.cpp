@@ -5,22 +5,11 @@
 
 #include "common/errors.h"
 #include "source/mysql_connection.h"
+#include "source/server_version.h"
 
 namespace mysql_sync {
 
 namespace {
-
-struct Version {
-  int major = 0, minor = 0;
-};
-
-Version parse_version(const std::string& text) {
-  Version v;
-  char* end = nullptr;
-  v.major = static_cast<int>(std::strtol(text.c_str(), &end, 10));
-  if (end && *end == '.') v.minor = static_cast<int>(std::strtol(end + 1, nullptr, 10));
-  return v;
-}
 
 [[noreturn]] void binlog_disabled(MysqlClient& client) {
   throw SourceError("55000",
@@ -67,10 +56,40 @@ BinlogPosition mariadb_snapshot(MysqlClient& client) {
   return position;
 }
 
+// The lock of `tables` on a connection of its own: LOCK TABLES waits for the transactions that
+// wrote them to end, and no writer of theirs commits until UNLOCK TABLES, so a transaction opened
+// meanwhile and the position read meanwhile agree for these tables. (LOCK TABLES on the snapshot's
+// own connection would not do: START TRANSACTION releases it.)
+BinlogPosition table_locked_snapshot(MysqlClient& client, const LockedTables& tables) {
+  MysqlClient locker(client.uri());
+  std::string list;
+  for (const auto& [db, table] : tables)
+    list += (list.empty() ? "" : ", ") + MysqlClient::quote_identifier(db) + "." +
+            MysqlClient::quote_identifier(table) + " READ";
+  locker.execute("LOCK TABLES " + list);
+  client.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+  BinlogPosition position = current_binlog_position(client);
+  locker.execute("UNLOCK TABLES");
+  return position;
+}
+
+bool refused(const SourceError& e) {
+  return e.sqlstate() == "42501" || e.sqlstate() == "28000" || e.mysql_errno() == 1045 ||
+         e.mysql_errno() == 1227;
+}
+
 // MySQL: no writes commit while the global read lock is held, so the position read under it is
 // the snapshot's. The lock lasts milliseconds and is released on every path.
-BinlogPosition locked_snapshot(MysqlClient& client) {
-  client.execute("FLUSH TABLES WITH READ LOCK");
+BinlogPosition locked_snapshot(MysqlClient& client, const LockedTables& lock_if_refused) {
+  try {
+    client.execute("FLUSH TABLES WITH READ LOCK");
+  } catch (const SourceError& e) {
+    if (!refused(e)) throw;
+    if (!lock_if_refused.empty()) return table_locked_snapshot(client, lock_if_refused);
+    throw SourceError(e.sqlstate(),
+                      std::string(e.what()) + " (the consistent snapshot needs a global read lock)",
+                      "GRANT RELOAD ON *.* TO the sync user.", e.mysql_errno(), false);
+  }
   try {
     BinlogPosition position = current_binlog_position(client);
     client.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
@@ -90,10 +109,7 @@ BinlogPosition locked_snapshot(MysqlClient& client) {
 
 BinlogPosition current_binlog_position(MysqlClient& client) {
   const bool mariadb = client.is_mariadb();
-  Version version = parse_version(client.server_version());
-  // MySQL 8.2 renamed SHOW MASTER STATUS (8.4 removed the old name).
-  bool new_name = !mariadb && (version.major > 8 || (version.major == 8 && version.minor >= 2));
-  QueryResult status = client.query(new_name ? "SHOW BINARY LOG STATUS" : "SHOW MASTER STATUS");
+  QueryResult status = client.query(binlog_status_statement(parse_server_version(client.server_version())));
   if (status.rows.empty() || !status.rows[0][0]) binlog_disabled(client);
   BinlogPosition position;
   position.file = *status.rows[0][0];
@@ -107,9 +123,9 @@ BinlogPosition current_binlog_position(MysqlClient& client) {
   return position;
 }
 
-BinlogPosition begin_consistent_snapshot(MysqlClient& client) {
+BinlogPosition begin_consistent_snapshot(MysqlClient& client, const LockedTables& lock_if_refused) {
   client.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-  return client.is_mariadb() ? mariadb_snapshot(client) : locked_snapshot(client);
+  return client.is_mariadb() ? mariadb_snapshot(client) : locked_snapshot(client, lock_if_refused);
 }
 
 }  // namespace mysql_sync

@@ -2,3 +2,371 @@
 -- here too, so that an upgraded catalog equals a fresh 0.2.0 one; tasks, positions, schema history and
 -- errors are kept.
 \echo Use "ALTER EXTENSION mysql_sync UPDATE TO '0.2.0'" to load this file. \quit
+
+-- ---------------------------------------------------------------------------------------------
+-- MySQL 8 sources, GTID positions and source failover.
+-- ---------------------------------------------------------------------------------------------
+-- task_state.source_gtid held the last transaction's GTID in 0.1.0; from 0.2.0 it is the whole GTID
+-- set (MySQL) or position (MariaDB) and the stream resumes from it. A 0.1.0 value is no such set:
+-- dropped, the task resumes from its file position and learns its GTID set there.
+UPDATE mysql_sync.task_state SET source_gtid = NULL WHERE source_file IS NOT NULL;
+
+CREATE FUNCTION mysql_sync._check_gtid(gtid text) RETURNS void
+  LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'mysql_sync_check_gtid';
+
+
+CREATE OR REPLACE FUNCTION mysql_sync._validate_arguments(source text, objects text[], initial_sync text[],
+    existing_tables text, operations text[], name_map jsonb, table_keys jsonb, options jsonb)
+  RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  k text;
+  v jsonb;
+  dk text;
+  dv jsonb;
+  parts int;
+BEGIN
+  PERFORM mysql_sync._check_source(source);
+  PERFORM mysql_sync._check_objects(objects);
+  IF initial_sync IS NULL OR NOT initial_sync <@ ARRAY['schema', 'data'] THEN
+    RAISE EXCEPTION 'invalid initial_sync %', initial_sync
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use any of schema, data, e.g. ''{schema,data}'', or ''{}''.';
+  END IF;
+  IF existing_tables IS NULL OR existing_tables NOT IN ('fail', 'clear', 'append') THEN
+    RAISE EXCEPTION 'invalid existing_tables "%"', existing_tables
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use fail, clear or append.';
+  END IF;
+  IF operations IS NULL OR NOT operations <@ ARRAY['insert', 'update', 'delete', 'alter'] THEN
+    RAISE EXCEPTION 'invalid operations %', operations
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use any of insert, update, delete, alter.';
+  END IF;
+  IF name_map IS NULL OR jsonb_typeof(name_map) <> 'object' THEN
+    RAISE EXCEPTION 'name_map must be a JSON object'
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'e.g. {"shop": "shop_pg", "shop.orders": "sales.orders"}';
+  END IF;
+  FOR k, v IN SELECT * FROM jsonb_each(name_map) LOOP
+    parts := array_length(string_to_array(k, '.'), 1);
+    IF jsonb_typeof(v) <> 'string' OR parts > 3 OR k ~ '(^\.|\.$|\.\.)' OR v #>> '{}' = ''
+       OR (parts = 2 AND (v #>> '{}') !~ '^[^.]+\.[^.]+$') OR (parts <> 2 AND (v #>> '{}') ~ '\.') THEN
+      RAISE EXCEPTION 'invalid name_map entry "%": %', k, v
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Map "db" to "schema", "db.table" to "schema.table", "db.table.column" to "column".';
+    END IF;
+  END LOOP;
+  IF table_keys IS NULL OR jsonb_typeof(table_keys) <> 'object' THEN
+    RAISE EXCEPTION 'table_keys must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOR k, v IN SELECT * FROM jsonb_each(table_keys) LOOP
+    IF k !~ '^[^.]+\.[^.]+$' OR jsonb_typeof(v) <> 'object' OR v = '{}'
+       OR EXISTS (SELECT FROM jsonb_object_keys(v) o WHERE o NOT IN ('primary_key', 'distribution_key'))
+       OR EXISTS (SELECT FROM jsonb_each(v) e
+                   WHERE jsonb_typeof(e.value) <> 'array' OR jsonb_array_length(e.value) = 0
+                      OR EXISTS (SELECT FROM jsonb_array_elements(e.value) c
+                                  WHERE jsonb_typeof(c) <> 'string' OR c #>> '{}' = '')) THEN
+      RAISE EXCEPTION 'invalid table_keys entry "%": %', k, v
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Use {"db.table": {"primary_key": ["id"], "distribution_key": ["customer_id"]}}: '
+                     'a source table, then non-empty arrays of its column names.';
+    END IF;
+  END LOOP;
+  IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
+    RAISE EXCEPTION 'options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOR k, v IN SELECT * FROM jsonb_each(options) LOOP
+    CASE k
+    WHEN 'server_id' THEN
+      IF jsonb_typeof(v) <> 'number' OR (v #>> '{}') !~ '^[0-9]+$'
+         OR (v #>> '{}')::numeric NOT BETWEEN 1 AND 4294967295 THEN
+        RAISE EXCEPTION 'invalid options.server_id %', v
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'A whole number from 1 to 4294967295, unique among the source''s replicas.';
+      END IF;
+    WHEN 'start_position' THEN
+      IF initial_sync <> '{}' THEN
+        RAISE EXCEPTION 'options.start_position needs initial_sync => ''{}'''
+          USING ERRCODE = 'invalid_parameter_value', HINT = 'An initial copy starts from its own snapshot position.';
+      END IF;
+      IF jsonb_typeof(v) = 'object' AND v ? 'gtid' AND (SELECT count(*) FROM jsonb_object_keys(v)) = 1
+         AND jsonb_typeof(v -> 'gtid') = 'string' AND (v ->> 'gtid') ~ '\S' THEN
+        -- A GTID set (MySQL) or position (MariaDB): 22023 naming the bad part.
+        PERFORM mysql_sync._check_gtid(v ->> 'gtid');
+      ELSIF jsonb_typeof(v) <> 'object' OR NOT v ? 'file' OR jsonb_typeof(v -> 'pos') IS DISTINCT FROM 'number'
+         OR (SELECT count(*) FROM jsonb_object_keys(v)) <> 2 THEN
+        RAISE EXCEPTION 'invalid options.start_position %', v
+          USING ERRCODE = 'invalid_parameter_value', HINT = 'Use {"file": "binlog.000042", "pos": 4}, or a GTID set (MySQL) or position (MariaDB): {"gtid": "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-100"}, {"gtid": "0-1-100"}.';
+      END IF;
+    WHEN 'invalid_dates' THEN
+      IF v NOT IN ('"null"', '"error"') THEN
+        RAISE EXCEPTION 'invalid options.invalid_dates %', v
+          USING ERRCODE = 'invalid_parameter_value', HINT = 'Use "null" or "error".';
+      END IF;
+    WHEN 'skip_precheck' THEN
+      IF jsonb_typeof(v) <> 'array' OR EXISTS (
+           SELECT FROM jsonb_array_elements(v) e
+            WHERE jsonb_typeof(e) <> 'string' OR NOT (e #>> '{}') = ANY (ARRAY['connection', 'version',
+                  'binlog_enabled', 'binlog_format', 'binlog_row_image', 'binlog_row_metadata',
+                  'binlog_retention', 'server_id', 'privileges', 'objects_exist', 'primary_keys',
+                  'column_types', 'prefix_indexes', 'target_conflict', 'target_privileges',
+                  'distribution_keys'])) THEN
+        RAISE EXCEPTION 'invalid options.skip_precheck %', v
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'An array of precheck item names, e.g. ["binlog_retention"].';
+      END IF;
+    WHEN 'parallel' THEN
+      IF jsonb_typeof(v) <> 'number' OR (v #>> '{}') !~ '^[0-9]+$' OR (v #>> '{}')::numeric < 1
+         OR (v #>> '{}')::numeric > 64 THEN
+        RAISE EXCEPTION 'invalid options.parallel %', v
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'A whole number of tables copied at once (source connections), from 1 to 64.';
+      END IF;
+    WHEN 'max_rows_per_second' THEN
+      IF jsonb_typeof(v) <> 'number' OR (v #>> '{}') !~ '^[0-9]+$' OR (v #>> '{}')::numeric < 1
+         OR (v #>> '{}')::numeric > 9223372036854775807 THEN
+        RAISE EXCEPTION 'invalid options.max_rows_per_second %', v
+          USING ERRCODE = 'invalid_parameter_value', HINT = 'A whole number of rows per second, at least 1.';
+      END IF;
+    WHEN 'foreign_keys' THEN
+      IF jsonb_typeof(v) <> 'boolean' THEN
+        RAISE EXCEPTION 'invalid options.foreign_keys %', v
+          USING ERRCODE = 'invalid_parameter_value', HINT = 'Use true (create them NOT VALID after the load) or false.';
+      END IF;
+    WHEN 'ddl' THEN
+      IF jsonb_typeof(v) <> 'object' THEN
+        RAISE EXCEPTION 'invalid options.ddl %', v
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'An object of DDL kind -> policy, e.g. {"drop_column": "ignore", "rename_table": "pause"}.';
+      END IF;
+      FOR dk, dv IN SELECT * FROM jsonb_each(v) LOOP
+        IF dk NOT IN ('add_column', 'drop_column', 'rename_column', 'modify_column', 'narrow_column', 'index',
+                      'table_options', 'rename_table', 'create_table', 'drop_table', 'truncate_table') THEN
+          RAISE EXCEPTION 'unknown DDL kind "%" in options.ddl', dk
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Kinds: add_column, drop_column, rename_column, modify_column, narrow_column, index, table_options, rename_table, create_table, drop_table, truncate_table.';
+        END IF;
+        IF jsonb_typeof(dv) <> 'string' OR (dv #>> '{}') NOT IN ('apply', 'ignore', 'pause', 'fail') THEN
+          RAISE EXCEPTION 'invalid policy % for % in options.ddl', dv, dk
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Policies: apply, ignore, pause, fail.';
+        END IF;
+      END LOOP;
+    ELSE
+      RAISE EXCEPTION 'unknown option "%"', k
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Known options: server_id, start_position, parallel, max_rows_per_second, invalid_dates, foreign_keys, ddl, skip_precheck.';
+    END CASE;
+  END LOOP;
+END
+$$;
+
+
+CREATE OR REPLACE FUNCTION mysql_sync.start_sync(task_name text, source text, objects text[],
+    initial_sync text[] DEFAULT '{schema,data}', existing_tables text DEFAULT 'fail',
+    operations text[] DEFAULT '{insert,update,delete,alter}', name_map jsonb DEFAULT '{}',
+    table_keys jsonb DEFAULT '{}', options jsonb DEFAULT '{}')
+  RETURNS mysql_sync.status
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  SET log_min_error_statement = panic  -- the failing statement holds the source password
+AS $$
+DECLARE
+  check_row record;
+  failures text := '';
+  skip text[];
+  sid bigint;
+  result mysql_sync.status;
+BEGIN
+  IF NOT mysql_sync._preloaded() THEN
+    RAISE EXCEPTION 'mysql_sync is not loaded by shared_preload_libraries'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Add mysql_sync to shared_preload_libraries in postgresql.conf and restart PostgreSQL.';
+  END IF;
+  IF current_database() <> current_setting('mysql_sync.database') THEN
+    RAISE EXCEPTION 'mysql_sync serves database "%", not "%"', current_setting('mysql_sync.database'),
+      current_database()
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Call start_sync in that database, or set mysql_sync.database in postgresql.conf and restart.';
+  END IF;
+  IF task_name IS NULL OR task_name !~ '^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$' THEN
+    RAISE EXCEPTION 'invalid task name "%"', task_name
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Use 1 to 63 letters, digits, underscores or dashes.';
+  END IF;
+  IF EXISTS (SELECT FROM mysql_sync.task_config c WHERE c.task = task_name) THEN
+    RAISE EXCEPTION 'task "%" already exists', task_name
+      USING ERRCODE = 'duplicate_object',
+            HINT = format('Choose another name, or remove it first with SELECT mysql_sync.drop_sync(%L).', task_name);
+  END IF;
+  PERFORM mysql_sync._validate_arguments(source, objects, initial_sync, existing_tables, operations,
+                                         name_map, table_keys, options);
+
+  -- A replica id of our own: derived from the task name, in a range real servers rarely use.
+  sid := COALESCE((options ->> 'server_id')::bigint, 2130706432 + (hashtext(task_name) & 16777215));
+  skip := COALESCE(ARRAY(SELECT jsonb_array_elements_text(options -> 'skip_precheck')), '{}');
+  -- '_task' tells the precheck the task's name: it recognises the task's own earlier replica
+  -- connection by the report host the name gives (source/binlog_stream.h).
+  FOR check_row IN SELECT * FROM mysql_sync._precheck(source, objects, initial_sync, existing_tables,
+                                                      operations, name_map, table_keys,
+                                                      options || jsonb_build_object('server_id', sid, '_task', task_name))
+  LOOP
+    IF check_row.status = 'failed' AND NOT check_row.item = ANY (skip) THEN
+      failures := failures || format(E'\n  %s: %s (fix: %s)', check_row.item, check_row.detail,
+                                     COALESCE(check_row.hint, 'see the README'));
+    ELSIF check_row.status <> 'passed' AND check_row.detail NOT LIKE 'not checked%' THEN
+      IF check_row.hint IS NULL THEN
+        RAISE WARNING 'mysql_sync precheck %: %', check_row.item, check_row.detail;
+      ELSE
+        RAISE WARNING 'mysql_sync precheck %: %', check_row.item, check_row.detail
+          USING HINT = check_row.hint;
+      END IF;
+    END IF;
+  END LOOP;
+  IF failures <> '' THEN
+    RAISE EXCEPTION 'task "%": precheck failed:%', task_name, failures
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Fix each item as its hint says, or list it in options.skip_precheck to accept the risk.';
+  END IF;
+
+  INSERT INTO mysql_sync.task_config (task, source, objects, initial_sync, existing_tables, operations,
+                                      name_map, table_keys, options, server_id)
+  VALUES (task_name, source, objects, initial_sync, existing_tables, operations, name_map, table_keys,
+          options, sid);
+  INSERT INTO mysql_sync.task_state (task, state, started_at) VALUES (task_name, 'prechecking', now());
+  IF options ? 'start_position' AND options -> 'start_position' ? 'file' THEN
+    UPDATE mysql_sync.task_state
+       SET source_file = options -> 'start_position' ->> 'file',
+           source_pos = (options -> 'start_position' ->> 'pos')::bigint
+     WHERE task = task_name;
+  ELSIF options ? 'start_position' THEN
+    -- A GTID set (MySQL) or position (MariaDB): the stream starts after its transactions.
+    UPDATE mysql_sync.task_state SET source_gtid = options -> 'start_position' ->> 'gtid' WHERE task = task_name;
+  END IF;
+  PERFORM mysql_sync._warn_if_no_slot(task_name);
+  PERFORM mysql_sync._signal_task(task_name, false);
+  SELECT * INTO result FROM mysql_sync.status s WHERE s.task = task_name;
+  RETURN result;
+END
+$$;
+
+
+CREATE OR REPLACE FUNCTION mysql_sync.resume_sync(task_name text) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  current_state text;
+BEGIN
+  SELECT s.state INTO current_state FROM mysql_sync.task_state s WHERE s.task = task_name FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'task "%" does not exist', task_name
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT task FROM mysql_sync.tasks lists the tasks.';
+  END IF;
+  UPDATE mysql_sync.task_config SET enabled = true WHERE task = task_name;
+  -- The worker sets the real state when it starts; until then say that it is catching up.
+  IF current_state IN ('paused', 'stopped', 'failed') THEN
+    UPDATE mysql_sync.task_state
+       SET state = CASE WHEN source_file IS NULL AND source_gtid IS NULL THEN 'prechecking' ELSE 'catching_up' END,
+           detail = 'resumed by resume_sync', updated_at = now()
+     WHERE task = task_name;
+  END IF;
+  PERFORM mysql_sync._warn_if_no_slot(task_name);
+  PERFORM mysql_sync._signal_task(task_name, false);
+END
+$$;
+
+
+-- Source failover: points a task at another server of the same replication topology (a promoted
+-- replica, a new primary). The task continues from its GTID position there, exactly once. The new
+-- server passes the precheck start_sync makes, starting from that position: it must hold every
+-- transaction the task applied (else the task is ahead of it) and still have every one it has not
+-- (else they were purged). The task must be paused first (stop_sync); set_source resumes it.
+CREATE FUNCTION mysql_sync.set_source(task_name text, source text) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  SET log_min_error_statement = panic  -- the failing statement holds the source password
+AS $$
+DECLARE
+  c record;
+  s record;
+  check_row record;
+  failures text := '';
+  skip text[];
+  waited int := 0;
+BEGIN
+  PERFORM mysql_sync._check_source(source);
+  SELECT * INTO c FROM mysql_sync.task_config tc WHERE tc.task = task_name FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'task "%" does not exist', task_name
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT task FROM mysql_sync.tasks lists the tasks.';
+  END IF;
+  SELECT * INTO s FROM mysql_sync.task_state ts WHERE ts.task = task_name;
+  -- The launcher runs enabled tasks that are not stopped (a stopped one needs a person).
+  IF c.enabled AND s.state <> 'stopped' THEN
+    RAISE EXCEPTION 'task "%" is running: stop it before pointing it at another source', task_name
+      USING ERRCODE = 'object_in_use',
+            HINT = format('SELECT mysql_sync.stop_sync(%L); then set_source again (it resumes the task).', task_name);
+  END IF;
+  -- stop_sync asked the worker to exit; its last batch commits (or not) before it does.
+  WHILE EXISTS (SELECT FROM mysql_sync._live_status() l WHERE l.task = task_name AND l.pid IS NOT NULL) LOOP
+    IF waited >= 300 THEN
+      RAISE EXCEPTION 'task "%": its worker has not exited 30 s after stop_sync', task_name
+        USING ERRCODE = 'object_in_use', HINT = 'Try again in a moment.';
+    END IF;
+    PERFORM pg_sleep(0.1);
+    waited := waited + 1;
+  END LOOP;
+  SELECT * INTO s FROM mysql_sync.task_state ts WHERE ts.task = task_name FOR UPDATE;  -- as the worker left it
+  IF s.source_gtid IS NULL OR s.source_gtid !~ '\S' THEN
+    RAISE EXCEPTION 'task "%" has no GTID position to continue from on another server', task_name
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('Its position is the file position %s:%s of the old source only.', s.source_file, s.source_pos),
+            HINT = 'Source failover needs GTIDs: MySQL with gtid_mode = ON (and enforce_gtid_consistency = ON) on '
+                   'the old source while the task ran, or MariaDB. Start from a fresh copy instead: drop_sync, then '
+                   'start_sync with existing_tables => ''clear''.';
+  END IF;
+  IF EXISTS (SELECT FROM mysql_sync.table_state t WHERE t.task = task_name AND t.state NOT IN ('synced', 'skipped')) THEN
+    RAISE EXCEPTION 'task "%": its tables are not all copied yet (initial load or resync_table in progress)', task_name
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Let the copies finish on the old source, or drop_sync and start_sync against the new one.';
+  END IF;
+  -- A table copied ahead of the stream (alter_sync) holds changes the stream has not reached: its copy
+  -- position belongs to the old server's binlog and cannot be compared with the new one's.
+  IF EXISTS (SELECT FROM mysql_sync.table_state t
+              WHERE t.task = task_name AND t.copy_file IS NOT NULL
+                AND (substring(t.copy_file FROM '[0-9]+$')::numeric, t.copy_pos)
+                    > (substring(s.source_file FROM '[0-9]+$')::numeric, s.source_pos)) THEN
+    RAISE EXCEPTION 'task "%": a table was copied at a position the stream has not reached yet', task_name
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Resume the task on the old source until it catches up, or resync_table that table after set_source.';
+  END IF;
+
+  skip := COALESCE(ARRAY(SELECT jsonb_array_elements_text(c.options -> 'skip_precheck')), '{}');
+  FOR check_row IN SELECT * FROM mysql_sync._precheck(source, c.objects, '{}', c.existing_tables, c.operations,
+                                                      c.name_map, c.table_keys,
+                                                      (c.options - 'start_position') || jsonb_build_object(
+                                                        'server_id', c.server_id, '_task', task_name,
+                                                        'start_position', jsonb_build_object('gtid', s.source_gtid)))
+  LOOP
+    IF check_row.status = 'failed' AND NOT check_row.item = ANY (skip) THEN
+      failures := failures || format(E'\n  %s: %s (fix: %s)', check_row.item, check_row.detail,
+                                     COALESCE(replace(check_row.hint, '<task>', task_name), 'see the README'));
+    END IF;
+  END LOOP;
+  IF failures <> '' THEN
+    RAISE EXCEPTION 'task "%": the new source fails the precheck:%', task_name, failures
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Fix each item as its hint says; the task keeps its old source and stays paused.';
+  END IF;
+
+  UPDATE mysql_sync.task_config tc SET source = set_source.source, enabled = true WHERE tc.task = task_name;
+  -- The GTID position is the task's place on every server of the topology; file positions and the
+  -- tables' copy positions belong to the old server's binlog.
+  UPDATE mysql_sync.task_state ts
+     SET source_file = NULL, source_pos = NULL, paused_ddl_file = NULL, paused_ddl_pos = NULL,
+         state = 'catching_up', detail = 'source set to ' || mysql_sync._mask_source(set_source.source) || ' by set_source',
+         run_attempts = 0, updated_at = now()
+   WHERE ts.task = task_name;
+  UPDATE mysql_sync.table_state t SET copy_file = NULL, copy_pos = NULL, copy_ranges = NULL WHERE t.task = task_name;
+  PERFORM mysql_sync._warn_if_no_slot(task_name);
+  PERFORM mysql_sync._signal_task(task_name, false);
+END
+$$;
+
+
+REVOKE ALL ON FUNCTION mysql_sync._check_gtid(text), mysql_sync.set_source(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION mysql_sync.set_source(text, text) TO mysql_sync_admin;

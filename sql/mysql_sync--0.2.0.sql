@@ -136,9 +136,11 @@ REVOKE ALL ON mysql_sync.table_requests FROM PUBLIC;
 CREATE FUNCTION mysql_sync._mask_source(source text) RETURNS text
   LANGUAGE c IMMUTABLE STRICT AS 'MODULE_PATHNAME', 'mysql_sync_mask_source';
 
--- Raise 22023 with a hint for a malformed source URI / object pattern.
+-- Raise 22023 with a hint for a malformed source URI / object pattern / GTID set or position.
 CREATE FUNCTION mysql_sync._check_source(source text) RETURNS void
   LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_check_source';
+CREATE FUNCTION mysql_sync._check_gtid(gtid text) RETURNS void
+  LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'mysql_sync_check_gtid';
 CREATE FUNCTION mysql_sync._check_objects(objects text[]) RETURNS void
   LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_check_objects';
 
@@ -215,14 +217,14 @@ BEGIN
         RAISE EXCEPTION 'options.start_position needs initial_sync => ''{}'''
           USING ERRCODE = 'invalid_parameter_value', HINT = 'An initial copy starts from its own snapshot position.';
       END IF;
-      IF jsonb_typeof(v) = 'object' AND v ? 'gtid' THEN
-        RAISE EXCEPTION 'options.start_position with a gtid is not supported yet'
-          USING ERRCODE = 'feature_not_supported', HINT = 'Give {"file": "binlog.000042", "pos": 4}.';
-      END IF;
-      IF jsonb_typeof(v) <> 'object' OR NOT v ? 'file' OR jsonb_typeof(v -> 'pos') IS DISTINCT FROM 'number'
+      IF jsonb_typeof(v) = 'object' AND v ? 'gtid' AND (SELECT count(*) FROM jsonb_object_keys(v)) = 1
+         AND jsonb_typeof(v -> 'gtid') = 'string' AND (v ->> 'gtid') ~ '\S' THEN
+        -- A GTID set (MySQL) or position (MariaDB): 22023 naming the bad part.
+        PERFORM mysql_sync._check_gtid(v ->> 'gtid');
+      ELSIF jsonb_typeof(v) <> 'object' OR NOT v ? 'file' OR jsonb_typeof(v -> 'pos') IS DISTINCT FROM 'number'
          OR (SELECT count(*) FROM jsonb_object_keys(v)) <> 2 THEN
         RAISE EXCEPTION 'invalid options.start_position %', v
-          USING ERRCODE = 'invalid_parameter_value', HINT = 'Use {"file": "binlog.000042", "pos": 4}.';
+          USING ERRCODE = 'invalid_parameter_value', HINT = 'Use {"file": "binlog.000042", "pos": 4}, or a GTID set (MySQL) or position (MariaDB): {"gtid": "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-100"}, {"gtid": "0-1-100"}.';
       END IF;
     WHEN 'invalid_dates' THEN
       IF v NOT IN ('"null"', '"error"') THEN
@@ -553,9 +555,11 @@ BEGIN
   -- A replica id of our own: derived from the task name, in a range real servers rarely use.
   sid := COALESCE((options ->> 'server_id')::bigint, 2130706432 + (hashtext(task_name) & 16777215));
   skip := COALESCE(ARRAY(SELECT jsonb_array_elements_text(options -> 'skip_precheck')), '{}');
+  -- '_task' tells the precheck the task's name: it recognises the task's own earlier replica
+  -- connection by the report host the name gives (source/binlog_stream.h).
   FOR check_row IN SELECT * FROM mysql_sync._precheck(source, objects, initial_sync, existing_tables,
                                                       operations, name_map, table_keys,
-                                                      options || jsonb_build_object('server_id', sid))
+                                                      options || jsonb_build_object('server_id', sid, '_task', task_name))
   LOOP
     IF check_row.status = 'failed' AND NOT check_row.item = ANY (skip) THEN
       failures := failures || format(E'\n  %s: %s (fix: %s)', check_row.item, check_row.detail,
@@ -585,6 +589,9 @@ BEGIN
        SET source_file = options -> 'start_position' ->> 'file',
            source_pos = (options -> 'start_position' ->> 'pos')::bigint
      WHERE task = task_name;
+  ELSIF options ? 'start_position' THEN
+    -- A GTID set (MySQL) or position (MariaDB): the stream starts after its transactions.
+    UPDATE mysql_sync.task_state SET source_gtid = options -> 'start_position' ->> 'gtid' WHERE task = task_name;
   END IF;
   PERFORM mysql_sync._warn_if_no_slot(task_name);
   PERFORM mysql_sync._signal_task(task_name, false);
@@ -623,7 +630,7 @@ BEGIN
   -- The worker sets the real state when it starts; until then say that it is catching up.
   IF current_state IN ('paused', 'stopped', 'failed') THEN
     UPDATE mysql_sync.task_state
-       SET state = CASE WHEN source_file IS NULL THEN 'prechecking' ELSE 'catching_up' END,
+       SET state = CASE WHEN source_file IS NULL AND source_gtid IS NULL THEN 'prechecking' ELSE 'catching_up' END,
            detail = 'resumed by resume_sync', updated_at = now()
      WHERE task = task_name;
   END IF;
@@ -816,6 +823,102 @@ BEGIN
 END
 $$;
 
+-- Source failover: points a task at another server of the same replication topology (a promoted
+-- replica, a new primary). The task continues from its GTID position there, exactly once. The new
+-- server passes the precheck start_sync makes, starting from that position: it must hold every
+-- transaction the task applied (else the task is ahead of it) and still have every one it has not
+-- (else they were purged). The task must be paused first (stop_sync); set_source resumes it.
+CREATE FUNCTION mysql_sync.set_source(task_name text, source text) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  SET log_min_error_statement = panic  -- the failing statement holds the source password
+AS $$
+DECLARE
+  c record;
+  s record;
+  check_row record;
+  failures text := '';
+  skip text[];
+  waited int := 0;
+BEGIN
+  PERFORM mysql_sync._check_source(source);
+  SELECT * INTO c FROM mysql_sync.task_config tc WHERE tc.task = task_name FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'task "%" does not exist', task_name
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT task FROM mysql_sync.tasks lists the tasks.';
+  END IF;
+  SELECT * INTO s FROM mysql_sync.task_state ts WHERE ts.task = task_name;
+  -- The launcher runs enabled tasks that are not stopped (a stopped one needs a person).
+  IF c.enabled AND s.state <> 'stopped' THEN
+    RAISE EXCEPTION 'task "%" is running: stop it before pointing it at another source', task_name
+      USING ERRCODE = 'object_in_use',
+            HINT = format('SELECT mysql_sync.stop_sync(%L); then set_source again (it resumes the task).', task_name);
+  END IF;
+  -- stop_sync asked the worker to exit; its last batch commits (or not) before it does.
+  WHILE EXISTS (SELECT FROM mysql_sync._live_status() l WHERE l.task = task_name AND l.pid IS NOT NULL) LOOP
+    IF waited >= 300 THEN
+      RAISE EXCEPTION 'task "%": its worker has not exited 30 s after stop_sync', task_name
+        USING ERRCODE = 'object_in_use', HINT = 'Try again in a moment.';
+    END IF;
+    PERFORM pg_sleep(0.1);
+    waited := waited + 1;
+  END LOOP;
+  SELECT * INTO s FROM mysql_sync.task_state ts WHERE ts.task = task_name FOR UPDATE;  -- as the worker left it
+  IF s.source_gtid IS NULL OR s.source_gtid !~ '\S' THEN
+    RAISE EXCEPTION 'task "%" has no GTID position to continue from on another server', task_name
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('Its position is the file position %s:%s of the old source only.', s.source_file, s.source_pos),
+            HINT = 'Source failover needs GTIDs: MySQL with gtid_mode = ON (and enforce_gtid_consistency = ON) on '
+                   'the old source while the task ran, or MariaDB. Start from a fresh copy instead: drop_sync, then '
+                   'start_sync with existing_tables => ''clear''.';
+  END IF;
+  IF EXISTS (SELECT FROM mysql_sync.table_state t WHERE t.task = task_name AND t.state NOT IN ('synced', 'skipped')) THEN
+    RAISE EXCEPTION 'task "%": its tables are not all copied yet (initial load or resync_table in progress)', task_name
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Let the copies finish on the old source, or drop_sync and start_sync against the new one.';
+  END IF;
+  -- A table copied ahead of the stream (alter_sync) holds changes the stream has not reached: its copy
+  -- position belongs to the old server's binlog and cannot be compared with the new one's.
+  IF EXISTS (SELECT FROM mysql_sync.table_state t
+              WHERE t.task = task_name AND t.copy_file IS NOT NULL
+                AND (substring(t.copy_file FROM '[0-9]+$')::numeric, t.copy_pos)
+                    > (substring(s.source_file FROM '[0-9]+$')::numeric, s.source_pos)) THEN
+    RAISE EXCEPTION 'task "%": a table was copied at a position the stream has not reached yet', task_name
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Resume the task on the old source until it catches up, or resync_table that table after set_source.';
+  END IF;
+
+  skip := COALESCE(ARRAY(SELECT jsonb_array_elements_text(c.options -> 'skip_precheck')), '{}');
+  FOR check_row IN SELECT * FROM mysql_sync._precheck(source, c.objects, '{}', c.existing_tables, c.operations,
+                                                      c.name_map, c.table_keys,
+                                                      (c.options - 'start_position') || jsonb_build_object(
+                                                        'server_id', c.server_id, '_task', task_name,
+                                                        'start_position', jsonb_build_object('gtid', s.source_gtid)))
+  LOOP
+    IF check_row.status = 'failed' AND NOT check_row.item = ANY (skip) THEN
+      failures := failures || format(E'\n  %s: %s (fix: %s)', check_row.item, check_row.detail,
+                                     COALESCE(replace(check_row.hint, '<task>', task_name), 'see the README'));
+    END IF;
+  END LOOP;
+  IF failures <> '' THEN
+    RAISE EXCEPTION 'task "%": the new source fails the precheck:%', task_name, failures
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Fix each item as its hint says; the task keeps its old source and stays paused.';
+  END IF;
+
+  UPDATE mysql_sync.task_config tc SET source = set_source.source, enabled = true WHERE tc.task = task_name;
+  -- The GTID position is the task's place on every server of the topology; file positions and the
+  -- tables' copy positions belong to the old server's binlog.
+  UPDATE mysql_sync.task_state ts
+     SET source_file = NULL, source_pos = NULL, paused_ddl_file = NULL, paused_ddl_pos = NULL,
+         state = 'catching_up', detail = 'source set to ' || mysql_sync._mask_source(set_source.source) || ' by set_source',
+         run_attempts = 0, updated_at = now()
+   WHERE ts.task = task_name;
+  UPDATE mysql_sync.table_state t SET copy_file = NULL, copy_pos = NULL, copy_ranges = NULL WHERE t.task = task_name;
+  PERFORM mysql_sync._warn_if_no_slot(task_name);
+  PERFORM mysql_sync._signal_task(task_name, false);
+END
+$$;
+
 CREATE FUNCTION mysql_sync.verify(task_name text, source_table text DEFAULT NULL)
   RETURNS TABLE(source_table text, target_table text, status text, source_rows bigint,
                 target_rows bigint, mismatched_rows bigint, detail text)
@@ -837,6 +940,7 @@ GRANT EXECUTE ON FUNCTION
   mysql_sync.start_sync(text, text, text[], text[], text, text[], jsonb, jsonb, jsonb),
   mysql_sync.stop_sync(text), mysql_sync.resume_sync(text), mysql_sync.drop_sync(text, boolean),
   mysql_sync.resync_table(text, text), mysql_sync.alter_sync(text, text[], text[]),
+  mysql_sync.set_source(text, text),
   mysql_sync.verify(text, text),
   mysql_sync.binlog_events(text, bigint),
   mysql_sync._mask_source(text), mysql_sync._live_status()

@@ -47,6 +47,13 @@ int compare_positions(const BinlogPosition& a, const BinlogPosition& b) {
   return 0;
 }
 
+std::vector<std::pair<std::string, std::string>> TaskRuntime::source_tables() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const SyncTable& table : tables)
+    if (table.active) out.emplace_back(table.source_schema, table.source_name);
+  return out;
+}
+
 void TaskRuntime::identify(uint64_t system_identifier, uint16_t pg_port) {
   report_host = replica_report_host(task, system_identifier);
   report_port = pg_port;

@@ -118,6 +118,10 @@ struct TaskRuntime {
   std::vector<TableChange> spill_chunk;  // the part of a spilled transaction being applied
   TableChange catch_up_part;             // half of a key-moving update (bgworker/copy_load.h)
 
+  // The task's source tables (db, table): what a snapshot locks where the global read lock is
+  // refused (source/snapshot.h).
+  std::vector<std::pair<std::string, std::string>> source_tables() const;
+
   // Names the task's replica connection after the task and the PostgreSQL cluster (its system
   // identifier; the port is reported too): source/binlog_stream.h replica_report_host.
   void identify(uint64_t system_identifier, uint16_t pg_port);
