@@ -1,6 +1,6 @@
 // mysql-sync-binlog [--start-pos N] FILE...
 // mysql-sync-binlog --source URI [--server-id N] [--start-file F] [--start-pos N] [--start-gtid SET]
-//                   [--follow] [--semi-sync]
+//                   [--follow] [--semi-sync] [--report-host H] [--report-port P]
 // Prints every event of the binlog files, or of a source's replication stream (read as a task's
 // reader reads it; to the end of the source's binlog unless --follow), as JSON lines (the
 // contract's shape) on stdout. On a corrupt or truncated file, prints the events before the
@@ -80,8 +80,12 @@ int main(int argc, char** argv) {
       return true;
     };
     std::string value;
-    if (arg == "--source" || arg == "--start-file" || arg == "--start-gtid" || arg == "--server-id") {
+    if (arg == "--source" || arg == "--start-file" || arg == "--start-gtid" || arg == "--server-id" ||
+        arg == "--report-host" || arg == "--report-port") {
       if (!value_of(value)) return usage();
+      if (arg == "--report-host") stream_start.report_host = value;
+      if (arg == "--report-port")
+        stream_start.report_port = static_cast<uint16_t>(std::strtoul(value.c_str(), nullptr, 10));
       if (arg == "--source") source = value;
       if (arg == "--start-file") stream_start.position.file = value;
       if (arg == "--start-gtid") stream_start.position.gtid = value;

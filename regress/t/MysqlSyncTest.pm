@@ -35,7 +35,7 @@ use PostgreSQL::Test::Cluster;
 
 our @EXPORT = qw(start_mariadb pg_node extension_installed wait_until
   sync_status wait_for_state worker_pids compare_table tables_equal
-  wait_tables_equal pg_column_types start_workload);
+  wait_tables_equal pg_column_types start_workload binlog_cli decode_binlog);
 
 # Everything started and not yet stopped, for the END block.
 my @live;
@@ -444,6 +444,41 @@ sub gtid
 	return $self->sql('SELECT @@gtid_binlog_pos');
 }
 
+=pod
+
+=head1 $my->serve_binlogs(@paths)
+
+Makes the server serve binlog files another server wrote (MySQL's, say), as MariaDB's own test
+suite does (suite/rpl/t/rpl_from_mysql80.test): FLUSH BINARY LOGS, a clean stop, each file
+copied into the datadir as the next binlog.NNNNNN and appended to binlog.index, and a start (the
+server opens a new file of its own after them). Returns the names the files got, in order.
+
+=cut
+
+sub serve_binlogs
+{
+	my ($self, @paths) = @_;
+	$self->sql('FLUSH BINARY LOGS');
+	$self->stop;
+	my $index = "$self->{datadir}/binlog.index";
+	open(my $in, '<', $index) or croak "cannot read $index: $!";
+	my @lines = grep { /\S/ } <$in>;
+	close $in;
+	my ($last) = $lines[-1] =~ /binlog\.(\d+)/ or croak "no binlog in $index";
+	my @names;
+	open(my $out, '>>', $index) or croak "cannot append to $index: $!";
+	for my $path (@paths)
+	{
+		my $name = sprintf('binlog.%06d', ++$last);
+		File::Copy::copy($path, "$self->{datadir}/$name") or croak "cannot copy $path: $!";
+		print $out "./$name\n";
+		push @names, $name;
+	}
+	close $out;
+	$self->start;
+	return @names;
+}
+
 END
 {
 	# Stop what the test left running, before File::Temp removes the dirs. Keep the
@@ -523,6 +558,37 @@ sub extension_installed
 	chomp($pkglibdir, $sharedir);
 	return (-e "$pkglibdir/mysql_sync.so"
 		  && -e "$sharedir/extension/mysql_sync.control") ? 1 : 0;
+}
+
+=pod
+
+=head1 binlog_cli()
+
+The mysql-sync-binlog installed beside the PostgreSQL on PATH.
+
+=head1 decode_binlog(@cli_args)
+
+Runs mysql-sync-binlog with the arguments (files, or --source URI ...) and returns its events
+as hashrefs (one per JSON line); dies when it fails.
+
+=cut
+
+sub binlog_cli
+{
+	my $bindir = '';
+	IPC::Run::run([ 'pg_config', '--bindir' ], '>', \$bindir) or croak 'pg_config failed';
+	chomp $bindir;
+	return "$bindir/mysql-sync-binlog";
+}
+
+sub decode_binlog
+{
+	my (@args) = @_;
+	my ($out, $err) = ('', '');
+	IPC::Run::run([ binlog_cli(), @args ], '<', \undef, '>', \$out, '2>', \$err)
+	  or croak "mysql-sync-binlog @args failed: $err";
+	my $json = JSON::PP->new->utf8;
+	return map { $json->decode($_) } grep { $_ ne '' } split /\n/, $out;
 }
 
 # Polls $cond->() every 100 ms until it returns true; returns 1, or 0 after the
