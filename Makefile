@@ -15,7 +15,8 @@ MARIADB_CFLAGS := $(shell mariadb_config --include)
 MARIADB_LIBS   := $(shell mariadb_config --libs)
 
 # -isystem silences warnings inside PostgreSQL's headers (they are not C++-clean under -Wextra).
-PG_CPPFLAGS = -isystem $(includedir_server) $(MARIADB_CFLAGS) -I$(srcdir)
+# MYSQL_SYNC_VERSION: the catalog version this library runs tasks against (the launcher checks it).
+PG_CPPFLAGS = -isystem $(includedir_server) $(MARIADB_CFLAGS) -I$(srcdir) -DMYSQL_SYNC_VERSION='"$(EXTVERSION)"'
 # -MMD: PGXS tracks no header dependencies, and a stale object built against an older struct
 # layout corrupts memory at run time. The .d files sit beside the objects.
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -pthread -MMD -MP

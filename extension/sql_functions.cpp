@@ -13,6 +13,8 @@
 
 extern "C" {
 #include "access/xact.h"
+#include "access/xlog.h"
+#include "access/xlogrecovery.h"
 #include "catalog/namespace.h"
 #include "commands/dbcommands.h"
 #include "catalog/pg_authid.h"
@@ -32,12 +34,8 @@ PG_FUNCTION_INFO_V1(mysql_sync_check_objects);
 PG_FUNCTION_INFO_V1(mysql_sync_live_status);
 PG_FUNCTION_INFO_V1(mysql_sync_signal_task);
 PG_FUNCTION_INFO_V1(mysql_sync_binlog_events);
+PG_FUNCTION_INFO_V1(mysql_sync_cluster_identity);
 }
-
-namespace {
-
-
-}  // namespace
 
 Datum mysql_sync_mask_source(PG_FUNCTION_ARGS) {
   char* source = text_to_cstring(PG_GETARG_TEXT_PP(0));
@@ -69,7 +67,8 @@ Datum mysql_sync_check_source(PG_FUNCTION_ARGS) {
 
 Datum mysql_sync_check_objects(PG_FUNCTION_ARGS) {
   int count = 0;
-  char** objects = PG_ARGISNULL(0) ? nullptr : text_array_strings(PG_GETARG_ARRAYTYPE_P(0), &count, "objects");
+  char** objects =
+      PG_ARGISNULL(0) ? nullptr : text_array_strings(PG_GETARG_ARRAYTYPE_P(0), &count, "objects");
   if (count == 0)
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("objects must name at least one table"),
                     errhint("e.g. '{shop.*, crm.customers}'")));
@@ -129,9 +128,11 @@ Datum mysql_sync_signal_task(PG_FUNCTION_ARGS) {
   char* task = text_to_cstring(PG_GETARG_TEXT_PP(0));
   bool terminate = PG_GETARG_BOOL(1);
   if (sync_shared == nullptr)
-    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("mysql_sync is not loaded by shared_preload_libraries"),
-                    errhint("Add mysql_sync to shared_preload_libraries in postgresql.conf and restart PostgreSQL.")));
+    ereport(
+        ERROR,
+        (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+         errmsg("mysql_sync is not loaded by shared_preload_libraries"),
+         errhint("Add mysql_sync to shared_preload_libraries in postgresql.conf and restart PostgreSQL.")));
   bool signalled = false;
   int index = find_task_slot(task);
   if (terminate && index >= 0) {
@@ -208,10 +209,11 @@ Datum mysql_sync_binlog_events(PG_FUNCTION_ARGS) {
       char* line = pstrdup(lines[i]);
       for (size_t j = i; j < line_count; j++) free(lines[j]);
       free(lines);
-      ereport(ERROR, (errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
-                      errmsg("binlog_events(%s): an event holds a NUL character, which jsonb cannot store", path),
-                      errdetail("The event: %.300s", line),
-                      errhint("The mysql-sync-binlog command prints such values (as \\u0000).")));
+      ereport(ERROR,
+              (errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
+               errmsg("binlog_events(%s): an event holds a NUL character, which jsonb cannot store", path),
+               errdetail("The event: %.300s", line),
+               errhint("The mysql-sync-binlog command prints such values (as \\u0000).")));
     }
     Datum value = DirectFunctionCall1(jsonb_in, CStringGetDatum(lines[i]));
     bool isnull = false;
@@ -221,4 +223,23 @@ Datum mysql_sync_binlog_events(PG_FUNCTION_ARGS) {
   free(lines);
   if (!ok) report_captured_error(error, psprintf("binlog_events(%s)", path));
   return (Datum)0;
+}
+
+Datum mysql_sync_cluster_identity(PG_FUNCTION_ARGS) {
+  TupleDesc desc;
+  if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+    ereport(ERROR,
+            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("_cluster_identity must return a record")));
+  desc = BlessTupleDesc(desc);
+  // A standby replays its primary's timeline; once promoted it writes a timeline of its own.
+  TimeLineID timeline = 0;
+  if (RecoveryInProgress())
+    (void)GetXLogReplayRecPtr(&timeline);
+  else
+    timeline = GetWALInsertionTimeLine();
+  Datum values[2];
+  bool nulls[2] = {false, false};
+  values[0] = CStringGetTextDatum(psprintf(UINT64_FORMAT, GetSystemIdentifier()));
+  values[1] = Int32GetDatum((int32)timeline);
+  PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }

@@ -24,7 +24,13 @@ CREATE TABLE mysql_sync.task_config (
   options         jsonb NOT NULL,
   server_id       bigint NOT NULL,
   enabled         boolean NOT NULL DEFAULT true,
-  created_at      timestamptz NOT NULL DEFAULT now()
+  created_at      timestamptz NOT NULL DEFAULT now(),
+  -- The cluster (system identifier) and timeline that server_id was chosen on. A task found in
+  -- another cluster came from a dump and is paused; a new timeline (a promoted standby) gets a new
+  -- server_id, so that two clusters never stream from one source as the same replica
+  -- (mysql_sync._adopt_cluster).
+  cluster_system_id text,
+  cluster_timeline  integer
 );
 
 -- The applied position lives here and is updated in the same transaction as the changes it covers.
@@ -129,6 +135,15 @@ CREATE TABLE mysql_sync.table_requests (
 );
 
 REVOKE ALL ON mysql_sync.table_requests FROM PUBLIC;
+
+-- pg_dump keeps what a task needs to resume: its configuration, position, tables, schema history
+-- and pending requests (not the failure history). A restored task is paused (_adopt_cluster).
+SELECT pg_catalog.pg_extension_config_dump('mysql_sync.task_config', '');
+SELECT pg_catalog.pg_extension_config_dump('mysql_sync.task_state', '');
+SELECT pg_catalog.pg_extension_config_dump('mysql_sync.table_state', '');
+SELECT pg_catalog.pg_extension_config_dump('mysql_sync.schema_history', '');
+SELECT pg_catalog.pg_extension_config_dump('mysql_sync.table_requests', '');
+SELECT pg_catalog.pg_extension_config_dump('mysql_sync.table_requests_id_seq', '');
 
 -- ---------------------------------------------------------------------------------------------
 -- Internal C functions
@@ -293,6 +308,59 @@ CREATE FUNCTION mysql_sync._live_status(
     OUT changes_applied bigint, OUT transactions_applied bigint, OUT bytes_behind bigint,
     OUT retention_left_seconds bigint)
   RETURNS SETOF record LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_live_status';
+
+-- This cluster's system identifier and current timeline (pg_control_checkpoint() lags behind a
+-- promotion until the next checkpoint; this does not).
+CREATE FUNCTION mysql_sync._cluster_identity(OUT system_identifier text, OUT timeline integer)
+  RETURNS record LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'mysql_sync_cluster_identity';
+
+-- The replica id a task gets when options.server_id does not give one: derived from the task name
+-- and the cluster's identity, in a range real servers rarely use.
+CREATE FUNCTION mysql_sync._derived_server_id(task text, system_identifier text, timeline integer)
+  RETURNS bigint LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp
+AS $$ SELECT 2130706432 + (hashtext(task || '/' || system_identifier || '/' || timeline) & 16777215)::bigint $$;
+
+-- Called by the launcher before it reads the tasks. A task whose cluster is not this one was
+-- restored from a dump: it is paused (the original may still stream from the same source; its
+-- worker must not race it) and gets a replica id of this cluster. A task of this cluster on a new
+-- timeline runs on a promoted standby: it keeps running, as a new replica id.
+CREATE FUNCTION mysql_sync._adopt_cluster() RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  me record;
+  t record;
+BEGIN
+  SELECT * INTO me FROM mysql_sync._cluster_identity();
+  FOR t IN SELECT c.task, c.options, c.cluster_system_id, c.cluster_timeline
+             FROM mysql_sync.task_config c JOIN mysql_sync.task_state s USING (task)
+            WHERE c.cluster_system_id IS DISTINCT FROM me.system_identifier
+               OR c.cluster_timeline IS DISTINCT FROM me.timeline
+              FOR UPDATE OF c
+  LOOP
+    IF t.cluster_system_id IS DISTINCT FROM me.system_identifier THEN
+      UPDATE mysql_sync.task_config SET enabled = false WHERE task = t.task;
+      UPDATE mysql_sync.task_state
+         SET state = CASE WHEN state = 'stopped' THEN state ELSE 'paused' END,
+             detail = format('restored from a dump of cluster %s: SELECT mysql_sync.resume_sync(%L) starts it '
+                             'once the original task no longer streams from this source',
+                             COALESCE(t.cluster_system_id, 'unknown'), t.task),
+             updated_at = now()
+       WHERE task = t.task;
+      RAISE LOG 'mysql_sync task "%": restored from cluster %, paused until resume_sync', t.task,
+        COALESCE(t.cluster_system_id, 'unknown');
+    ELSE
+      RAISE LOG 'mysql_sync task "%": timeline % -> % (a promoted standby): new replica id', t.task,
+        t.cluster_timeline, me.timeline;
+    END IF;
+    UPDATE mysql_sync.task_config
+       SET cluster_system_id = me.system_identifier, cluster_timeline = me.timeline,
+           server_id = COALESCE((t.options ->> 'server_id')::bigint,
+                                mysql_sync._derived_server_id(t.task, me.system_identifier, me.timeline))
+     WHERE task = t.task;
+  END LOOP;
+END
+$$;
 
 -- True when the library was loaded by shared_preload_libraries (the launcher and workers exist).
 CREATE FUNCTION mysql_sync._preloaded() RETURNS boolean
@@ -524,6 +592,7 @@ DECLARE
   failures text := '';
   skip text[];
   sid bigint;
+  me record;
   result mysql_sync.status;
 BEGIN
   IF NOT mysql_sync._preloaded() THEN
@@ -550,8 +619,10 @@ BEGIN
   PERFORM mysql_sync._validate_arguments(source, objects, initial_sync, existing_tables, operations,
                                          name_map, table_keys, options);
 
-  -- A replica id of our own: derived from the task name, in a range real servers rarely use.
-  sid := COALESCE((options ->> 'server_id')::bigint, 2130706432 + (hashtext(task_name) & 16777215));
+  -- A replica id of our own, unless the options give one.
+  SELECT * INTO me FROM mysql_sync._cluster_identity();
+  sid := COALESCE((options ->> 'server_id')::bigint,
+                  mysql_sync._derived_server_id(task_name, me.system_identifier, me.timeline));
   skip := COALESCE(ARRAY(SELECT jsonb_array_elements_text(options -> 'skip_precheck')), '{}');
   FOR check_row IN SELECT * FROM mysql_sync._precheck(source, objects, initial_sync, existing_tables,
                                                       operations, name_map, table_keys,
@@ -576,9 +647,10 @@ BEGIN
   END IF;
 
   INSERT INTO mysql_sync.task_config (task, source, objects, initial_sync, existing_tables, operations,
-                                      name_map, table_keys, options, server_id)
+                                      name_map, table_keys, options, server_id, cluster_system_id,
+                                      cluster_timeline)
   VALUES (task_name, source, objects, initial_sync, existing_tables, operations, name_map, table_keys,
-          options, sid);
+          options, sid, me.system_identifier, me.timeline);
   INSERT INTO mysql_sync.task_state (task, state, started_at) VALUES (task_name, 'prechecking', now());
   IF options ? 'start_position' AND options -> 'start_position' ? 'file' THEN
     UPDATE mysql_sync.task_state

@@ -487,7 +487,8 @@ A started PostgreSQL::Test::Cluster node (UTF8, C.UTF-8) with
   max_worker_processes = 32   (launcher + up to max_tasks workers)
 
 Options: preload (default 'mysql_sync'; '' for none), conf (extra postgresql.conf
-text), no_start (return it initialised but stopped).
+text), no_start (return it initialised but stopped), allows_streaming (replication
+connections allowed: for base backups and standbys).
 
 =cut
 
@@ -499,7 +500,9 @@ sub pg_node
 	  if $> == 0;
 	my $preload = $opts{preload} // 'mysql_sync';
 	my $node = PostgreSQL::Test::Cluster->new($name);
-	$node->init(extra => [ '--encoding=UTF8', '--locale=C.UTF-8' ]);
+	$node->init(
+		extra            => [ '--encoding=UTF8', '--locale=C.UTF-8' ],
+		allows_streaming => $opts{allows_streaming} // 0);
 	my $conf = '';
 	$conf .= "shared_preload_libraries = '$preload'\n" if $preload ne '';
 	# The mysql_sync.* GUCs are placeholders until the library defines them; '1s'
