@@ -46,8 +46,15 @@ $(CLI): binlog/tools/mysql_sync_binlog.o $(CXX_ZONE_OBJS)
 
 install: install-cli
 install-cli: $(CLI)
+	$(MKDIR_P) '$(DESTDIR)$(bindir)'
 	$(INSTALL_PROGRAM) $(CLI) '$(DESTDIR)$(bindir)/$(CLI)'
 uninstall: uninstall-cli
 uninstall-cli:
 	rm -f '$(DESTDIR)$(bindir)/$(CLI)'
 .PHONY: install-cli uninstall-cli
+
+# The PGXN release bundle (pgxn install unpacks it and runs make, make install): the committed tree.
+DISTDIR ?= .
+dist:
+	git archive --format zip --prefix=$(EXTENSION)-$(EXTVERSION)/ -o $(DISTDIR)/$(EXTENSION)-$(EXTVERSION).zip HEAD
+.PHONY: dist

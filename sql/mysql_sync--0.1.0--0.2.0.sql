@@ -15,4 +15,7 @@ SELECT pg_catalog.pg_extension_config_dump('mysql_sync.table_state', '');
 SELECT pg_catalog.pg_extension_config_dump('mysql_sync.schema_history', '');
 SELECT pg_catalog.pg_extension_config_dump('mysql_sync.table_requests', '');
 SELECT pg_catalog.pg_extension_config_dump('mysql_sync.table_requests_id_seq', '');
+GRANT USAGE ON SCHEMA mysql_sync TO pg_monitor;
+GRANT SELECT ON mysql_sync.status, mysql_sync.table_status, mysql_sync.errors TO pg_monitor;
+GRANT EXECUTE ON FUNCTION mysql_sync._live_status() TO pg_monitor;  -- the views call it as their reader
 -- (The functions and views of 0.2.0 follow at the end of this file.)

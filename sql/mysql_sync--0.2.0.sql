@@ -904,6 +904,11 @@ GRANT USAGE ON SCHEMA mysql_sync TO mysql_sync_admin;
 GRANT SELECT ON mysql_sync.tasks, mysql_sync.status, mysql_sync.table_status, mysql_sync.schema_history,
   mysql_sync.errors
   TO mysql_sync_admin;
+-- Monitoring (monitoring/postgres_exporter_queries.yaml): pg_monitor reads the status views and the
+-- failure history, which never hold the source password.
+GRANT USAGE ON SCHEMA mysql_sync TO pg_monitor;
+GRANT SELECT ON mysql_sync.status, mysql_sync.table_status, mysql_sync.errors TO pg_monitor;
+GRANT EXECUTE ON FUNCTION mysql_sync._live_status() TO pg_monitor;  -- the views call it as their reader
 GRANT EXECUTE ON FUNCTION
   mysql_sync.precheck(text, text[], text[], text, text[], jsonb, jsonb, jsonb),
   mysql_sync.start_sync(text, text, text[], text[], text, text[], jsonb, jsonb, jsonb),
