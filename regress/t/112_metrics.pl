@@ -53,7 +53,7 @@ my $exporter = IPC::Run::start(
 		$ENV{DATA_SOURCE_NAME} = sprintf('host=%s port=%d user=watcher dbname=postgres sslmode=disable',
 			$node->host, $node->port);
 	});
-END { $exporter->kill_kill if $exporter }
+END { local $?; $exporter->kill_kill if $exporter }
 
 my $http = HTTP::Tiny->new(timeout => 10);
 sub metrics
