@@ -1,3 +1,4 @@
+#include "extension/bridge.h"
 #include "bgworker/launcher.h"
 
 #include "bgworker/shmem.h"
@@ -198,7 +199,7 @@ long reconcile(void) {
   return wait_ms;
 }
 
-void launcher_exit(int, Datum) {
+MYSQL_SYNC_VOID_ENTRY(launcher_exit, ([[maybe_unused]] int code, [[maybe_unused]] Datum arg), (code, arg)) {
   SpinLockAcquire(&sync_shared->mutex);
   sync_shared->launcher_pid = 0;
   sync_shared->launcher_latch = nullptr;
@@ -220,7 +221,7 @@ void register_launcher(void) {
   RegisterBackgroundWorker(&worker);
 }
 
-void mysql_sync_launcher_main(Datum) {
+MYSQL_SYNC_VOID_ENTRY(mysql_sync_launcher_main, ([[maybe_unused]] Datum arg), (arg)) {
   pqsignal(SIGHUP, SignalHandlerForConfigReload);
   pqsignal(SIGTERM, die);
   BackgroundWorkerUnblockSignals();

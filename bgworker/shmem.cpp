@@ -1,3 +1,4 @@
+#include "extension/bridge.h"
 #include "bgworker/shmem.h"
 
 #include "extension/guc.h"
@@ -28,14 +29,14 @@ void mysql_sync_attach_shmem(void) {
   LWLockRelease(AddinShmemInitLock);
 }
 
-static void startup_hook(void) {
+MYSQL_SYNC_VOID_ENTRY(startup_hook, (void), ()) {
   if (previous_startup_hook) previous_startup_hook();
   mysql_sync_attach_shmem();
 }
 
 static shmem_request_hook_type previous_request_hook = nullptr;
 
-static void request_hook(void) {
+MYSQL_SYNC_VOID_ENTRY(request_hook, (void), ()) {
   if (previous_request_hook) previous_request_hook();
   RequestAddinShmemSpace(shared_size());
 }

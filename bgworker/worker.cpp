@@ -330,7 +330,7 @@ void stream_changes(void) {
   }
 }
 
-void worker_exit(int, Datum) {
+MYSQL_SYNC_VOID_ENTRY(worker_exit, ([[maybe_unused]] int code, [[maybe_unused]] Datum arg), (code, arg)) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   mysql_sync::CapturedError ignored;
   mysql_sync::cxx_call(ignored, [&] {
@@ -452,7 +452,7 @@ void set_live_state(const char* state) {
   pgstat_report_activity(STATE_RUNNING, state);
 }
 
-void mysql_sync_worker_main(Datum arg) {
+MYSQL_SYNC_VOID_ENTRY(mysql_sync_worker_main, (Datum arg), (arg)) {
   memset(&worker_task, 0, sizeof worker_task);
   worker_task.failing_table = -1;
   worker_task.slot = DatumGetInt32(arg);

@@ -205,7 +205,7 @@ std::string normalized_type(std::string t) {
 
 }  // namespace
 
-Datum mysql_sync_precheck(PG_FUNCTION_ARGS) {
+MYSQL_SYNC_FUNCTION(mysql_sync_precheck) {
   ReturnSetInfo* rsinfo = (ReturnSetInfo*)fcinfo->resultinfo;
   InitMaterializedSRF(fcinfo, 0);
   char* source = text_to_cstring(PG_GETARG_TEXT_PP(0));

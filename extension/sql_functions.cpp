@@ -37,7 +37,7 @@ PG_FUNCTION_INFO_V1(mysql_sync_binlog_events);
 PG_FUNCTION_INFO_V1(mysql_sync_cluster_identity);
 }
 
-Datum mysql_sync_mask_source(PG_FUNCTION_ARGS) {
+MYSQL_SYNC_FUNCTION(mysql_sync_mask_source) {
   char* source = text_to_cstring(PG_GETARG_TEXT_PP(0));
   char* masked = nullptr;
   MYSQL_SYNC_CXX("mask source", {
@@ -51,12 +51,12 @@ Datum mysql_sync_mask_source(PG_FUNCTION_ARGS) {
   PG_RETURN_TEXT_P(result);
 }
 
-Datum mysql_sync_preloaded(PG_FUNCTION_ARGS) {
+MYSQL_SYNC_FUNCTION(mysql_sync_preloaded) {
   (void)fcinfo;
   PG_RETURN_BOOL(sync_shared != nullptr);
 }
 
-Datum mysql_sync_check_source(PG_FUNCTION_ARGS) {
+MYSQL_SYNC_FUNCTION(mysql_sync_check_source) {
   if (PG_ARGISNULL(0))
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("source must not be NULL"),
                     errhint("Give mysql://user:password@host:port.")));
@@ -65,7 +65,7 @@ Datum mysql_sync_check_source(PG_FUNCTION_ARGS) {
   PG_RETURN_VOID();
 }
 
-Datum mysql_sync_check_objects(PG_FUNCTION_ARGS) {
+MYSQL_SYNC_FUNCTION(mysql_sync_check_objects) {
   int count = 0;
   char** objects =
       PG_ARGISNULL(0) ? nullptr : text_array_strings(PG_GETARG_ARRAYTYPE_P(0), &count, "objects");
@@ -76,7 +76,7 @@ Datum mysql_sync_check_objects(PG_FUNCTION_ARGS) {
   PG_RETURN_VOID();
 }
 
-Datum mysql_sync_live_status(PG_FUNCTION_ARGS) {
+MYSQL_SYNC_FUNCTION(mysql_sync_live_status) {
   ReturnSetInfo* rsinfo = (ReturnSetInfo*)fcinfo->resultinfo;
   InitMaterializedSRF(fcinfo, 0);
   if (sync_shared == nullptr) return (Datum)0;  // not preloaded: no workers
@@ -119,12 +119,12 @@ Datum mysql_sync_live_status(PG_FUNCTION_ARGS) {
 // leaves the task waiting a whole naptime).
 static bool wake_at_commit = false;
 
-static void wake_launcher_on_commit(XactEvent event, void*) {
+MYSQL_SYNC_VOID_ENTRY(wake_launcher_on_commit, (XactEvent event, [[maybe_unused]] void* arg), (event, arg)) {
   if (event == XACT_EVENT_COMMIT && wake_at_commit) wake_launcher();
   if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT) wake_at_commit = false;
 }
 
-Datum mysql_sync_signal_task(PG_FUNCTION_ARGS) {
+MYSQL_SYNC_FUNCTION(mysql_sync_signal_task) {
   char* task = text_to_cstring(PG_GETARG_TEXT_PP(0));
   bool terminate = PG_GETARG_BOOL(1);
   if (sync_shared == nullptr)
@@ -165,7 +165,7 @@ static bool json_has_nul_escape(const char* json) {
   return false;
 }
 
-Datum mysql_sync_binlog_events(PG_FUNCTION_ARGS) {
+MYSQL_SYNC_FUNCTION(mysql_sync_binlog_events) {
   ReturnSetInfo* rsinfo = (ReturnSetInfo*)fcinfo->resultinfo;
   if (!has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))
     ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -225,7 +225,7 @@ Datum mysql_sync_binlog_events(PG_FUNCTION_ARGS) {
   return (Datum)0;
 }
 
-Datum mysql_sync_cluster_identity(PG_FUNCTION_ARGS) {
+MYSQL_SYNC_FUNCTION(mysql_sync_cluster_identity) {
   TupleDesc desc;
   if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
     ereport(ERROR,
