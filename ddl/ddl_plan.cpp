@@ -429,6 +429,7 @@ struct AlterPlanner {
           effect.notes.push_back("foreign key changes are not replayed");
           break;
         case AlterKind::set_visibility:
+        case AlterKind::unlogged_rows:  // plan_unlogged_rows
         case AlterKind::no_effect:
         case AlterKind::rename_table:
           break;
@@ -483,14 +484,64 @@ std::string ghost_key(const QualifiedName& n) {
   return n.schema + '\0' + n.name;
 }
 
+// The effects of the statement's unlogged_rows actions (partition maintenance, DISCARD/IMPORT
+// TABLESPACE): each synced table whose rows changed is repaired by a copy (DISCARD: once imported);
+// a table created with the moved rows joins with a backfill; a table absorbed into a partition
+// leaves the task. nullopt when none concerns the task.
+std::optional<DdlPlan> plan_unlogged_rows(const std::vector<TrackedTable>& tables,
+                                          const DdlStatement& statement, const DdlContext& context) {
+  DdlPlan plan = base_plan(statement);
+  const QualifiedName& altered = statement.tables.at(0);
+  for (const AlterAction& a : statement.actions) {
+    if (a.kind != AlterKind::unlogged_rows) continue;
+    auto repair = [&](const QualifiedName& name, bool unreadable) {
+      int index = find_table(tables, name);
+      if (index < 0) return;
+      DdlPolicy p = policy_of(context, "unlogged_rows");
+      DdlEffect effect;
+      effect.kind = unreadable ? DdlEffect::Kind::discard : DdlEffect::Kind::repair;
+      effect.table = uint32_t(index);
+      effect.after = tables[size_t(index)];
+      finish(plan, "unlogged_rows", p,
+             a.name + " on " + effect.after.source_table() +
+                 (unreadable
+                      ? ": its rows are unreadable on the source until IMPORT TABLESPACE, which repairs it"
+                      : ": rows changed without row events, the table is copied again"));
+      plan.effects.push_back(std::move(effect));
+    };
+    repair(altered, a.rows_unreadable);
+    if (a.other_table.name.empty()) continue;
+    if (a.other_table_created) {
+      if (find_table(tables, a.other_table) < 0 &&
+          context.patterns->matches(a.other_table.schema, a.other_table.name)) {
+        finish(plan, "create_table", policy_of(context, "create_table"),
+               a.name + " creates " + a.other_table.schema + "." + a.other_table.name + " (backfilled)");
+        plan.effects.push_back(enter_effect(a.other_table));
+      }
+    } else if (a.other_table_gone) {
+      int other = find_table(tables, a.other_table);
+      if (other < 0) continue;
+      DdlPolicy p = policy_of(context, "drop_table");
+      plan.effects.push_back(drop_effect(tables, other, p));
+      finish(plan, "drop_table", p,
+             a.name + " " + a.other_table.schema + "." + a.other_table.name +
+                 " moves its rows into a partition");
+    } else {
+      repair(a.other_table, false);  // EXCHANGE PARTITION ... WITH TABLE: its rows changed too
+    }
+  }
+  if (plan.effects.empty()) return std::nullopt;
+  return plan;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- policies
 
 const std::vector<std::string>& DdlPolicies::kinds() {
   static const std::vector<std::string> all = {
-      "add_column",    "drop_column",  "rename_column", "modify_column", "narrow_column", "index",
-      "table_options", "rename_table", "create_table",  "drop_table",    "truncate_table"};
+      "add_column",    "drop_column",  "rename_column", "modify_column", "narrow_column",  "index",
+      "table_options", "rename_table", "create_table",  "drop_table",    "truncate_table", "unlogged_rows"};
   return all;
 }
 
@@ -585,8 +636,9 @@ std::optional<DdlPlan> plan_statement(const std::vector<TrackedTable>& tables, c
           for (const AlterAction& a : statement.actions) ghost->actions.push_back(a);
           return std::nullopt;
         }
+        std::optional<DdlPlan> rows = plan_unlogged_rows(tables, statement, context);
         int index = tracked(name);
-        if (index < 0) return std::nullopt;
+        if (index < 0) return rows;  // an EXCHANGE/CONVERT may concern the other table only
         AlterPlanner planner{context, tables[size_t(index)], {}, DdlPolicy::ignore, "", {}, "", "", ""};
         planner.effect.kind = DdlEffect::Kind::alter;
         planner.effect.table = uint32_t(index);
@@ -621,8 +673,18 @@ std::optional<DdlPlan> plan_statement(const std::vector<TrackedTable>& tables, c
               for (DdlEffect& e : more->effects) plan.effects.push_back(std::move(e));
             }
           }
-        if (plan.effects.front().sql.empty() && plan.effects.front().notes.empty() && planner.said.empty() &&
-            plan.effects.size() == 1)
+        if (rows) {
+          if (planner.said.empty()) {
+            // A partition operation alone: the definition stays, no new schema version.
+            plan.summary.clear();
+            if (plan.effects.front().sql.empty() && plan.effects.front().notes.empty())
+              plan.effects.erase(plan.effects.begin());
+          }
+          finish(plan, rows->kind, rows->decision, rows->summary);
+          for (DdlEffect& e : rows->effects) plan.effects.push_back(std::move(e));
+        }
+        if (!rows && plan.effects.front().sql.empty() && plan.effects.front().notes.empty() &&
+            planner.said.empty() && plan.effects.size() == 1)
           return std::nullopt;  // nothing that rows or the target would notice (ENGINE=, FORCE ...)
         return plan;
       }
