@@ -5,6 +5,7 @@
 
 #include "common/errors.h"
 #include "ddl/dialect.h"
+#include "ddl/target_names.h"
 
 namespace mysql_sync {
 namespace {
@@ -147,6 +148,25 @@ DdlEffect enter_effect(const QualifiedName& name) {
   return effect;
 }
 
+// Target names a DDL brings must fit PostgreSQL, never be created cut (ddl/target_names.h): throws
+// SyncError 42622 with the name_map entry that fixes the name.
+void require_fitting_table(const DdlContext& context, const QualifiedName& source,
+                           const std::pair<std::string, std::string>& target) {
+  const std::string table = source.schema + "." + source.name;
+  const bool mapped = context.names->maps_table(source.schema, source.name);
+  require_fitting_name(
+      "the target schema " + target.first + " of " + table, target.first, mapped ? table : source.schema,
+      mapped ? shortened_identifier(target.first) + "." + target.second : shortened_identifier(target.first));
+  require_fitting_name("the target table of " + table, target.second, table,
+                       target.first + "." + shortened_identifier(target.second));
+}
+
+void require_fitting_column(const QualifiedName& source, const std::string& column,
+                            const std::string& target) {
+  const std::string key = source.schema + "." + source.name + "." + column;
+  require_fitting_name("column " + key, target, key, shortened_identifier(target));
+}
+
 DdlPolicy policy_of(const DdlContext& context, const std::string& kind) {
   DdlPolicy p = context.policies->alter_enabled ? context.policies->of(kind) : DdlPolicy::pause;
   return context.approved && p == DdlPolicy::pause ? DdlPolicy::apply : p;
@@ -235,6 +255,7 @@ struct AlterPlanner {
     decide("add_column", p);
     said.push_back("add column " + column.name);
     std::string target = p == DdlPolicy::ignore ? "" : target_name_of(column.name);
+    if (!target.empty()) require_fitting_column({table.model.schema, table.model.name}, column.name, target);
     if (p == DdlPolicy::apply) {
       std::string type = pg_type_of(column);
       std::string col = quote_pg_identifier(target);
@@ -280,7 +301,10 @@ struct AlterPlanner {
     if (primary) {
       std::string list;
       for (size_t i = 0; i < quoted.size(); i++) list += (i ? ", " : "") + quoted[i];
-      effect.sql.push_back("ALTER TABLE " + q() + " ADD PRIMARY KEY (" + list + ")");
+      std::string name = explicit_constraint_name(table.target_name, "pkey");
+      effect.sql.push_back("ALTER TABLE " + q() + " ADD " +
+                           (name.empty() ? "" : "CONSTRAINT " + quote_pg_identifier(name) + " ") +
+                           "PRIMARY KEY (" + list + ")");
       return;
     }
     if (index.on_expression || index.type == "FULLTEXT" || index.type == "SPATIAL") {
@@ -340,6 +364,7 @@ struct AlterPlanner {
             said.push_back("rename column " + old_name + " to " + new_name);
             std::string new_target = target_name_of(new_name);
             if (p == DdlPolicy::apply && !target.empty() && new_target != target) {
+              require_fitting_column({table.model.schema, table.model.name}, new_name, new_target);
               effect.sql.push_back("ALTER TABLE " + q() + " RENAME COLUMN " + quote_pg_identifier(target) +
                                    " TO " + quote_pg_identifier(new_target));
               target = new_target;
@@ -471,10 +496,13 @@ TrackedTable new_tracked(const SourceTable& model, const DdlContext& context) {
   TrackedTable t;
   t.model = model;
   auto target = context.names->table_of(model.schema, model.name);
+  require_fitting_table(context, {model.schema, model.name}, target);
   t.target_schema = target.first;
   t.target_name = target.second;
-  for (const SourceColumn& c : model.columns)
+  for (const SourceColumn& c : model.columns) {
     t.target_columns.push_back(context.names->column_of(model.schema, model.name, c.name));
+    require_fitting_column({model.schema, model.name}, c.name, t.target_columns.back());
+  }
   auto keys = context.table_keys->find(model.schema + "." + model.name);
   if (keys != context.table_keys->end()) t.model.primary_key = keys->second;
   return t;
@@ -781,6 +809,7 @@ std::optional<DdlPlan> plan_statement(const std::vector<TrackedTable>& tables, c
           } else {
             effect.kind = DdlEffect::Kind::rename;
             auto target = context.names->table_of(to.schema, to.name);
+            if (p == DdlPolicy::apply) require_fitting_table(context, to, target);
             if (p == DdlPolicy::apply) {
               if (target.first != after.target_schema) {
                 effect.sql.push_back("CREATE SCHEMA IF NOT EXISTS " + quote_pg_identifier(target.first));

@@ -346,6 +346,45 @@ TEST(DdlPlan, ExchangeAndConvertConcernBothTables) {
   EXPECT_EQ(plan->kind, "drop_table");
 }
 
+// Names arriving by DDL that PostgreSQL cannot hold stop the task (42622) with the name_map entry
+// that fixes them; they are never created cut.
+TEST(DdlPlan, NamesTooLongForPostgresqlAreRefused) {
+  const std::string long_ascii(64, 'c');
+  std::string long_utf8;
+  for (int i = 0; i < 32; i++) long_utf8 += "\xc3\xa9";  // 32 characters, 64 bytes
+  struct Case {
+    std::string sql;
+    std::string in_message;
+  };
+  const Case cases[] = {
+      {"ALTER TABLE orders ADD COLUMN " + long_ascii + " int", "column shop.orders." + long_ascii},
+      {"ALTER TABLE orders ADD COLUMN `" + long_utf8 + "` int", "64 bytes, 32 characters"},
+      {"ALTER TABLE orders RENAME COLUMN note TO " + long_ascii, "column shop.orders." + long_ascii},
+      {"ALTER TABLE orders CHANGE note " + long_ascii + " varchar(20)", "column shop.orders." + long_ascii},
+      {"CREATE TABLE shop." + long_ascii + " (id int PRIMARY KEY)", "the target table of shop." + long_ascii},
+      {"CREATE TABLE shop.fine (id int PRIMARY KEY, `" + long_utf8 + "` int)",
+       "column shop.fine." + long_utf8},
+      {"RENAME TABLE orders TO " + long_ascii, "the target table of shop." + long_ascii},
+  };
+  for (const Case& c : cases) {
+    Planner p;
+    auto plan = p.plan(c.sql);
+    ASSERT_TRUE(plan) << c.sql;
+    EXPECT_EQ(plan->decision, DdlPolicy::fail) << c.sql;
+    EXPECT_EQ(plan->error_sqlstate, "42622") << c.sql;
+    EXPECT_NE(plan->error_message.find(c.in_message), std::string::npos) << plan->error_message;
+    EXPECT_NE(plan->error_hint.find("name_map => '{\""), std::string::npos) << plan->error_hint;
+  }
+  // 63 bytes fit; an ignored ADD COLUMN creates nothing.
+  Planner p;
+  auto plan = p.plan("ALTER TABLE orders ADD COLUMN " + std::string(63, 'c') + " int");
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->decision, DdlPolicy::apply);
+  Planner q;
+  q.policies.set("add_column", "ignore");
+  EXPECT_EQ(q.plan("ALTER TABLE orders ADD COLUMN " + long_ascii + " int")->decision, DdlPolicy::ignore);
+}
+
 // LOAD DATA logged as a statement (EXECUTE_LOAD_QUERY) on a synced table stops the task.
 TEST(DdlPlan, StatementBasedLoadDataFails) {
   Planner p;
