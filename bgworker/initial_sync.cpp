@@ -128,6 +128,12 @@ void create_target_table(int index) {
       appendStringInfo(&sql, " DEFAULT %s", def.text.c_str());  // one of our fixed expressions
     const std::vector<std::string>& members = source.enum_values;
     if (source.data_type == "enum" && !members.empty()) {
+      char check_name[NAMEDATALEN] = "";  // the DDL replay drops it by this name (ddl/dialect.h)
+      MYSQL_SYNC_CXX(worker_task.label, snprintf(check_name, sizeof check_name, "%s",
+                                                 mysql_sync::explicit_constraint_name(
+                                                     table.target_name, table.target_columns[c] + "_check")
+                                                     .c_str()));
+      if (check_name[0]) appendStringInfo(&sql, " CONSTRAINT %s", quote_identifier(check_name));
       appendStringInfo(&sql, " CHECK (%s IN (", column);
       for (size_t e = 0; e < members.size(); e++)
         appendStringInfo(&sql, "%s%s", e ? ", " : "", quote_literal_cstr(members[e].c_str()));
@@ -189,7 +195,13 @@ void add_keys(int index) {
   StringInfoData sql;
   initStringInfo(&sql);
   List* pk = quoted_target_columns(table, table.primary_key);
-  appendStringInfo(&sql, "ALTER TABLE %s ADD PRIMARY KEY (", qualified);
+  char pk_name[NAMEDATALEN] = "";  // the DDL replay drops it by this name (ddl/dialect.h)
+  MYSQL_SYNC_CXX(worker_task.label,
+                 snprintf(pk_name, sizeof pk_name, "%s",
+                          mysql_sync::explicit_constraint_name(table.target_name, "pkey").c_str()));
+  appendStringInfo(&sql, "ALTER TABLE %s ADD ", qualified);
+  if (pk_name[0]) appendStringInfo(&sql, "CONSTRAINT %s ", quote_identifier(pk_name));
+  appendStringInfoString(&sql, "PRIMARY KEY (");
   ListCell* lc;
   bool first = true;
   foreach (lc, pk) {

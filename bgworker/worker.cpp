@@ -170,13 +170,17 @@ void resize_batch_counters(void) {
 namespace {
 
 void apply_changes(const std::vector<mysql_sync::TableChange>& changes, const SourceItem* item) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   for (size_t i = 0; i < changes.size(); i++) {
     const mysql_sync::TableChange& change = changes[i];
     if (operation_enabled(change.op) && !change_in_copy(change, item->end)) {
-      apply_change(change, item->end);
+      // A table awaiting its repair copy: the copy (or the resync's spool) brings the change.
+      if (!runtime->tables[change.table].awaits_repair) {
+        apply_change(change, item->end);
+        batch.changes++;
+        batch.table_changes[change.table]++;
+      }
       note_applied_change(change, item->end);
-      batch.changes++;
-      batch.table_changes[change.table]++;
     }
     batch.table_invalid[change.table] += change.invalid_values;
   }

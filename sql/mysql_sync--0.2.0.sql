@@ -83,6 +83,9 @@ CREATE TABLE mysql_sync.table_state (
   -- copying: the ranges committed so far, the last `upto` being the last completed key.
   copy_ranges     jsonb,
   created_target  boolean NOT NULL DEFAULT false,  -- the initial sync created the target table
+  -- Statements that changed the table's rows without row events (partition maintenance, IMPORT
+  -- TABLESPACE) ignored by options.ddl.unlogged_rows = 'ignore' since its last copy.
+  unlogged_rows_ignored bigint NOT NULL DEFAULT 0,
   PRIMARY KEY (task, source_table),
   CHECK (state IN ('pending', 'copying', 'synced', 'failed', 'skipped', 'paused'))
 );
@@ -129,8 +132,9 @@ REVOKE ALL ON mysql_sync.errors FROM PUBLIC;
 CREATE TABLE mysql_sync.table_requests (
   id           bigserial PRIMARY KEY,
   task         text NOT NULL REFERENCES mysql_sync.task_config ON DELETE CASCADE,
-  kind         text NOT NULL CHECK (kind IN ('resync', 'add', 'remove')),
-  object       text NOT NULL,  -- resync: db.table; add, remove: a pattern like start_sync's objects
+  -- repair: a resync the worker asks for itself, after rows changed without row events
+  kind         text NOT NULL CHECK (kind IN ('resync', 'add', 'remove', 'repair')),
+  object       text NOT NULL,  -- resync, repair: db.table; add, remove: a pattern like start_sync's objects
   requested_at timestamptz NOT NULL DEFAULT now()
 );
 
@@ -282,10 +286,11 @@ BEGIN
       END IF;
       FOR dk, dv IN SELECT * FROM jsonb_each(v) LOOP
         IF dk NOT IN ('add_column', 'drop_column', 'rename_column', 'modify_column', 'narrow_column', 'index',
-                      'table_options', 'rename_table', 'create_table', 'drop_table', 'truncate_table') THEN
+                      'table_options', 'rename_table', 'create_table', 'drop_table', 'truncate_table',
+                      'unlogged_rows') THEN
           RAISE EXCEPTION 'unknown DDL kind "%" in options.ddl', dk
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Kinds: add_column, drop_column, rename_column, modify_column, narrow_column, index, table_options, rename_table, create_table, drop_table, truncate_table.';
+                  HINT = 'Kinds: add_column, drop_column, rename_column, modify_column, narrow_column, index, table_options, rename_table, create_table, drop_table, truncate_table, unlogged_rows.';
         END IF;
         IF jsonb_typeof(dv) <> 'string' OR (dv #>> '{}') NOT IN ('apply', 'ignore', 'pause', 'fail') THEN
           RAISE EXCEPTION 'invalid policy % for % in options.ddl', dv, dk
@@ -531,7 +536,9 @@ CREATE VIEW mysql_sync.table_status AS
          CASE WHEN t.state = 'copying' AND l.pid IS NOT NULL
               THEN t.rows_copied + GREATEST(COALESCE(l.rows_copied, 0) - s.rows_copied, 0)
               ELSE t.rows_copied END AS rows_copied,
-         t.rows_estimate, t.changes_applied, t.invalid_values, t.last_error
+         t.rows_estimate, t.changes_applied, t.invalid_values, t.last_error,
+         -- Beyond the contract's columns: statements ignored by options.ddl.unlogged_rows.
+         t.unlogged_rows_ignored
     FROM mysql_sync.table_state t
     JOIN mysql_sync.task_state s ON s.task = t.task
     LEFT JOIN mysql_sync._live_status() l ON l.task = t.task;
@@ -718,7 +725,8 @@ BEGIN
   PERFORM mysql_sync._signal_task(task_name, true);
   -- The shadow tables of unfinished resyncs (bgworker/table_requests.cpp names them).
   FOR t IN SELECT s.target_schema, s.target_name FROM mysql_sync.table_state s
-             JOIN mysql_sync.table_requests r ON r.task = s.task AND r.kind = 'resync' AND r.object = s.source_table
+             JOIN mysql_sync.table_requests r ON r.task = s.task AND r.kind IN ('resync', 'repair')
+                                              AND r.object = s.source_table
             WHERE s.task = task_name
   LOOP
     EXECUTE format('DROP TABLE IF EXISTS %I.%I', t.target_schema, t.target_name || '__mysql_sync_resync');

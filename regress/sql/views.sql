@@ -19,7 +19,8 @@ SELECT (array_agg(column_name::text ORDER BY ordinal_position))[1:16] = '{task, 
          source_pos, source_gtid, lag_seconds, last_event_at, rows_copied, rows_estimate, changes_applied,
          transactions_applied, last_error, last_error_at, started_at, updated_at}' AS status_ok
   FROM information_schema.columns WHERE table_schema = 'mysql_sync' AND table_name = 'status';
-SELECT array_agg(column_name::text ORDER BY ordinal_position) = '{task, source_table, target_table, state,
+-- The contract's columns first (then unlogged_rows_ignored).
+SELECT (array_agg(column_name::text ORDER BY ordinal_position))[1:9] = '{task, source_table, target_table, state,
          rows_copied, rows_estimate, changes_applied, invalid_values, last_error}' AS table_status_ok
   FROM information_schema.columns WHERE table_schema = 'mysql_sync' AND table_name = 'table_status';
 

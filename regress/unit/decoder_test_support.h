@@ -55,6 +55,23 @@ inline std::vector<std::string> present_binlog_fixtures() {
   return out;
 }
 
+// Debian's mariadb-test-data (scripts/install-deps installs it) holds MySQL's own test binlogs of
+// the old formats no fixture of ../shared has. MYSQL_SYNC_MARIADB_TEST_DATA overrides its place.
+inline std::string mariadb_test_file(const std::string& relative) {
+  const char* env = std::getenv("MYSQL_SYNC_MARIADB_TEST_DATA");
+  return std::string(env ? env : "/usr/share/mysql/mysql-test") + "/" + relative;
+}
+
+// Those binlogs: format version 2 (MySQL 4.0.0), 3 (4.0.23, 4.1.24, 4.1.26), and 4 with the pre-GA
+// rows events of MySQL 5.1.15 and 5.1.17.
+inline const std::vector<std::string>& old_format_binlogs() {
+  static const std::vector<std::string> files = {
+      "std_data/master-bin.000001",           "std_data/trunc_binlog.000001",
+      "std_data/bug47142_master-bin.000001",  "suite/binlog/std_data/binlog_old_version_4_1.000001",
+      "suite/binlog/std_data/ver_5_1_17.001", "suite/binlog/std_data/ver_5_1-telco.001"};
+  return files;
+}
+
 inline std::string base_name(const std::string& path) {
   size_t slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
