@@ -39,13 +39,6 @@ mysql_sync::Dialect dialect = mysql_sync::Dialect::postgresql;
 int server_version = 150000;
 int64 copy_base = 0;  // rows of the task committed before the table being copied
 
-void set_live_rows(int64 rows) {
-  TaskSlot* slot = &sync_shared->slots[worker_task.slot];
-  SpinLockAcquire(&sync_shared->mutex);
-  slot->rows_copied = rows;
-  SpinLockRelease(&sync_shared->mutex);
-}
-
 // COPY's data-source callback has no argument: the one copy in progress is the runtime's.
 int copy_read(void* outbuf, int, int maxread) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
@@ -56,7 +49,7 @@ int copy_read(void* outbuf, int, int maxread) {
       n = runtime->copy_reading->read(static_cast<char*>(outbuf), maxread, 200);
       rows = runtime->copy_reading->rows();
     });
-    set_live_rows(copy_base + (int64)rows);
+    publish_rows_copied(worker_task.slot, copy_base + (int64)rows);
     if (n >= 0) return n;
     CHECK_FOR_INTERRUPTS();
   }
@@ -390,7 +383,7 @@ uint64 copy_feed_into(int index, Oid relid, mysql_sync::CopyFeed* feed) {
 
 void set_copy_base(int64 rows) {
   copy_base = rows;
-  set_live_rows(copy_base);
+  publish_rows_copied(worker_task.slot, copy_base);
 }
 
 namespace {
@@ -737,6 +730,6 @@ void set_target_identities(int index) {
 
 uint64 copy_source_rows(int index, Oid relid, int64 rows_before, int64* invalid) {
   copy_base = rows_before;
-  set_live_rows(copy_base);
+  publish_rows_copied(worker_task.slot, copy_base);
   return copy_table_into(index, relid, invalid);
 }

@@ -471,6 +471,7 @@ void mysql_sync_worker_main(Datum arg) {
     slot->pid = MyProcPid;
     slot->state[0] = '\0';
     slot->rows_copied = 0;
+    slot->copy_rate = CopyRate();
     pg_atomic_write_u64(&slot->bytes_behind, kUnknownFigure);
     pg_atomic_write_u64(&slot->retention_left_s, kUnknownFigure);
   }

@@ -294,6 +294,24 @@ CREATE FUNCTION mysql_sync._live_status(
     OUT retention_left_seconds bigint)
   RETURNS SETOF record LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_live_status';
 
+-- The recent copy rate (rows per second, 0 when not known) of the running workers (shared memory).
+CREATE FUNCTION mysql_sync._live_copy_rate(OUT task text, OUT rows_per_second double precision)
+  RETURNS SETOF record LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_live_copy_rate';
+
+-- A copy's progress for the views: the percentage of the estimated rows done (100 once finished;
+-- at most 99.9 before, as the estimate can be low) and the time left at the given rate (0 once
+-- finished; NULL when the rate is not known or the copy is past the estimate).
+CREATE FUNCTION mysql_sync._progress(done bigint, estimate bigint, finished boolean,
+    rows_per_second double precision, OUT percent_done numeric, OUT time_left interval)
+  LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN finished THEN 100.0
+              WHEN estimate > 0 THEN LEAST(round(100.0 * done / estimate, 1), 99.9) END,
+         CASE WHEN finished THEN interval '0'
+              WHEN estimate > done AND rows_per_second > 0
+              THEN make_interval(secs => ceil((estimate - done) / rows_per_second)) END
+$$;
+
 -- True when the library was loaded by shared_preload_libraries (the launcher and workers exist).
 CREATE FUNCTION mysql_sync._preloaded() RETURNS boolean
   LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_preloaded';
@@ -448,25 +466,40 @@ CREATE VIEW mysql_sync.status AS
          GREATEST(s.changes_applied, COALESCE(l.changes_applied, 0)) AS changes_applied,
          GREATEST(s.transactions_applied, COALESCE(l.transactions_applied, 0)) AS transactions_applied,
          s.last_error, s.last_error_at, s.started_at, s.updated_at,
-         -- Beyond the contract's columns: the source monitor's figures while the worker runs.
+         -- Beyond the contract's columns: the source monitor's figures while the worker runs, and
+         -- the initial load's progress (done once the task catches up or has a position).
          l.bytes_behind,
-         make_interval(secs => l.retention_left_seconds) AS binlog_retention_left
+         make_interval(secs => l.retention_left_seconds) AS binlog_retention_left,
+         p.percent_done, p.time_left
     FROM mysql_sync.task_state s
-    LEFT JOIN mysql_sync._live_status() l ON l.task = s.task;
+    LEFT JOIN mysql_sync._live_status() l ON l.task = s.task
+    LEFT JOIN mysql_sync._live_copy_rate() r ON r.task = s.task
+    CROSS JOIN LATERAL mysql_sync._progress(
+        GREATEST(s.rows_copied, COALESCE(l.rows_copied, 0)), s.rows_estimate,
+        COALESCE(l.state, s.state) IN ('catching_up', 'streaming') OR s.source_file IS NOT NULL,
+        r.rows_per_second) p;
 
 -- While a table is copying, its rows_copied is live: its committed ranges plus the worker's count
 -- in shared memory minus the rows of the task already committed (the range being written; with
--- options.parallel above 1 every copying table shows it).
+-- options.parallel above 1 every copying table shows it). Its time left takes an equal share of
+-- the task's copy rate among the tables copying (one backend writes them all, by turns).
 CREATE VIEW mysql_sync.table_status AS
   SELECT t.task, t.source_table, format('%s.%s', t.target_schema, t.target_name) AS target_table,
-         t.state,
-         CASE WHEN t.state = 'copying' AND l.pid IS NOT NULL
-              THEN t.rows_copied + GREATEST(COALESCE(l.rows_copied, 0) - s.rows_copied, 0)
-              ELSE t.rows_copied END AS rows_copied,
-         t.rows_estimate, t.changes_applied, t.invalid_values, t.last_error
+         t.state, c.rows_copied, t.rows_estimate, t.changes_applied, t.invalid_values, t.last_error,
+         p.percent_done, p.time_left
     FROM mysql_sync.table_state t
     JOIN mysql_sync.task_state s ON s.task = t.task
-    LEFT JOIN mysql_sync._live_status() l ON l.task = t.task;
+    LEFT JOIN mysql_sync._live_status() l ON l.task = t.task
+    LEFT JOIN mysql_sync._live_copy_rate() r ON r.task = t.task
+    CROSS JOIN LATERAL (
+      SELECT CASE WHEN t.state = 'copying' AND l.pid IS NOT NULL
+                  THEN t.rows_copied + GREATEST(COALESCE(l.rows_copied, 0) - s.rows_copied, 0)
+                  ELSE t.rows_copied END AS rows_copied) c
+    CROSS JOIN LATERAL mysql_sync._progress(
+        c.rows_copied, t.rows_estimate, t.state = 'synced',
+        CASE WHEN t.state = 'copying'
+             THEN r.rows_per_second / (SELECT count(*) FROM mysql_sync.table_state o
+                                        WHERE o.task = t.task AND o.state = 'copying') END) p;
 
 -- ---------------------------------------------------------------------------------------------
 -- User functions
@@ -839,5 +872,6 @@ GRANT EXECUTE ON FUNCTION
   mysql_sync.resync_table(text, text), mysql_sync.alter_sync(text, text[], text[]),
   mysql_sync.verify(text, text),
   mysql_sync.binlog_events(text, bigint),
-  mysql_sync._mask_source(text), mysql_sync._live_status()
+  mysql_sync._mask_source(text), mysql_sync._live_status(), mysql_sync._live_copy_rate(),
+  mysql_sync._progress(bigint, bigint, boolean, double precision)
   TO mysql_sync_admin;
