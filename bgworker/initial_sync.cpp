@@ -49,7 +49,7 @@ int copy_read(void* outbuf, int, int maxread) {
       n = runtime->copy_reading->read(static_cast<char*>(outbuf), maxread, 200);
       rows = runtime->copy_reading->rows();
     });
-    publish_rows_copied(worker_task.slot, copy_base + (int64)rows);
+    publish_rows_copied(worker_task.slot, copy_base + (int64)rows, (int64)rows);
     if (n >= 0) return n;
     CHECK_FOR_INTERRUPTS();
   }
@@ -375,6 +375,8 @@ uint64 copy_rows_into(int index, Oid relid, copy_data_source_cb read) {
 
 uint64 copy_feed_into(int index, Oid relid, mysql_sync::CopyFeed* feed) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  MYSQL_SYNC_CXX(worker_task.label,
+                 publish_copy_table(worker_task.slot, runtime->tables[index].source_table().c_str()));
   runtime->copy_reading = feed;
   uint64 processed = copy_rows_into(index, relid, copy_read);
   runtime->copy_reading = nullptr;
@@ -383,7 +385,7 @@ uint64 copy_feed_into(int index, Oid relid, mysql_sync::CopyFeed* feed) {
 
 void set_copy_base(int64 rows) {
   copy_base = rows;
-  publish_rows_copied(worker_task.slot, copy_base);
+  publish_rows_copied(worker_task.slot, copy_base, 0);
 }
 
 namespace {
@@ -730,6 +732,6 @@ void set_target_identities(int index) {
 
 uint64 copy_source_rows(int index, Oid relid, int64 rows_before, int64* invalid) {
   copy_base = rows_before;
-  publish_rows_copied(worker_task.slot, copy_base);
+  publish_rows_copied(worker_task.slot, copy_base, 0);
   return copy_table_into(index, relid, invalid);
 }

@@ -67,11 +67,12 @@ pid_t note_table_requests(int slot_index) {
 
 constexpr int64 kRateWindowUs = 1000000;
 
-void publish_rows_copied(int slot_index, int64 rows) {
+void publish_rows_copied(int slot_index, int64 rows, int64 in_flight) {
   const TimestampTz now = GetCurrentTimestamp();
   TaskSlot* slot = &sync_shared->slots[slot_index];
   SpinLockAcquire(&sync_shared->mutex);
   slot->rows_copied = rows;
+  slot->copy_rows_in_flight = in_flight;
   CopyRate* rate = &slot->copy_rate;
   if (rate->window_start == 0 || rows < rate->window_rows) {
     rate->window_start = now;
@@ -84,6 +85,14 @@ void publish_rows_copied(int slot_index, int64 rows) {
     rate->window_start = now;
     rate->window_rows = rows;
   }
+  SpinLockRelease(&sync_shared->mutex);
+}
+
+void publish_copy_table(int slot_index, const char* source_table) {
+  TaskSlot* slot = &sync_shared->slots[slot_index];
+  SpinLockAcquire(&sync_shared->mutex);
+  strlcpy(slot->copy_table, source_table, kTableNameSize);
+  slot->copy_rows_in_flight = 0;
   SpinLockRelease(&sync_shared->mutex);
 }
 

@@ -696,7 +696,7 @@ void copy_piece(void) {
         args);
   keep_table_copy_detail();
   end_catalog_transaction();
-  publish_rows_copied(worker_task.slot, shadow_copy.rows_before + shadow_copy.rows);
+  publish_rows_copied(worker_task.slot, shadow_copy.rows_before + shadow_copy.rows, 0);
   if (finished) finish_shadow_copy();
 }
 

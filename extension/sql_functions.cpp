@@ -30,7 +30,7 @@ PG_FUNCTION_INFO_V1(mysql_sync_preloaded);
 PG_FUNCTION_INFO_V1(mysql_sync_check_source);
 PG_FUNCTION_INFO_V1(mysql_sync_check_objects);
 PG_FUNCTION_INFO_V1(mysql_sync_live_status);
-PG_FUNCTION_INFO_V1(mysql_sync_live_copy_rate);
+PG_FUNCTION_INFO_V1(mysql_sync_live_copy);
 PG_FUNCTION_INFO_V1(mysql_sync_signal_task);
 PG_FUNCTION_INFO_V1(mysql_sync_binlog_events);
 }
@@ -113,8 +113,9 @@ Datum mysql_sync_live_status(PG_FUNCTION_ARGS) {
   return (Datum)0;
 }
 
-// The recent copy rate of each running worker (rows per second; 0 when it is not known).
-Datum mysql_sync_live_copy_rate(PG_FUNCTION_ARGS) {
+// The copy of each running worker: the table its COPY writes, that COPY's rows not yet committed,
+// and the recent rate (rows per second; 0 when it is not known).
+Datum mysql_sync_live_copy(PG_FUNCTION_ARGS) {
   ReturnSetInfo* rsinfo = (ReturnSetInfo*)fcinfo->resultinfo;
   InitMaterializedSRF(fcinfo, 0);
   if (sync_shared == nullptr) return (Datum)0;
@@ -122,8 +123,9 @@ Datum mysql_sync_live_copy_rate(PG_FUNCTION_ARGS) {
   for (int i = 0; i < sync_shared->slot_count; i++) {
     TaskSlot slot;
     if (!read_running_slot(i, &slot)) continue;
-    Datum values[2] = {CStringGetTextDatum(slot.task), Float8GetDatum(copy_rate_at(&slot, now))};
-    bool nulls[2] = {false, false};
+    Datum values[4] = {CStringGetTextDatum(slot.task), CStringGetTextDatum(slot.copy_table),
+                       Int64GetDatum(slot.copy_rows_in_flight), Float8GetDatum(copy_rate_at(&slot, now))};
+    bool nulls[4] = {false, slot.copy_table[0] == '\0', false, false};
     tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
   }
   return (Datum)0;

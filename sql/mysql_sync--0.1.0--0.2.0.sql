@@ -6,9 +6,11 @@
 -- ---------------------------------------------------------------------------------------------
 -- Load progress: status and table_status gain percent_done and time_left (at the end).
 -- ---------------------------------------------------------------------------------------------
--- The recent copy rate (rows per second, 0 when not known) of the running workers (shared memory).
-CREATE FUNCTION mysql_sync._live_copy_rate(OUT task text, OUT rows_per_second double precision)
-  RETURNS SETOF record LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_live_copy_rate';
+-- The copy of the running workers (shared memory): the table their COPY writes (db.table), its rows
+-- not yet in table_state, and the recent copy rate (rows per second, 0 when not known).
+CREATE FUNCTION mysql_sync._live_copy(OUT task text, OUT copy_table text, OUT rows_in_flight bigint,
+    OUT rows_per_second double precision)
+  RETURNS SETOF record LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_live_copy';
 
 -- A copy's progress for the views: the percentage of the estimated rows done (100 once finished;
 -- at most 99.9 before, as the estimate can be low) and the time left at the given rate (0 once
@@ -49,35 +51,31 @@ CREATE OR REPLACE VIEW mysql_sync.status AS
          p.percent_done, p.time_left
     FROM mysql_sync.task_state s
     LEFT JOIN mysql_sync._live_status() l ON l.task = s.task
-    LEFT JOIN mysql_sync._live_copy_rate() r ON r.task = s.task
+    LEFT JOIN mysql_sync._live_copy() r ON r.task = s.task
     CROSS JOIN LATERAL mysql_sync._progress(
         GREATEST(s.rows_copied, COALESCE(l.rows_copied, 0)), s.rows_estimate,
         COALESCE(l.state, s.state) IN ('catching_up', 'streaming') OR s.source_file IS NOT NULL,
         r.rows_per_second) p;
 
--- While a table is copying, its rows_copied is live: its committed ranges plus the worker's count
--- in shared memory minus the rows of the task already committed (the range being written; with
--- options.parallel above 1 every copying table shows it). Its time left takes an equal share of
--- the task's copy rate among the tables copying (one backend writes them all, by turns).
+-- While a table is copying, its rows_copied is live: its committed rows (table_state) plus those
+-- of the COPY writing it now. Its time left takes an equal share of the task's copy rate among the
+-- tables copying (options.parallel: one backend writes them all, by turns).
 CREATE OR REPLACE VIEW mysql_sync.table_status AS
   SELECT t.task, t.source_table, format('%s.%s', t.target_schema, t.target_name) AS target_table,
          t.state, c.rows_copied, t.rows_estimate, t.changes_applied, t.invalid_values, t.last_error,
          p.percent_done, p.time_left
     FROM mysql_sync.table_state t
-    JOIN mysql_sync.task_state s ON s.task = t.task
-    LEFT JOIN mysql_sync._live_status() l ON l.task = t.task
-    LEFT JOIN mysql_sync._live_copy_rate() r ON r.task = t.task
+    LEFT JOIN mysql_sync._live_copy() l ON l.task = t.task
     CROSS JOIN LATERAL (
-      SELECT CASE WHEN t.state = 'copying' AND l.pid IS NOT NULL
-                  THEN t.rows_copied + GREATEST(COALESCE(l.rows_copied, 0) - s.rows_copied, 0)
-                  ELSE t.rows_copied END AS rows_copied) c
+      SELECT CASE WHEN t.state = 'copying' AND l.copy_table = t.source_table
+                  THEN t.rows_copied + l.rows_in_flight ELSE t.rows_copied END AS rows_copied) c
     CROSS JOIN LATERAL mysql_sync._progress(
         c.rows_copied, t.rows_estimate, t.state = 'synced',
         CASE WHEN t.state = 'copying'
-             THEN r.rows_per_second / (SELECT count(*) FROM mysql_sync.table_state o
+             THEN l.rows_per_second / (SELECT count(*) FROM mysql_sync.table_state o
                                         WHERE o.task = t.task AND o.state = 'copying') END) p;
 
-REVOKE ALL ON FUNCTION mysql_sync._live_copy_rate(),
+REVOKE ALL ON FUNCTION mysql_sync._live_copy(),
   mysql_sync._progress(bigint, bigint, boolean, double precision) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION mysql_sync._live_copy_rate(),
+GRANT EXECUTE ON FUNCTION mysql_sync._live_copy(),
   mysql_sync._progress(bigint, bigint, boolean, double precision) TO mysql_sync_admin;
