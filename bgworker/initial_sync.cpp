@@ -39,13 +39,6 @@ mysql_sync::Dialect dialect = mysql_sync::Dialect::postgresql;
 int server_version = 150000;
 int64 copy_base = 0;  // rows of the task committed before the table being copied
 
-void set_live_rows(int64 rows) {
-  TaskSlot* slot = &sync_shared->slots[worker_task.slot];
-  SpinLockAcquire(&sync_shared->mutex);
-  slot->rows_copied = rows;
-  SpinLockRelease(&sync_shared->mutex);
-}
-
 // COPY's data-source callback has no argument: the one copy in progress is the runtime's.
 int copy_read(void* outbuf, int, int maxread) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
@@ -56,7 +49,7 @@ int copy_read(void* outbuf, int, int maxread) {
       n = runtime->copy_reading->read(static_cast<char*>(outbuf), maxread, 200);
       rows = runtime->copy_reading->rows();
     });
-    set_live_rows(copy_base + (int64)rows);
+    publish_rows_copied(worker_task.slot, copy_base + (int64)rows, (int64)rows);
     if (n >= 0) return n;
     CHECK_FOR_INTERRUPTS();
   }
@@ -394,6 +387,8 @@ uint64 copy_rows_into(int index, Oid relid, copy_data_source_cb read) {
 
 uint64 copy_feed_into(int index, Oid relid, mysql_sync::CopyFeed* feed) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  MYSQL_SYNC_CXX(worker_task.label,
+                 publish_copy_table(worker_task.slot, runtime->tables[index].source_table().c_str()));
   runtime->copy_reading = feed;
   uint64 processed = copy_rows_into(index, relid, copy_read);
   runtime->copy_reading = nullptr;
@@ -402,7 +397,7 @@ uint64 copy_feed_into(int index, Oid relid, mysql_sync::CopyFeed* feed) {
 
 void set_copy_base(int64 rows) {
   copy_base = rows;
-  set_live_rows(copy_base);
+  publish_rows_copied(worker_task.slot, copy_base, 0);
 }
 
 namespace {
@@ -749,6 +744,6 @@ void set_target_identities(int index) {
 
 uint64 copy_source_rows(int index, Oid relid, int64 rows_before, int64* invalid) {
   copy_base = rows_before;
-  set_live_rows(copy_base);
+  publish_rows_copied(worker_task.slot, copy_base, 0);
   return copy_table_into(index, relid, invalid);
 }

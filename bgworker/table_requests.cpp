@@ -690,13 +690,6 @@ void finish_shadow_copy(void) {
   checked_once = false;  // other requests may have waited for this copy
 }
 
-void set_live_rows(int64 rows) {
-  TaskSlot* slot = &sync_shared->slots[worker_task.slot];
-  SpinLockAcquire(&sync_shared->mutex);
-  slot->rows_copied = rows;
-  SpinLockRelease(&sync_shared->mutex);
-}
-
 // One piece of the running copy in its own transaction; the last one finishes the resync.
 void copy_piece(void) {
   bool finished = false;
@@ -712,7 +705,7 @@ void copy_piece(void) {
         args);
   keep_table_copy_detail();
   end_catalog_transaction();
-  set_live_rows(shadow_copy.rows_before + shadow_copy.rows);
+  publish_rows_copied(worker_task.slot, shadow_copy.rows_before + shadow_copy.rows, 0);
   if (finished) finish_shadow_copy();
 }
 

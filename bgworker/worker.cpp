@@ -475,6 +475,9 @@ MYSQL_SYNC_VOID_ENTRY(mysql_sync_worker_main, (Datum arg), (arg)) {
     slot->pid = MyProcPid;
     slot->state[0] = '\0';
     slot->rows_copied = 0;
+    slot->copy_rate = CopyRate();
+    slot->copy_table[0] = '\0';
+    slot->copy_rows_in_flight = 0;
     pg_atomic_write_u64(&slot->bytes_behind, kUnknownFigure);
     pg_atomic_write_u64(&slot->retention_left_s, kUnknownFigure);
   }

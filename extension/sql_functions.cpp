@@ -32,6 +32,7 @@ PG_FUNCTION_INFO_V1(mysql_sync_preloaded);
 PG_FUNCTION_INFO_V1(mysql_sync_check_source);
 PG_FUNCTION_INFO_V1(mysql_sync_check_objects);
 PG_FUNCTION_INFO_V1(mysql_sync_live_status);
+PG_FUNCTION_INFO_V1(mysql_sync_live_copy);
 PG_FUNCTION_INFO_V1(mysql_sync_signal_task);
 PG_FUNCTION_INFO_V1(mysql_sync_binlog_events);
 PG_FUNCTION_INFO_V1(mysql_sync_cluster_identity);
@@ -82,10 +83,7 @@ MYSQL_SYNC_FUNCTION(mysql_sync_live_status) {
   if (sync_shared == nullptr) return (Datum)0;  // not preloaded: no workers
   for (int i = 0; i < sync_shared->slot_count; i++) {
     TaskSlot slot;
-    SpinLockAcquire(&sync_shared->mutex);
-    slot = sync_shared->slots[i];
-    SpinLockRelease(&sync_shared->mutex);
-    if (!slot.in_use || slot.pid == 0) continue;
+    if (!read_running_slot(i, &slot)) continue;
     Datum values[12];
     bool nulls[12] = {false};
     values[0] = CStringGetTextDatum(slot.task);
@@ -109,6 +107,24 @@ MYSQL_SYNC_FUNCTION(mysql_sync_live_status) {
     values[10] = Int64GetDatum((int64)bytes_behind);
     nulls[11] = retention_left == kUnknownFigure;
     values[11] = Int64GetDatum((int64)retention_left);
+    tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+  }
+  return (Datum)0;
+}
+
+// The copy of each running worker: the table its COPY writes, that COPY's rows not yet committed,
+// and the recent rate (rows per second; 0 when it is not known).
+Datum mysql_sync_live_copy(PG_FUNCTION_ARGS) {
+  ReturnSetInfo* rsinfo = (ReturnSetInfo*)fcinfo->resultinfo;
+  InitMaterializedSRF(fcinfo, 0);
+  if (sync_shared == nullptr) return (Datum)0;
+  const TimestampTz now = GetCurrentTimestamp();
+  for (int i = 0; i < sync_shared->slot_count; i++) {
+    TaskSlot slot;
+    if (!read_running_slot(i, &slot)) continue;
+    Datum values[4] = {CStringGetTextDatum(slot.task), CStringGetTextDatum(slot.copy_table),
+                       Int64GetDatum(slot.copy_rows_in_flight), Float8GetDatum(copy_rate_at(&slot, now))};
+    bool nulls[4] = {false, slot.copy_table[0] == '\0', false, false};
     tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
   }
   return (Datum)0;

@@ -367,6 +367,26 @@ BEGIN
 END
 $$;
 
+-- The copy of the running workers (shared memory): the table their COPY writes (db.table), its rows
+-- not yet in table_state, and the recent copy rate (rows per second, 0 when not known).
+CREATE FUNCTION mysql_sync._live_copy(OUT task text, OUT copy_table text, OUT rows_in_flight bigint,
+    OUT rows_per_second double precision)
+  RETURNS SETOF record LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_live_copy';
+
+-- A copy's progress for the views: the percentage of the estimated rows done (100 once finished;
+-- at most 99.9 before, as the estimate can be low) and the time left at the given rate (0 once
+-- finished; NULL when the rate is not known or the copy is past the estimate).
+CREATE FUNCTION mysql_sync._progress(done bigint, estimate bigint, finished boolean,
+    rows_per_second double precision, OUT percent_done numeric, OUT time_left interval)
+  LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN finished THEN 100.0
+              WHEN estimate > 0 THEN LEAST(round(100.0 * done / estimate, 1), 99.9) END,
+         CASE WHEN finished THEN interval '0'
+              WHEN estimate > done AND rows_per_second > 0
+              THEN make_interval(secs => ceil((estimate - done) / rows_per_second)) END
+$$;
+
 -- True when the library was loaded by shared_preload_libraries (the launcher and workers exist).
 CREATE FUNCTION mysql_sync._preloaded() RETURNS boolean
   LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_preloaded';
@@ -521,27 +541,38 @@ CREATE VIEW mysql_sync.status AS
          GREATEST(s.changes_applied, COALESCE(l.changes_applied, 0)) AS changes_applied,
          GREATEST(s.transactions_applied, COALESCE(l.transactions_applied, 0)) AS transactions_applied,
          s.last_error, s.last_error_at, s.started_at, s.updated_at,
-         -- Beyond the contract's columns: the source monitor's figures while the worker runs.
+         -- Beyond the contract's columns: the source monitor's figures while the worker runs, and
+         -- the initial load's progress (done once the task catches up or has a position).
          l.bytes_behind,
-         make_interval(secs => l.retention_left_seconds) AS binlog_retention_left
+         make_interval(secs => l.retention_left_seconds) AS binlog_retention_left,
+         p.percent_done, p.time_left
     FROM mysql_sync.task_state s
-    LEFT JOIN mysql_sync._live_status() l ON l.task = s.task;
+    LEFT JOIN mysql_sync._live_status() l ON l.task = s.task
+    LEFT JOIN mysql_sync._live_copy() r ON r.task = s.task
+    CROSS JOIN LATERAL mysql_sync._progress(
+        GREATEST(s.rows_copied, COALESCE(l.rows_copied, 0)), s.rows_estimate,
+        COALESCE(l.state, s.state) IN ('catching_up', 'streaming') OR s.source_file IS NOT NULL,
+        r.rows_per_second) p;
 
--- While a table is copying, its rows_copied is live: its committed ranges plus the worker's count
--- in shared memory minus the rows of the task already committed (the range being written; with
--- options.parallel above 1 every copying table shows it).
+-- While a table is copying, its rows_copied is live: its committed rows (table_state) plus those
+-- of the COPY writing it now. Its time left takes an equal share of the task's copy rate among the
+-- tables copying (options.parallel: one backend writes them all, by turns).
 CREATE VIEW mysql_sync.table_status AS
   SELECT t.task, t.source_table, format('%s.%s', t.target_schema, t.target_name) AS target_table,
-         t.state,
-         CASE WHEN t.state = 'copying' AND l.pid IS NOT NULL
-              THEN t.rows_copied + GREATEST(COALESCE(l.rows_copied, 0) - s.rows_copied, 0)
-              ELSE t.rows_copied END AS rows_copied,
-         t.rows_estimate, t.changes_applied, t.invalid_values, t.last_error,
+         t.state, c.rows_copied, t.rows_estimate, t.changes_applied, t.invalid_values, t.last_error,
+         p.percent_done, p.time_left,
          -- Beyond the contract's columns: statements ignored by options.ddl.unlogged_rows.
          t.unlogged_rows_ignored
     FROM mysql_sync.table_state t
-    JOIN mysql_sync.task_state s ON s.task = t.task
-    LEFT JOIN mysql_sync._live_status() l ON l.task = t.task;
+    LEFT JOIN mysql_sync._live_copy() l ON l.task = t.task
+    CROSS JOIN LATERAL (
+      SELECT CASE WHEN t.state = 'copying' AND l.copy_table = t.source_table
+                  THEN t.rows_copied + l.rows_in_flight ELSE t.rows_copied END AS rows_copied) c
+    CROSS JOIN LATERAL mysql_sync._progress(
+        c.rows_copied, t.rows_estimate, t.state = 'synced',
+        CASE WHEN t.state = 'copying'
+             THEN l.rows_per_second / (SELECT count(*) FROM mysql_sync.table_state o
+                                        WHERE o.task = t.task AND o.state = 'copying') END) p;
 
 -- ---------------------------------------------------------------------------------------------
 -- User functions
@@ -924,5 +955,6 @@ GRANT EXECUTE ON FUNCTION
   mysql_sync.resync_table(text, text), mysql_sync.alter_sync(text, text[], text[]),
   mysql_sync.verify(text, text),
   mysql_sync.binlog_events(text, bigint),
-  mysql_sync._mask_source(text), mysql_sync._live_status()
+  mysql_sync._mask_source(text), mysql_sync._live_status(), mysql_sync._live_copy(),
+  mysql_sync._progress(bigint, bigint, boolean, double precision)
   TO mysql_sync_admin;
