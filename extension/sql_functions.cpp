@@ -114,7 +114,7 @@ MYSQL_SYNC_FUNCTION(mysql_sync_live_status) {
 
 // The copy of each running worker: the table its COPY writes, that COPY's rows not yet committed,
 // and the recent rate (rows per second; 0 when it is not known).
-Datum mysql_sync_live_copy(PG_FUNCTION_ARGS) {
+MYSQL_SYNC_FUNCTION(mysql_sync_live_copy) {
   ReturnSetInfo* rsinfo = (ReturnSetInfo*)fcinfo->resultinfo;
   InitMaterializedSRF(fcinfo, 0);
   if (sync_shared == nullptr) return (Datum)0;
