@@ -4,10 +4,9 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <csignal>
 #include <cstring>
-#include <pthread.h>
 
+#include "common/helper_thread.h"
 #include "source/binlog_stream.h"
 #include "source/gtid_set.h"
 #include "binlog/decoder.h"
@@ -26,15 +25,20 @@ constexpr uint8_t kMariadbGtidEvent = 162;
 constexpr uint16_t kIgnorableFlag = 0x80;  // LOG_EVENT_IGNORABLE_F: a replica may skip it
 
 // The event types a stream may carry: those the decoder decodes, and those that change nothing in
-// row-based replication. Any other type stops the task (load events of statement-based
-// replication, pre-GA rows, types of later servers) unless it is flagged ignorable.
+// row-based replication. Any other type stops the task (the load events of MySQL before 5.0,
+// pre-GA rows, types of later servers) unless it is flagged ignorable. Statement-based LOAD DATA
+// of 5.0 and later streams: its EXECUTE_LOAD_QUERY reaches the DDL planner as a statement (which
+// stops the task when it names a synced table), and BEGIN_LOAD_QUERY, APPEND_BLOCK and DELETE_FILE
+// only carry or drop the loaded file's bytes.
 bool streamable(uint8_t type) {
   using namespace event_type;
   if (type >= annotate_rows && type <= delete_rows_compressed) return type != start_encryption;
   if (type < query || type > gtid_tagged) return false;
-  const bool load_data = (type >= 6 && type <= 12) || type == 17 || type == 18;  // statement-based LOAD DATA
+  constexpr uint8_t kLoad = 6, kSlave = 7, kCreateFile = 8, kExecLoad = 10, kNewLoad = 12;  // before 5.0
+  const bool old_load = type == kLoad || type == kSlave || type == kCreateFile || type == kExecLoad ||
+                        type == kNewLoad;
   const bool pre_ga_rows = type >= pre_ga_write_rows && type <= pre_ga_delete_rows;
-  return !load_data && !pre_ga_rows && type != incident;
+  return !old_load && !pre_ga_rows && type != incident;
 }
 
 // What the reader decodes of the events before a start position it reads only to learn the GTIDs.
@@ -60,8 +64,8 @@ void check_event_type(const Event& ev, const std::string& file, uint64_t offset)
       "0A000",
       "binlog event type " + std::to_string(ev.type_code) + " (" + ev.name + ") at binlog " + where +
           " is not supported",
-      "A server feature that writes this event is in use (statement-based LOAD DATA, a binlog "
-      "format older than MySQL 5.1.16, or a type newer than this version knows); please report it "
+      "A server feature that writes this event is in use (the load events of MySQL before 5.0, the "
+      "rows events of 5.1 before 5.1.18, or a type newer than this version knows); please report it "
       "with the output of mysql-sync-binlog --start-pos on that file.");
 }
 
@@ -123,12 +127,12 @@ Reader::~Reader() {
 }
 
 void Reader::start() {
-  // The thread must not take PostgreSQL's signals: block them all before it is created.
-  sigset_t all, previous;
-  sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, &previous);
-  thread_ = std::thread([this] { run(); });
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  thread_ = start_helper_thread([this] { run(); },
+                                [this](const char* what) {
+                                  std::lock_guard<std::mutex> lock(escaped_mutex_);
+                                  escaped_ = what;
+                                  escaped_flag_.store(true);
+                                });
 }
 
 void Reader::stop() {
@@ -148,6 +152,17 @@ std::unique_ptr<SourceItem> Reader::pop() {
   }
   SourceItem* item = nullptr;
   bool got = queue_.pop(item);
+  if (!got && escaped_flag_.load()) {
+    // The thread ended on an error it could not hand over itself (reader.h, escaped_).
+    auto failure = std::make_unique<SourceItem>();
+    failure->kind = SourceItem::Kind::failure;
+    failure->end = position_;
+    failure->sqlstate = "XX000";
+    std::lock_guard<std::mutex> lock(escaped_mutex_);
+    failure->message = "mysql_sync reader thread ended: " + escaped_;
+    escaped_flag_.store(false);
+    return failure;
+  }
   if (got) popped_bytes_ = int64_t(item->bytes);
   // Pairs with the fence in wait_for_space: either we see the reader waiting, or it sees the
   // space we just made.
@@ -339,6 +354,8 @@ void Reader::run() {
     if (!stopping_.load()) fail(e.sqlstate(), e.what(), e.hint(), false);
   } catch (const std::exception& e) {
     if (!stopping_.load()) fail("XX000", e.what(), "", false);
+  } catch (...) {
+    if (!stopping_.load()) fail("XX000", "unknown exception in the reader thread", "", false);
   }
 }
 

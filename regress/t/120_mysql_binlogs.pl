@@ -11,7 +11,8 @@
 #     GTID set of what it read (plain and tagged GTIDs).
 #  C. The worker is killed with -9 while it applies a compressed transaction; it resumes exactly
 #     once.
-#  D. A statement-based LOAD DATA event (type 17) stops the task naming its type and position.
+#  D. A statement-based LOAD DATA into a synced table stops the task naming the table; an event type
+#     no server defines stops it naming the type and position.
 # Fixtures with rows left out of B, and why: json.binlog.000001 (its partial JSON updates come with
 # binlog_row_image = MINIMAL, which the task refuses), mdev35643's t2 (its row is inserted by a
 # statement, which no row-based replica can apply), and files whose tables were created before the
@@ -22,6 +23,7 @@ use warnings;
 use FindBin;
 use lib $FindBin::RealBin;
 
+use Compress::Zlib ();
 use File::Basename qw(basename);
 use IPC::Run;
 use JSON::PP;
@@ -34,9 +36,11 @@ use MysqlSyncTest;
 plan skip_all => 'mysql_sync is not installed (make install)' unless extension_installed();
 
 my $fixtures = "$FindBin::RealBin/../../../shared/fixtures/binlog";
-my $test_data = $ENV{MYSQL_SYNC_MARIADB_TEST_DATA} // '/usr/local/share/mysql_sync/mariadb-test-data';
+plan skip_all => 'needs ../shared/fixtures/binlog (MySQL-written binlogs), which is not beside this checkout'
+  unless -f "$fixtures/MANIFEST.tsv";
+my $test_data = $ENV{MYSQL_SYNC_MARIADB_TEST_DATA} // '/usr/share/mysql/mysql-test';
 my $mdev = "$test_data/std_data/mdev35643_mysql_80_binlog.000001";
-ok(-s $mdev, "mariadb-test-data's MySQL 8.0.40 binlog is there (scripts/install-deps fetches it)")
+ok(-s $mdev, "mariadb-test-data's MySQL 8.0.40 binlog is there (scripts/install-deps installs mariadb-test-data)")
   or BAIL_OUT("no $mdev");
 
 # ----------------------------------------------------------------------------- the files
@@ -82,9 +86,9 @@ my $load_file = "$fixtures/boxercrab/17_18_load/log.bin";
 my %in_b = map { $_->{file} => 1 } @tasks;
 my @order = ((grep { !$in_b{$_} } @mysql_files), (map { $_->{file} } @tasks));
 
-my $my = start_mariadb(name => 'src110');
+my $my = start_mariadb(name => 'src120');
 # The test cluster's default is restart_after_crash = off; the worker's kill -9 must not end it.
-my $node = pg_node('pg110', conf => 'restart_after_crash = on');
+my $node = pg_node('pg120', conf => 'restart_after_crash = on');
 $node->safe_psql('postgres', 'CREATE EXTENSION mysql_sync');
 sub q1 { my ($sql) = @_; return $node->safe_psql('postgres', $sql); }
 
@@ -318,18 +322,44 @@ ok(wait_until(sub { $semi->pump_nb; $semi_out =~ /"table":"t".*"after":\["3"\]/s
 $semi->kill_kill;
 $my->sql('SET GLOBAL rpl_semi_sync_master_enabled = OFF');
 
-# ----------------------------------------------------------------------------- D. event type 17
-my @load = $my->serve_binlogs($load_file);
-$last_served = file_number($load[0]);
-my $load_task = {
-	name => 'load', file => $load_file, db => 'default', tables => ['boxercrab'] };
-$served_as{$load_file} = $load[0];
-start_task($load_task);
+# ----------------------------------------------------------------------------- D. LOAD DATA, unknown types
+# A statement-based LOAD DATA (BEGIN_LOAD_QUERY 17 + EXECUTE_LOAD_QUERY 18) streams: its statement
+# reaches the DDL planner, which stops the task at a change of a synced table, as for any
+# statement-based change. An event type no server defines (the file's BEGIN_LOAD_QUERY rewritten
+# as type 99, its CRC32 computed again) stops the task naming the type and its position.
+my $unknown_file = PostgreSQL::Test::Utils::tempdir() . '/unknown_type.bin';
+{
+	open(my $in, '<:raw', $load_file) or die "$load_file: $!";
+	local $/;
+	my $bytes = <$in>;
+	close $in;
+	my $at = 304;    # the BEGIN_LOAD_QUERY: 35 bytes, CRC32 in the last 4
+	is(ord(substr($bytes, $at + 4, 1)), 17, 'the event at 304 is a BEGIN_LOAD_QUERY');
+	my $length = unpack('V', substr($bytes, $at + 9, 4));
+	substr($bytes, $at + 4, 1) = chr(99);
+	substr($bytes, $at + $length - 4, 4) = pack('V', Compress::Zlib::crc32(substr($bytes, $at, $length - 4)));
+	open(my $out, '>:raw', $unknown_file) or die "$unknown_file: $!";
+	print $out $bytes;
+	close $out;
+}
+my @load = $my->serve_binlogs($load_file, $unknown_file);
+@served_as{ $load_file, $unknown_file } = @load;
+start_task({ name => 'load', file => $load_file, db => 'default', tables => ['boxercrab'] });
 $st = wait_for_state($node, 'load', 'stopped');
-like($st->{last_error} // '',
-	qr/binlog event type 17 \(begin_load_query\) at binlog \Q$load[0]\E:\d+ is not supported/,
-	'a statement-based LOAD DATA event stops the task naming its type and position');
+like($st->{last_error} // '', qr/statement-based change of synced table default\.boxercrab/,
+	'a statement-based LOAD DATA into a synced table stops the task naming the table')
+  or diag(explain($st));
+is($st->{source_file}, $load[0], 'before the LOAD DATA: the task stays in the file');
 is(q1("SELECT sqlstate FROM mysql_sync.errors WHERE task = 'load' ORDER BY id DESC LIMIT 1"), '0A000',
+	'with SQLSTATE 0A000');
+q1("SELECT mysql_sync.drop_sync('load')");
+
+start_task({ name => 'unknown', file => $unknown_file, db => 'default', tables => ['boxercrab'] });
+$st = wait_for_state($node, 'unknown', 'stopped');
+like($st->{last_error} // '', qr/binlog event type 99 \(unknown_99\) at binlog \Q$load[1]\E:304 is not supported/,
+	'an unknown event type stops the task naming its type and position')
+  or diag(explain($st));
+is(q1("SELECT sqlstate FROM mysql_sync.errors WHERE task = 'unknown' ORDER BY id DESC LIMIT 1"), '0A000',
 	'with SQLSTATE 0A000');
 
 done_testing();

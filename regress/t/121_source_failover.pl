@@ -23,7 +23,7 @@ use MysqlSyncTest;
 plan skip_all => 'mysql_sync is not installed (make install)' unless extension_installed();
 
 my @gtid_options = ('--log-slave-updates', '--gtid-strict-mode=ON');
-my $a = start_mariadb(name => 'src115a', options => [@gtid_options]);
+my $a = start_mariadb(name => 'src121a', options => [@gtid_options]);
 # The replicas write nothing of their own to their binlogs: their account is made without it.
 sub replica_server
 {
@@ -33,8 +33,8 @@ sub replica_server
 		  . "GRANT ALL PRIVILEGES ON *.* TO 'sync'\@'%' WITH GRANT OPTION; RESET MASTER;");
 	return $r;
 }
-my $b = replica_server('src115b', 2);
-my $c = replica_server('src115c', 3);
+my $b = replica_server('src121b', 2);
+my $c = replica_server('src121c', 3);
 
 sub replicate
 {
@@ -55,7 +55,7 @@ sub caught_up
 	});
 }
 
-my $node = pg_node('pg115');
+my $node = pg_node('pg121');
 $node->safe_psql('postgres', 'CREATE EXTENSION mysql_sync');
 sub q1 { my ($sql) = @_; return $node->safe_psql('postgres', $sql); }
 
