@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include "common/errors.h"
 
@@ -63,6 +64,11 @@ bool is_tag(const std::string& s) {
   if (s.empty() || s.size() > 32 || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
   return std::all_of(s.begin(), s.end(),
                      [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+void append_number(std::string& out, uint64_t v) {
+  char digits[20];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, v).ptr);
 }
 
 void put_u64(std::string& out, uint64_t v) {
@@ -140,10 +146,14 @@ void GtidSet::parse_mysql_group(std::string_view group) {
 }
 
 void GtidSet::parse_mariadb_gtid(std::string_view gtid, bool keep_higher) {
-  std::vector<std::string_view> fields = split(gtid, '-');
+  // Split by hand: the reader parses one per transaction.
+  const size_t first = gtid.find('-');
+  const size_t second = first == std::string_view::npos ? first : gtid.find('-', first + 1);
   uint64_t domain = 0, server = 0, seq = 0;
-  if (fields.size() != 3 || !parse_number(fields[0], domain) || !parse_number(fields[1], server) ||
-      !parse_number(fields[2], seq) || domain > UINT32_MAX || server > UINT32_MAX)
+  if (second == std::string_view::npos || gtid.find('-', second + 1) != std::string_view::npos ||
+      !parse_number(trim(gtid.substr(0, first)), domain) ||
+      !parse_number(trim(gtid.substr(first + 1, second - first - 1)), server) ||
+      !parse_number(trim(gtid.substr(second + 1)), seq) || domain > UINT32_MAX || server > UINT32_MAX)
     bad("(domain-server-sequence)", gtid);
   auto [it, inserted] = mariadb_.try_emplace(uint32_t(domain), MariadbGtid{uint32_t(server), seq});
   if (!inserted && (!keep_higher || seq >= it->second.seq)) it->second = MariadbGtid{uint32_t(server), seq};
@@ -165,20 +175,35 @@ void GtidSet::add_interval(const SourceKey& source, Interval interval) {
 }
 
 void GtidSet::add(std::string_view gtid) {
-  if (gtid.find(':') == std::string_view::npos) {
+  const size_t colon = gtid.rfind(':');
+  if (colon == std::string_view::npos) {
     set_flavor(GtidFlavor::mariadb, gtid);
     parse_mariadb_gtid(gtid, false);
     return;
   }
+  // The reader adds every transaction's GTID: one of the same source as the last one (as spelled
+  // then) needs neither the parse of its UUID and tag nor the search of its interval.
+  uint64_t gno = 0;
+  if (flavor_ == GtidFlavor::mysql && !last_prefix_.empty() &&
+      gtid.compare(0, colon + 1, last_prefix_) == 0 && parse_number(gtid.substr(colon + 1), gno) &&
+      gno != 0) {
+    std::vector<Interval>& list = mysql_[last_source_];
+    if (!list.empty() && list.back().last + 1 == gno)
+      list.back().last = gno;
+    else
+      add_interval(last_source_, {gno, gno});
+    return;
+  }
   set_flavor(GtidFlavor::mysql, gtid);
   std::vector<std::string_view> fields = split(gtid, ':');
-  uint64_t gno = 0;
   if ((fields.size() != 2 && fields.size() != 3) || !parse_number(fields.back(), gno) || gno == 0)
     bad("(uuid:number or uuid:tag:number)", gtid);
   std::string uuid = lower(fields[0]);
   std::string tag = fields.size() == 3 ? lower(fields[1]) : "";
   if (!is_uuid(uuid) || (fields.size() == 3 && !is_tag(tag))) bad("(uuid:number or uuid:tag:number)", gtid);
-  add_interval({uuid, tag}, {gno, gno});
+  last_source_ = {uuid, tag};
+  add_interval(last_source_, {gno, gno});
+  last_prefix_.assign(gtid.substr(0, colon + 1));
 }
 
 void GtidSet::merge(const GtidSet& other) {
@@ -233,7 +258,11 @@ std::string GtidSet::to_string() const {
   std::string out;
   for (const auto& [domain, gtid] : mariadb_) {
     if (!out.empty()) out += ',';
-    out += std::to_string(domain) + '-' + std::to_string(gtid.server) + '-' + std::to_string(gtid.seq);
+    append_number(out, domain);
+    out += '-';
+    append_number(out, gtid.server);
+    out += '-';
+    append_number(out, gtid.seq);
   }
   const std::string* uuid = nullptr;
   for (const auto& [source, intervals] : mysql_) {
@@ -243,10 +272,17 @@ std::string GtidSet::to_string() const {
       out += source.first;
       uuid = &source.first;
     }
-    if (!source.second.empty()) out += ':' + source.second;
+    if (!source.second.empty()) {
+      out += ':';
+      out += source.second;
+    }
     for (const Interval& i : intervals) {
-      out += ':' + std::to_string(i.first);
-      if (i.last != i.first) out += '-' + std::to_string(i.last);
+      out += ':';
+      append_number(out, i.first);
+      if (i.last != i.first) {
+        out += '-';
+        append_number(out, i.last);
+      }
     }
   }
   return out;

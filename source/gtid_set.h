@@ -77,6 +77,9 @@ class GtidSet {
   GtidFlavor flavor_ = GtidFlavor::none;
   std::map<SourceKey, std::vector<Interval>> mysql_;  // intervals sorted, disjoint, not adjacent
   std::map<uint32_t, MariadbGtid> mariadb_;           // domain -> its last GTID
+  // MySQL: the source of the last add() and its GTID's text up to the number ("uuid:", "uuid:tag:").
+  SourceKey last_source_;
+  std::string last_prefix_;
 };
 
 }  // namespace mysql_sync

@@ -35,8 +35,8 @@ bool streamable(uint8_t type) {
   if (type >= annotate_rows && type <= delete_rows_compressed) return type != start_encryption;
   if (type < query || type > gtid_tagged) return false;
   constexpr uint8_t kLoad = 6, kSlave = 7, kCreateFile = 8, kExecLoad = 10, kNewLoad = 12;  // before 5.0
-  const bool old_load = type == kLoad || type == kSlave || type == kCreateFile || type == kExecLoad ||
-                        type == kNewLoad;
+  const bool old_load =
+      type == kLoad || type == kSlave || type == kCreateFile || type == kExecLoad || type == kNewLoad;
   const bool pre_ga_rows = type >= pre_ga_write_rows && type <= pre_ga_delete_rows;
   return !old_load && !pre_ga_rows && type != incident;
 }
@@ -51,6 +51,8 @@ bool learning_event(uint8_t type) {
 // Refuses what the task cannot apply: an unknown or unsupported event type, and an INCIDENT
 // (the source says that changes are missing from its binlog).
 void check_event_type(const Event& ev, const std::string& file, uint64_t offset) {
+  if (ev.type_code != event_type::incident && (streamable(ev.type_code) || (ev.flags & kIgnorableFlag)))
+    return;
   const std::string where = file + ":" + std::to_string(offset);
   if (ev.type_code == event_type::incident)
     throw SyncError(
@@ -59,7 +61,6 @@ void check_event_type(const Event& ev, const std::string& file, uint64_t offset)
             ": changes may be missing from its binlog after this point",
         "The target may lack changes the source made: copy the tables again (resync_table), or start "
         "from a fresh copy with drop_sync and start_sync(..., existing_tables => 'clear').");
-  if (streamable(ev.type_code) || (ev.flags & kIgnorableFlag)) return;
   throw SyncError(
       "0A000",
       "binlog event type " + std::to_string(ev.type_code) + " (" + ev.name + ") at binlog " + where +
@@ -71,28 +72,37 @@ void check_event_type(const Event& ev, const std::string& file, uint64_t offset)
 
 // The source's GTID set or position as the stream goes: the applied one, every file's
 // PREVIOUS_GTIDS / GTID_LIST, every transaction's GTID. A binlog that changes flavour (a MySQL
-// datadir continued by MariaDB) starts a set of the new flavour.
+// datadir continued by MariaDB) starts a set of the new flavour. The text is made once per change
+// (a transaction's end, then the positions after it, share it).
 class GtidTracker {
  public:
-  explicit GtidTracker(const std::string& start) : set_(GtidSet::parse(start)) {}
+  explicit GtidTracker(const std::string& start) : set_(GtidSet::parse(start)), text_(set_.to_string()) {}
   void add(const std::string& gtid) {
     if (gtid.empty()) return;  // anonymous (gtid_mode OFF)
     restart_on_new_flavour(gtid);
     set_.add(gtid);
+    text_valid_ = false;
   }
   void merge(const std::string& set) {
     if (set.empty()) return;
     restart_on_new_flavour(set);
     set_.merge(GtidSet::parse(set));
+    text_valid_ = false;
   }
   bool empty() const { return set_.empty(); }
-  std::string text() const { return set_.to_string(); }
+  const std::string& text() {
+    if (!text_valid_) text_ = set_.to_string();
+    text_valid_ = true;
+    return text_;
+  }
 
  private:
   void restart_on_new_flavour(const std::string& text) {
     if (!set_.empty() && GtidSet::flavor_of(text) != set_.flavor()) set_ = GtidSet();
   }
   GtidSet set_;
+  std::string text_;
+  bool text_valid_ = true;
 };
 
 std::string table_key(const std::string& db, const std::string& table) {
@@ -416,6 +426,7 @@ void Reader::stream_once() {
     txn->end.file = file;
     txn->end.pos = ev.end_pos;
     txn->end.gtid = gtids.text();
+    txn->bytes += txn->end.gtid.size();  // a MySQL set of many servers' UUIDs is long
     position_known = true;
     if (txn->source_time_us == 0) txn->source_time_us = commit_time_us(ev.timestamp, now_us());
     txn->kind = txn->changes.empty() && !txn->spill && txn->ddl.empty() ? SourceItem::Kind::position
