@@ -80,7 +80,9 @@ q1("SELECT mysql_sync.start_sync('fo', '" . $a->source_uri . "', '{shop.*}')");
 ok(wait_for_state($node, 'fo', 'streaming'), 'the task streams from A');
 like(q1("SELECT source_gtid FROM mysql_sync.status WHERE task = 'fo'"), qr/^0-1-\d+$/,
 	'its position is a MariaDB GTID position');
-my $sysid = q1('SELECT system_identifier FROM pg_control_system()');
+# The cluster id in the report host: the system identifier task_config.cluster_system_id records.
+my $sysid = q1("SELECT cluster_system_id FROM mysql_sync.task_config WHERE task = 'fo'");
+is($sysid, q1('SELECT system_identifier FROM pg_control_system()'), 'task_config.cluster_system_id is the system identifier');
 my $own_host = sprintf('mysql_sync:fo@%016x', $sysid);
 ok(wait_until(sub { grep { $_->[1] eq $own_host && $_->[2] eq $node->port } $a->rows('SHOW SLAVE HOSTS') }),
 	"A lists the task's connection as $own_host, port " . $node->port);
