@@ -9,6 +9,7 @@
 
 #include "bgworker/shmem.h"
 #include "extension/bridge.h"
+#include "extension/commit_wakeup.h"
 #include "extension/sql_args.h"
 
 extern "C" {
@@ -130,16 +131,6 @@ MYSQL_SYNC_FUNCTION(mysql_sync_live_copy) {
   return (Datum)0;
 }
 
-// The launcher reads the task table, so it must look only once the caller's change is
-// committed: wake it from a commit callback (a wake-up before the commit finds nothing new and
-// leaves the task waiting a whole naptime).
-static bool wake_at_commit = false;
-
-MYSQL_SYNC_VOID_ENTRY(wake_launcher_on_commit, (XactEvent event, [[maybe_unused]] void* arg), (event, arg)) {
-  if (event == XACT_EVENT_COMMIT && wake_at_commit) wake_launcher();
-  if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT) wake_at_commit = false;
-}
-
 MYSQL_SYNC_FUNCTION(mysql_sync_signal_task) {
   char* task = text_to_cstring(PG_GETARG_TEXT_PP(0));
   bool terminate = PG_GETARG_BOOL(1);
@@ -162,12 +153,7 @@ MYSQL_SYNC_FUNCTION(mysql_sync_signal_task) {
       }
     }
   }
-  static bool callback_registered = false;
-  if (!callback_registered) {
-    RegisterXactCallback(wake_launcher_on_commit, nullptr);
-    callback_registered = true;
-  }
-  wake_at_commit = true;
+  wake_launcher_at_commit();
   PG_RETURN_BOOL(signalled);
 }
 

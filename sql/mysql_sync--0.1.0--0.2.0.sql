@@ -434,6 +434,8 @@ REVOKE ALL ON FUNCTION mysql_sync._live_copy(),
   mysql_sync._progress(bigint, bigint, boolean, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION mysql_sync._live_copy(),
   mysql_sync._progress(bigint, bigint, boolean, double precision) TO mysql_sync_admin;
+GRANT EXECUTE ON FUNCTION mysql_sync._live_copy(),
+  mysql_sync._progress(bigint, bigint, boolean, double precision) TO pg_monitor;
 
 -- ---------------------------------------------------------------------------------------------
 -- MySQL 8 sources, GTID positions and source failover.

@@ -1051,7 +1051,9 @@ GRANT SELECT ON mysql_sync.tasks, mysql_sync.status, mysql_sync.table_status, my
 -- failure history, which never hold the source password.
 GRANT USAGE ON SCHEMA mysql_sync TO pg_monitor;
 GRANT SELECT ON mysql_sync.status, mysql_sync.table_status, mysql_sync.errors TO pg_monitor;
-GRANT EXECUTE ON FUNCTION mysql_sync._live_status() TO pg_monitor;  -- the views call it as their reader
+-- The views call these as their reader.
+GRANT EXECUTE ON FUNCTION mysql_sync._live_status(), mysql_sync._live_copy(),
+  mysql_sync._progress(bigint, bigint, boolean, double precision) TO pg_monitor;
 GRANT EXECUTE ON FUNCTION
   mysql_sync.precheck(text, text[], text[], text, text[], jsonb, jsonb, jsonb),
   mysql_sync.start_sync(text, text, text[], text[], text, text[], jsonb, jsonb, jsonb),
