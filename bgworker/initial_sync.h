@@ -46,6 +46,8 @@ class CopyFeed;
 // COPY FROM `read` (COPY's data-source callback) into `relid`, the columns being the table's
 // target columns in source order; inside the caller's transaction. Returns the rows.
 uint64 copy_rows_into(int index, Oid relid, copy_data_source_cb read);
+// The same into the relation itself (copy_rows_into's plain case; a Citus table's stage).
+uint64 copy_into_relation(int index, Oid relid, copy_data_source_cb read);
 uint64 copy_feed_into(int index, Oid relid, mysql_sync::CopyFeed* feed);
 // The task's rows committed so far (live rows_copied counts on from there).
 void set_copy_base(int64 rows);

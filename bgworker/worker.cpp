@@ -350,6 +350,9 @@ void run_task(void) {
   note_worker_start();
   SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
   SetConfigOption("session_replication_role", "replica", PGC_SUSET, PGC_S_OVERRIDE);
+  // Copies into Citus tables pass through a temporary stage (bgworker/citus_load.h) held here;
+  // allocated only when used, and settable only before the first temporary table.
+  SetConfigOption("temp_buffers", "64MB", PGC_USERSET, PGC_S_OVERRIDE);
 
   if (worker_task.source_file == nullptr) {
     run_initial_sync();

@@ -277,11 +277,31 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Policies: apply, ignore, pause, fail.';
         END IF;
       END LOOP;
+    WHEN 'shard_count' THEN
+      IF jsonb_typeof(v) <> 'number' OR (v #>> '{}') !~ '^[0-9]+$' OR (v #>> '{}')::numeric NOT BETWEEN 1 AND 64000 THEN
+        RAISE EXCEPTION 'invalid options.shard_count %', v
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'A whole number of shards for each distributed table the task creates, from 1 to 64000.';
+      END IF;
+    WHEN 'reference_tables' THEN
+      IF jsonb_typeof(v) <> 'array' OR EXISTS (
+           SELECT FROM jsonb_array_elements(v) e
+            WHERE jsonb_typeof(e) <> 'string' OR (e #>> '{}') !~ '^[^.]+\.[^.]+$') THEN
+        RAISE EXCEPTION 'invalid options.reference_tables %', v
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'An array of db.table patterns (* and % match any characters), e.g. ["shop.country", "shop.code_%"].';
+      END IF;
     ELSE
       RAISE EXCEPTION 'unknown option "%"', k
         USING ERRCODE = 'invalid_parameter_value',
-              HINT = 'Known options: server_id, start_position, parallel, max_rows_per_second, invalid_dates, foreign_keys, ddl, skip_precheck.';
+              HINT = 'Known options: server_id, start_position, parallel, max_rows_per_second, invalid_dates, foreign_keys, ddl, skip_precheck, shard_count, reference_tables.';
     END CASE;
+    IF k IN ('shard_count', 'reference_tables') AND NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+      RAISE EXCEPTION 'options.% is for Citus, and the citus extension is not installed in database %', k,
+                      current_database()
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'CREATE EXTENSION citus (with citus first in shared_preload_libraries), or leave the option out.';
+    END IF;
   END LOOP;
 END
 $$;

@@ -16,6 +16,7 @@
 #include "task/copy_columns.h"
 #include "task/copy_feed.h"
 #include "task/copy_ranges.h"
+#include "task/net_changes.h"
 #include "ddl/ddl_plan.h"
 #include "ddl/name_map.h"
 #include "task/reader.h"
@@ -84,6 +85,10 @@ struct TaskRuntime {
   bool foreign_keys = false;                     // options.foreign_keys
   int64_t max_rows_per_second = 0;               // options.max_rows_per_second, 0 = unlimited
   int parallel = 2;  // options.parallel: source connections copying at once
+  // Citus: options.reference_tables (source tables made reference tables) and options.shard_count
+  // (0: Citus's citus.shard_count) for the tables the task creates.
+  std::unique_ptr<ObjectPatterns> reference_tables;
+  int shard_count = 0;
   std::vector<SyncTable> tables;
   DdlPolicies ddl_policies;   // options.ddl and whether operations include alter
   BinlogPosition approved_ddl;  // a DDL that paused the task here; resume_sync approved it
@@ -113,6 +118,7 @@ struct TaskRuntime {
   BinlogPosition copy_target;           // initial sync: every table is brought to this position
   std::vector<TableChange> spill_chunk;  // the part of a spilled transaction being applied
   TableChange catch_up_part;             // half of a key-moving update (bgworker/copy_load.h)
+  std::vector<NetChanges> citus_changes;  // per table: the batch's changes to a Citus target
 
   // Describes the source tables matching the patterns and maps them to targets. Throws
   // SyncError 42P01 when nothing matches, 0A000 for a column type that cannot be mapped,

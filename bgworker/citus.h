@@ -1,0 +1,41 @@
+// Citus targets (PostgreSQL zone). A target table is written through Citus whenever Citus's
+// metadata (pg_dist_partition) lists it: a hash-distributed table, a reference table, a
+// Citus-managed local table or a single-shard table, whoever made it so, also when it became one
+// while the task streams (each batch looks again, after locking the table). Such a table's
+// coordinator relation is an empty shell: rows reach its shards only through statements Citus
+// plans (COPY, INSERT ... SELECT, DELETE), never through the executor calls the plain apply and
+// the in-process COPY make.
+//
+// The worker's transactions are transaction blocks while Citus is installed (catalog.cpp):
+// Citus then opens a transaction block on every node it writes (otherwise a one-shard write
+// commits on its node at once) and runs the shards of the coordinator itself locally (otherwise
+// it creates them over new connections, which do not see the worker's uncommitted schema).
+// A transaction that wrote shards commits with Citus's two-phase commit (bgworker/citus_apply.h).
+#pragma once
+#include "bgworker/worker.h"
+
+enum class CitusKind {
+  none,         // not a Citus table (or Citus is not installed)
+  distributed,  // hash-distributed: rows are routed by the distribution column
+  single_shard, // one shard: a reference table, a Citus-managed local table, a single-shard table
+  other,        // append or range distributed: not supported as a target
+};
+
+// Whether the citus extension exists in the database (a catalog lookup; inside a transaction).
+bool citus_installed(void);
+
+// Citus's view of a relation; the distribution column's name into `dist_column` (NAMEDATALEN
+// bytes) for a distributed table. Inside a transaction; `none` when Citus is not installed.
+CitusKind citus_table_kind(Oid relid, char* dist_column);
+
+// True for any Citus table (ERROR 0A000 naming it for an append or range distributed one).
+bool is_citus_table(Oid relid);
+
+// The quoted schema-qualified name of a relation.
+char* qualified_relation_name(Oid relid);
+
+// Runs `sql`, a statement on the existing target table `qualified` (TRUNCATE, DROP, ALTER ...),
+// so that it reaches the shards of a Citus table too: Citus truncates and drops them from
+// triggers, which the worker's session_replication_role = replica would skip; for a Citus table
+// the statement runs as origin.
+void exec_on_target(const char* qualified, const char* sql);
