@@ -51,16 +51,43 @@ bool is_citus_table(Oid relid) {
   return kind != CitusKind::none;
 }
 
-void exec_on_target(const char* qualified, const char* sql) {
+namespace {
+
+// session_replication_role for the rest of the transaction; its end restores the worker's.
+void set_replication_role(const char* role) {
+  (void)set_config_option("session_replication_role", role, PGC_SUSET, PGC_S_OVERRIDE, GUC_ACTION_LOCAL, true, 0,
+                          false);
+}
+
+Oid relation_of(const char* qualified) {
   RangeVar* rv = makeRangeVarFromNameList(stringToQualifiedNameList(qualified));
-  Oid relid = RangeVarGetRelid(rv, NoLock, true);
+  return RangeVarGetRelid(rv, NoLock, true);
+}
+
+}  // namespace
+
+void exec_on_target(const char* qualified, const char* sql, int nargs, const char* const* args) {
+  Oid relid = relation_of(qualified);
   bool citus = OidIsValid(relid) && is_citus_table(relid);
-  // For this statement only: the transaction's end restores the worker's replica role.
-  if (citus)
-    (void)set_config_option("session_replication_role", "origin", PGC_SUSET, PGC_S_OVERRIDE, GUC_ACTION_LOCAL,
-                            true, 0, false);
-  spi_exec_text(sql, 0, nullptr);
-  if (citus)
-    (void)set_config_option("session_replication_role", "replica", PGC_SUSET, PGC_S_OVERRIDE, GUC_ACTION_LOCAL,
-                            true, 0, false);
+  if (citus) set_replication_role("origin");
+  spi_exec_text(sql, nargs, args);
+  if (citus) set_replication_role("replica");
+}
+
+void distribute_like(const char* qualified, const char* model) {
+  Oid relid = relation_of(model);
+  if (!OidIsValid(relid) || !is_citus_table(relid)) return;
+  // The statement for the model's kind: hash-distributed, reference, single-shard, local.
+  const char* args[2] = {qualified, model};
+  spi_exec_text(
+      "SELECT CASE WHEN p.partmethod = 'h' THEN format('SELECT pg_catalog.create_distributed_table(%L, %L, "
+      "colocate_with => %L)', $1, pg_catalog.column_to_column_name(p.logicalrelid, p.partkey), $2) "
+      "            WHEN p.repmodel = 't' THEN format('SELECT pg_catalog.create_reference_table(%L)', $1) "
+      "            WHEN p.colocationid <> 0 THEN format('SELECT pg_catalog.create_distributed_table(%L, NULL, "
+      "colocate_with => %L)', $1, $2) "
+      "            ELSE format('SELECT pg_catalog.citus_add_local_table_to_metadata(%L)', $1) END "
+      "  FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $2::regclass",
+      2, args);
+  char* statement = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+  spi_exec_text(statement, 0, nullptr);
 }

@@ -34,8 +34,13 @@ bool is_citus_table(Oid relid);
 // The quoted schema-qualified name of a relation.
 char* qualified_relation_name(Oid relid);
 
-// Runs `sql`, a statement on the existing target table `qualified` (TRUNCATE, DROP, ALTER ...),
-// so that it reaches the shards of a Citus table too: Citus truncates and drops them from
-// triggers, which the worker's session_replication_role = replica would skip; for a Citus table
-// the statement runs as origin.
-void exec_on_target(const char* qualified, const char* sql);
+// Runs `sql` (with text parameters), a statement on the existing target table `qualified`
+// (TRUNCATE, DROP, ALTER ...), so that it reaches the shards of a Citus table too: Citus
+// truncates and drops them from triggers and event triggers, which the worker's
+// session_replication_role = replica skips; for a Citus table the statement runs as origin.
+void exec_on_target(const char* qualified, const char* sql, int nargs = 0, const char* const* args = nullptr);
+
+// Makes the new table `qualified` a Citus table like `model` (the same kind, colocated with it,
+// by the same distribution column); nothing when `model` is not a Citus table. resync_table's
+// shadow copy.
+void distribute_like(const char* qualified, const char* model);
