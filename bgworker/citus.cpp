@@ -91,3 +91,10 @@ void distribute_like(const char* qualified, const char* model) {
   char* statement = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
   spi_exec_text(statement, 0, nullptr);
 }
+
+void analyze_citus_table(const char* qualified) {
+  begin_catalog_transaction();
+  Oid relid = relation_of(qualified);
+  if (OidIsValid(relid) && is_citus_table(relid)) spi_exec_text(psprintf("ANALYZE %s", qualified), 0, nullptr);
+  end_catalog_transaction();
+}

@@ -44,3 +44,8 @@ void exec_on_target(const char* qualified, const char* sql, int nargs = 0, const
 // by the same distribution column); nothing when `model` is not a Citus table. resync_table's
 // shadow copy.
 void distribute_like(const char* qualified, const char* model);
+
+// ANALYZE of a Citus table in a transaction of its own (after a resync's swap committed: Citus
+// analyzes over its own connections, which a transaction that wrote the node's own shards cannot
+// use); nothing for other tables, which the swap analyzed.
+void analyze_citus_table(const char* qualified);

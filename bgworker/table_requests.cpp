@@ -567,6 +567,7 @@ void swap_one(int index) {
                 2, args);
   set_detail(nullptr);
   end_catalog_transaction();
+  analyze_citus_table(quote_qualified_identifier(table.target_schema.c_str(), table.target_name.c_str()));
   elog(LOG, "mysql_sync task \"%s\": resync of %s done: the fresh copy replaced the target at %s:%llu",
        worker_task.name, object, table.resync_at.file.c_str(), (unsigned long long)table.resync_at.pos);
   MYSQL_SYNC_CXX(worker_task.name, {
@@ -625,6 +626,7 @@ void swap_with_spool(int index) {
   set_detail(nullptr);
   end_catalog_transaction();
   reset_appliers();
+  analyze_citus_table(quote_qualified_identifier(table.target_schema.c_str(), table.target_name.c_str()));
   elog(LOG,
        "mysql_sync task \"%s\": resync of %s done: the fresh copy (%lld rows at %s:%llu) and %llu changes "
        "applied since replaced the target at %s:%llu",

@@ -168,3 +168,94 @@ BEGIN
 END
 $$;
 
+
+-- A Citus target is analyzed by the worker after the swap (Citus's ANALYZE cannot follow the swap's local writes).
+-- The worker's swap at the end of a resync, in its transaction: the shadow copy replaces the
+-- target under the target's name, with its owner, privileges, table comment, and the names of its
+-- indexes (with their constraints) and identity sequences.
+CREATE OR REPLACE FUNCTION mysql_sync._swap_resynced_table(target_schema text, target_name text, shadow_name text)
+  RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  citus_table boolean;
+  target regclass := format('%I.%I', target_schema, target_name)::regclass;
+  shadow regclass := format('%I.%I', target_schema, shadow_name)::regclass;
+  blockers text := mysql_sync._resync_blockers(target);
+  owner_name name;
+  table_comment text := obj_description(target, 'pg_class');
+  grants text[];
+  g text;
+  ix record;
+  renames text[] := '{}';
+BEGIN
+  IF blockers IS NOT NULL THEN
+    RAISE EXCEPTION 'cannot replace %: % depend on it', target, blockers
+      USING ERRCODE = 'dependent_objects_still_exist',
+            HINT = 'Drop them, call resync_table again, and create them again afterwards.';
+  END IF;
+  SELECT r.rolname INTO owner_name FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE c.oid = target;
+  grants := ARRAY(
+    SELECT format('GRANT %s ON %I.%I TO %s%s', a.privilege_type, target_schema, target_name,
+                  CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END,
+                  CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
+      FROM pg_class c, aclexplode(c.relacl) a
+     WHERE c.oid = target AND a.grantee <> c.relowner);
+  -- The shadow's indexes and sequences take the old names: indexes matched by what they index
+  -- (the n-th of identical ones to the n-th, in creation order, as LIKE copies them).
+  FOR ix IN
+    WITH sig AS (
+      SELECT i.indrelid, i.indexrelid,
+             concat_ws('|', i.indkey::text, i.indclass::text, i.indisunique, i.indisprimary,
+                       pg_get_expr(i.indexprs, i.indrelid), pg_get_expr(i.indpred, i.indrelid)) AS s
+        FROM pg_index i WHERE i.indrelid IN (target, shadow)),
+    numbered AS (
+      SELECT sig.*, row_number() OVER (PARTITION BY indrelid, s ORDER BY indexrelid) AS k FROM sig)
+    SELECT n.indexrelid::regclass AS new_index, oc.relname AS old_name
+      FROM numbered n JOIN numbered o ON o.indrelid = target AND o.s = n.s AND o.k = n.k
+      JOIN pg_class oc ON oc.oid = o.indexrelid
+     WHERE n.indrelid = shadow
+  LOOP
+    renames := renames || format('ALTER INDEX %s RENAME TO %I', ix.new_index, ix.old_name);
+  END LOOP;
+  FOR ix IN
+    SELECT pg_get_serial_sequence(format('%I.%I', target_schema, shadow_name), a.attname) AS new_seq,
+           (SELECT c.relname FROM pg_class c
+             WHERE c.oid = pg_get_serial_sequence(format('%I.%I', target_schema, target_name), a.attname)::regclass)
+             AS old_name
+      FROM pg_attribute a
+     WHERE a.attrelid = shadow AND a.attnum > 0 AND NOT a.attisdropped
+  LOOP
+    IF ix.new_seq IS NOT NULL AND ix.old_name IS NOT NULL THEN
+      renames := renames || format('ALTER SEQUENCE %s RENAME TO %I', ix.new_seq, ix.old_name);
+      -- The fresh sequence goes on from where the old one was (the worker then moves it past the
+      -- copied rows and the source's AUTO_INCREMENT counter).
+      EXECUTE format('SELECT setval(%L, last_value, is_called) FROM %I.%I', ix.new_seq, target_schema, ix.old_name);
+    END IF;
+  END LOOP;
+  EXECUTE format('DROP TABLE %s', target);
+  EXECUTE format('ALTER TABLE %I.%I RENAME TO %I', target_schema, shadow_name, target_name);
+  FOREACH g IN ARRAY renames LOOP  -- the old names are free now
+    EXECUTE g;
+  END LOOP;
+  EXECUTE format('ALTER TABLE %I.%I OWNER TO %I', target_schema, target_name, owner_name);
+  FOREACH g IN ARRAY grants LOOP
+    EXECUTE g;
+  END LOOP;
+  IF table_comment IS NOT NULL THEN
+    EXECUTE format('COMMENT ON TABLE %I.%I IS %L', target_schema, target_name, table_comment);
+  END IF;
+  -- The planner's statistics at once. Citus analyzes a distributed table over connections of its
+  -- own, which cannot follow this transaction's writes on the node's own shards: the worker
+  -- analyzes a Citus table once the swap has committed.
+  IF to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+    citus_table := false;
+  ELSE
+    EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)'
+      INTO citus_table USING format('%I.%I', target_schema, target_name)::regclass;
+  END IF;
+  IF NOT citus_table THEN
+    EXECUTE format('ANALYZE %I.%I', target_schema, target_name);
+  END IF;
+END
+$$;
+

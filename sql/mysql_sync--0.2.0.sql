@@ -368,6 +368,7 @@ CREATE FUNCTION mysql_sync._swap_resynced_table(target_schema text, target_name 
   RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+  citus_table boolean;
   target regclass := format('%I.%I', target_schema, target_name)::regclass;
   shadow regclass := format('%I.%I', target_schema, shadow_name)::regclass;
   blockers text := mysql_sync._resync_blockers(target);
@@ -434,7 +435,18 @@ BEGIN
   IF table_comment IS NOT NULL THEN
     EXECUTE format('COMMENT ON TABLE %I.%I IS %L', target_schema, target_name, table_comment);
   END IF;
-  EXECUTE format('ANALYZE %I.%I', target_schema, target_name);  -- the planner's statistics at once
+  -- The planner's statistics at once. Citus analyzes a distributed table over connections of its
+  -- own, which cannot follow this transaction's writes on the node's own shards: the worker
+  -- analyzes a Citus table once the swap has committed.
+  IF to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+    citus_table := false;
+  ELSE
+    EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)'
+      INTO citus_table USING format('%I.%I', target_schema, target_name)::regclass;
+  END IF;
+  IF NOT citus_table THEN
+    EXECUTE format('ANALYZE %I.%I', target_schema, target_name);
+  END IF;
 END
 $$;
 
