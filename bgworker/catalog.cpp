@@ -12,6 +12,7 @@ extern "C" {
 #include "pgstat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/json.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -25,11 +26,16 @@ using mysql_sync::SyncTable;
 void begin_catalog_transaction(void) {
   SetCurrentStatementStartTimestamp();
   StartTransactionCommand();
-  // Where Citus is installed, a transaction block (bgworker/citus.h says why).
+  // Where Citus is installed, a transaction block (bgworker/citus.h says why), committed durably:
+  // Citus commits the nodes' prepared transactions once the local commit is done, so a local
+  // commit lost in a crash (the worker's synchronous_commit = off) would leave their writes
+  // applied without the position that covers them.
   if (citus_installed()) {
     BeginTransactionBlock();
     CommitTransactionCommand();
     StartTransactionCommand();
+    (void)set_config_option("synchronous_commit", "on", PGC_SUSET, PGC_S_OVERRIDE, GUC_ACTION_LOCAL, true, 0,
+                            false);
   }
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "%s: SPI_connect failed", worker_task.label);
   PushActiveSnapshot(GetTransactionSnapshot());

@@ -10,7 +10,9 @@
 // Citus then opens a transaction block on every node it writes (otherwise a one-shard write
 // commits on its node at once) and runs the shards of the coordinator itself locally (otherwise
 // it creates them over new connections, which do not see the worker's uncommitted schema).
-// A transaction that wrote shards commits with Citus's two-phase commit (bgworker/citus_apply.h).
+// A transaction that wrote shards commits with Citus's two-phase commit (bgworker/citus_apply.h),
+// and with synchronous_commit = on: the nodes commit their prepared transactions once the
+// coordinator's commit is done, which must then survive a crash.
 #pragma once
 #include "bgworker/worker.h"
 
