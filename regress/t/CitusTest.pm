@@ -164,7 +164,7 @@ sub workload_transaction_sql
 			? "UPDATE world.city SET ID = ID + 100000 WHERE ID = " . (1 + $i % 4000) . ';'
 			: ''),
 		($i % 30 == 0
-			? "UPDATE sakila.actor SET actor_id = " . (30000 + 100 * $i) . " WHERE actor_id = $a;"
+			? "UPDATE sakila.actor SET actor_id = " . (30000 + 50 * $i) . " WHERE actor_id = $a;"
 			: ''),
 		"$end;");
 	return $sql;
