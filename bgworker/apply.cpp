@@ -511,7 +511,8 @@ void apply_xact_callback(XactEvent event, void*) {
     case XACT_EVENT_PRE_PREPARE:
       // Changes to Citus tables are written by apply_batch_end: committing without it would lose them.
       if (citus_changes_pending())
-        elog(ERROR, "%s: the batch's changes to Citus tables were not written before its commit", worker_task.label);
+        elog(ERROR, "%s: the batch's changes to Citus tables were not written before its commit",
+             worker_task.label);
       close_exec_tables();
       break;
     case XACT_EVENT_ABORT:
@@ -547,15 +548,15 @@ ExecTable* batch_table(int index) {
 }  // namespace
 
 void report_row_missing(const char* qualified, const char* what, const char* key) {
-  ereport(ERROR,
-          (errcode(ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION),
-           key ? errmsg("mysql_sync task \"%s\": the row to %s with key %s is not in %s", worker_task.name, what, key,
-                        qualified)
-               : errmsg("mysql_sync task \"%s\": the row to %s is not in %s", worker_task.name, what, qualified),
-           errdetail("The target has diverged from the source (a change made on the target, or rows "
-                     "copied outside the task)."),
-           errhint("Repair the row by hand and resume_sync, or drop_sync and start_sync again "
-                   "with existing_tables => 'clear'.")));
+  ereport(ERROR, (errcode(ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION),
+                  key ? errmsg("mysql_sync task \"%s\": the row to %s with key %s is not in %s",
+                               worker_task.name, what, key, qualified)
+                      : errmsg("mysql_sync task \"%s\": the row to %s is not in %s", worker_task.name, what,
+                               qualified),
+                  errdetail("The target has diverged from the source (a change made on the target, or rows "
+                            "copied outside the task)."),
+                  errhint("Repair the row by hand and resume_sync, or drop_sync and start_sync again "
+                          "with existing_tables => 'clear'.")));
 }
 
 // The value as a C string for an input function. MySQL text may hold NUL characters, which

@@ -31,7 +31,8 @@ CitusKind citus_table_kind(Oid relid, char* dist_column) {
   if (SPI_processed == 0) return CitusKind::none;
   char* method = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
   if (strcmp(method, "h") == 0) {
-    if (dist_column) strlcpy(dist_column, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2), NAMEDATALEN);
+    if (dist_column)
+      strlcpy(dist_column, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2), NAMEDATALEN);
     return CitusKind::distributed;
   }
   return strcmp(method, "n") == 0 ? CitusKind::single_shard : CitusKind::other;
@@ -44,10 +45,11 @@ char* qualified_relation_name(Oid relid) {
 bool is_citus_table(Oid relid) {
   CitusKind kind = citus_table_kind(relid, nullptr);
   if (kind == CitusKind::other)
-    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                    errmsg("mysql_sync task \"%s\": target table %s is an append or range distributed Citus table",
-                           worker_task.name, qualified_relation_name(relid)),
-                    errhint("Distribute it by hash (create_distributed_table) or make it a reference table.")));
+    ereport(ERROR,
+            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+             errmsg("mysql_sync task \"%s\": target table %s is an append or range distributed Citus table",
+                    worker_task.name, qualified_relation_name(relid)),
+             errhint("Distribute it by hash (create_distributed_table) or make it a reference table.")));
   return kind != CitusKind::none;
 }
 
@@ -55,8 +57,8 @@ namespace {
 
 // session_replication_role for the rest of the transaction; its end restores the worker's.
 void set_replication_role(const char* role) {
-  (void)set_config_option("session_replication_role", role, PGC_SUSET, PGC_S_OVERRIDE, GUC_ACTION_LOCAL, true, 0,
-                          false);
+  (void)set_config_option("session_replication_role", role, PGC_SUSET, PGC_S_OVERRIDE, GUC_ACTION_LOCAL, true,
+                          0, false);
 }
 
 Oid relation_of(const char* qualified) {
@@ -83,7 +85,8 @@ void distribute_like(const char* qualified, const char* model) {
       "SELECT CASE WHEN p.partmethod = 'h' THEN format('SELECT pg_catalog.create_distributed_table(%L, %L, "
       "colocate_with => %L)', $1, pg_catalog.column_to_column_name(p.logicalrelid, p.partkey), $2) "
       "            WHEN p.repmodel = 't' THEN format('SELECT pg_catalog.create_reference_table(%L)', $1) "
-      "            WHEN p.colocationid <> 0 THEN format('SELECT pg_catalog.create_distributed_table(%L, NULL, "
+      "            WHEN p.colocationid <> 0 THEN format('SELECT pg_catalog.create_distributed_table(%L, "
+      "NULL, "
       "colocate_with => %L)', $1, $2) "
       "            ELSE format('SELECT pg_catalog.citus_add_local_table_to_metadata(%L)', $1) END "
       "  FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $2::regclass",
@@ -95,6 +98,7 @@ void distribute_like(const char* qualified, const char* model) {
 void analyze_citus_table(const char* qualified) {
   begin_catalog_transaction();
   Oid relid = relation_of(qualified);
-  if (OidIsValid(relid) && is_citus_table(relid)) spi_exec_text(psprintf("ANALYZE %s", qualified), 0, nullptr);
+  if (OidIsValid(relid) && is_citus_table(relid))
+    spi_exec_text(psprintf("ANALYZE %s", qualified), 0, nullptr);
   end_catalog_transaction();
 }

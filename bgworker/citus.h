@@ -17,10 +17,10 @@
 #include "bgworker/worker.h"
 
 enum class CitusKind {
-  none,         // not a Citus table (or Citus is not installed)
-  distributed,  // hash-distributed: rows are routed by the distribution column
-  single_shard, // one shard: a reference table, a Citus-managed local table, a single-shard table
-  other,        // append or range distributed: not supported as a target
+  none,          // not a Citus table (or Citus is not installed)
+  distributed,   // hash-distributed: rows are routed by the distribution column
+  single_shard,  // one shard: a reference table, a Citus-managed local table, a single-shard table
+  other,         // append or range distributed: not supported as a target
 };
 
 // Whether the citus extension exists in the database (a catalog lookup; inside a transaction).

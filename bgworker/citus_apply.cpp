@@ -69,7 +69,8 @@ void flush_error_callback(void* arg) {
   const SyncTable& table = worker_task.runtime->tables[ctx->table];
   const mysql_sync::BinlogPosition& end = worker_task.runtime->last_end;
   errcontext(
-      "mysql_sync task \"%s\": writing the net effect of a batch on %d rows of source table %s.%s to the Citus "
+      "mysql_sync task \"%s\": writing the net effect of a batch on %d rows of source table %s.%s to the "
+      "Citus "
       "table %s.%s, source transactions up to binlog %s:%llu",
       worker_task.name, ctx->changes, table.source_schema.c_str(), table.source_name.c_str(),
       table.target_schema.c_str(), table.target_name.c_str(), end.file.c_str(), (unsigned long long)end.pos);
@@ -106,11 +107,12 @@ void column_type(const char* qualified, Oid relid, const char* name, ColumnType*
   fmgr_info_cxt(outfunc, &out->output, TopMemoryContext);
   out->array_type = get_array_type(out->type);
   if (!OidIsValid(out->array_type))
-    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                    errmsg("mysql_sync task \"%s\": column \"%s\" of the Citus table %s has a type without an array "
-                           "type (%s)",
-                           worker_task.name, name, qualified, format_type_be(out->type)),
-                    errhint("Give the column a base type.")));
+    ereport(ERROR,
+            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+             errmsg("mysql_sync task \"%s\": column \"%s\" of the Citus table %s has a type without an array "
+                    "type (%s)",
+                    worker_task.name, name, qualified, format_type_be(out->type)),
+             errhint("Give the column a base type.")));
   get_typlenbyvalalign(out->type, &out->typlen, &out->byval, &out->align);
 }
 
@@ -164,7 +166,8 @@ void prepare(int index, Oid relid, CitusKind kind, const char* dist_name) {
   }
   appendStringInfoString(&sql, " RETURNING ");
   for (int k = 0; k < a->nkeys; k++)
-    appendStringInfo(&sql, "%st.%s", k ? ", " : "", quote_identifier(table.target_columns[a->keys[k]].c_str()));
+    appendStringInfo(&sql, "%st.%s", k ? ", " : "",
+                     quote_identifier(table.target_columns[a->keys[k]].c_str()));
   a->delete_plan = prepare_kept(sql.data, ndelete, types);
 
   resetStringInfo(&sql);
@@ -200,8 +203,8 @@ Datum make_array(const ColumnType* column, Datum* values, bool* nulls, int count
   if (count == 0) return PointerGetDatum(construct_empty_array(column->type));
   int dims[1] = {count};
   int lbs[1] = {1};
-  return PointerGetDatum(
-      construct_md_array(values, nulls, 1, dims, lbs, column->type, column->typlen, column->byval, column->align));
+  return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs, column->type, column->typlen,
+                                            column->byval, column->align));
 }
 
 // The text of a value as the column's output function writes it (the form RETURNING gives).
@@ -247,7 +250,8 @@ struct DeleteSet {
     }
     bool seen = false;
     for (int r = 0; r < returned && !seen; r++) seen = strcmp(found[r], key.data) == 0;
-    if (!seen) report_row_missing(a->qualified, "update or delete", psprintf("(%s)=(%s)", names.data, key.data));
+    if (!seen)
+      report_row_missing(a->qualified, "update or delete", psprintf("(%s)=(%s)", names.data, key.data));
   }
   report_row_missing(a->qualified, "update or delete", nullptr);
 }
@@ -319,8 +323,8 @@ void delete_existing(CitusApplier* a, const NetChanges& net) {
     Datum cell = SPI_getbinval(SPI_tuptable->vals[g], SPI_tuptable->tupdesc, 1, &isnull);
     Datum* ordinals;
     int count;
-    deconstruct_array(DatumGetArrayTypeP(cell), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &ordinals, nullptr,
-                      &count);
+    deconstruct_array(DatumGetArrayTypeP(cell), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &ordinals,
+                      nullptr, &count);
     members[g] = static_cast<int*>(palloc0(sizeof(int) * (count + 1)));
     for (int i = 0; i < count; i++) members[g][i] = (int)DatumGetInt64(ordinals[i]) - 1;
     sizes[g] = count;

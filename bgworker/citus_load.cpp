@@ -43,7 +43,8 @@ uint64 copy_rows_via_stage(int index, Oid target, copy_data_source_cb read) {
   const mysql_sync::SyncTable& table = worker_task.runtime->tables[index];
   const char* qualified = qualified_relation_name(target);
   spi_exec_text(psprintf("CREATE TEMP TABLE %s (LIKE %s)", kStage, qualified), 0, nullptr);
-  Oid stage = RangeVarGetRelid(makeRangeVar(pstrdup("pg_temp"), pstrdup("mysql_sync_stage"), -1), NoLock, false);
+  Oid stage =
+      RangeVarGetRelid(makeRangeVar(pstrdup("pg_temp"), pstrdup("mysql_sync_stage"), -1), NoLock, false);
 
   // The copied columns (those with a target column), as the COPY into the stage fills them.
   int* copied = static_cast<int*>(palloc(sizeof(int) * (table.target_columns.size() + 1)));
@@ -54,8 +55,10 @@ uint64 copy_rows_via_stage(int index, Oid target, copy_data_source_cb read) {
   StringInfoData columns;
   initStringInfo(&columns);
   for (int i = 0; i < count; i++)
-    appendStringInfo(&columns, "%s%s", i ? ", " : "", quote_identifier(table.target_columns[copied[i]].c_str()));
-  char* insert = psprintf("INSERT INTO %s (%s) SELECT %s FROM %s", qualified, columns.data, columns.data, kStage);
+    appendStringInfo(&columns, "%s%s", i ? ", " : "",
+                     quote_identifier(table.target_columns[copied[i]].c_str()));
+  char* insert =
+      psprintf("INSERT INTO %s (%s) SELECT %s FROM %s", qualified, columns.data, columns.data, kStage);
   char* empty = psprintf("TRUNCATE %s", kStage);
 
   uint64 total = 0;

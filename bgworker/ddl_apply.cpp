@@ -99,7 +99,8 @@ void apply_effect(const DdlPlan& plan, const DdlEffect& effect, const mysql_sync
   } else {
     // Statements on the table as it is now named (Citus: through its shards too).
     const SyncTable& before = runtime->tables[index];
-    const char* qualified = quote_qualified_identifier(before.target_schema.c_str(), before.target_name.c_str());
+    const char* qualified =
+        quote_qualified_identifier(before.target_schema.c_str(), before.target_name.c_str());
     for (const std::string& sql : effect.sql) exec_on_target(qualified, sql.c_str());
   }
   if (!created) MYSQL_SYNC_CXX(worker_task.label, runtime->tables[index].follow(effect.after));
@@ -123,7 +124,8 @@ void apply_effect(const DdlPlan& plan, const DdlEffect& effect, const mysql_sync
                   (unsigned long long)item->end.pos, table.target_schema.c_str(), table.target_name.c_str()),
            errhint("Drop or rename the PostgreSQL table, then resume_sync.")));
     if (exists && strcmp(worker_task.existing_tables, "clear") == 0) {
-      const char* qualified = quote_qualified_identifier(table.target_schema.c_str(), table.target_name.c_str());
+      const char* qualified =
+          quote_qualified_identifier(table.target_schema.c_str(), table.target_name.c_str());
       exec_on_target(qualified, psprintf("TRUNCATE %s", qualified));
     }
     if (!exists) {

@@ -125,14 +125,16 @@ DistributionText distribution_text(const SyncTable& table, const char* qualified
     mysql_sync::CitusPlacement placement;
     placement.reference = reference;
     placement.shard_count = worker_task.runtime->shard_count;
-    mysql_sync::DistributionDdl d = mysql_sync::distribution_ddl(dialect, qualified, quoted, names, placement);
+    mysql_sync::DistributionDdl d =
+        mysql_sync::distribution_ddl(dialect, qualified, quoted, names, placement);
     if (d.create_suffix.size() >= sizeof out.create_suffix || d.params.size() > 3) {
       dialect_text = "distribution clause too long";
       return;
     }
     strlcpy(out.create_suffix, d.create_suffix.c_str(), sizeof out.create_suffix);
     strlcpy(out.after_create, d.after_create.c_str(), sizeof out.after_create);
-    for (size_t i = 0; i < d.params.size(); i++) strlcpy(out.params[i], d.params[i].c_str(), sizeof out.params[i]);
+    for (size_t i = 0; i < d.params.size(); i++)
+      strlcpy(out.params[i], d.params[i].c_str(), sizeof out.params[i]);
     out.nparams = (int)d.params.size();
     strlcpy(out.note, d.note.c_str(), sizeof out.note);
   });
@@ -145,7 +147,8 @@ bool hashable_column(const char* qualified, const char* column) {
   RangeVar* rv = makeRangeVarFromNameList(stringToQualifiedNameList(qualified));
   Oid relid = RangeVarGetRelid(rv, NoLock, false);
   AttrNumber attnum = get_attnum(relid, column);
-  return attnum != InvalidAttrNumber && OidIsValid(GetDefaultOpClass(get_atttype(relid, attnum), HASH_AM_OID));
+  return attnum != InvalidAttrNumber &&
+         OidIsValid(GetDefaultOpClass(get_atttype(relid, attnum), HASH_AM_OID));
 }
 
 }  // namespace
@@ -200,8 +203,9 @@ void create_target_table(int index) {
   spi_exec_text(sql.data, 0, nullptr);
   if (dialect == mysql_sync::Dialect::citus && !reference && distribution.nparams >= 2 &&
       !hashable_column(qualified, distribution.params[1])) {
-    elog(LOG, "mysql_sync task \"%s\": %s: Citus cannot hash the distribution column \"%s\" (its type has no hash "
-              "operator class)",
+    elog(LOG,
+         "mysql_sync task \"%s\": %s: Citus cannot hash the distribution column \"%s\" (its type has no hash "
+         "operator class)",
          worker_task.name, qualified, distribution.params[1]);
     distribution = distribution_text(table, qualified, true);
   }
@@ -283,7 +287,8 @@ void add_keys(int index) {
     std::string statement;
     MYSQL_SYNC_CXX(worker_task.label, {
       name = mysql_sync::object_name(table.target_name, idx.name);
-      if (unique && !one_shard && !mysql_sync::unique_index_allowed(dialect, table.distribution_key, idx.columns))
+      if (unique && !one_shard &&
+          !mysql_sync::unique_index_allowed(dialect, table.distribution_key, idx.columns))
         unique = false;
     });
     if (unique != idx.unique)
@@ -319,7 +324,8 @@ void set_identities(int index) {
     const char* args[3] = {qualified, table.target_columns[c].c_str(), auto_increment};
     // The maximum in a subquery: Citus computes it over the shards, setval runs here.
     char* sql = psprintf(
-        "SELECT setval(s, GREATEST(COALESCE((SELECT max(%s) FROM %s), 0) + 1, $3::numeric, 1)::bigint, false) "
+        "SELECT setval(s, GREATEST(COALESCE((SELECT max(%s) FROM %s), 0) + 1, $3::numeric, 1)::bigint, "
+        "false) "
         "  FROM pg_get_serial_sequence($1, $2) s WHERE s IS NOT NULL",
         column, qualified);
     spi_exec_text(sql, 3, args);
@@ -441,8 +447,7 @@ uint64 copy_into_relation(int index, Oid relid, copy_data_source_cb read) {
 
 uint64 copy_rows_into(int index, Oid relid, copy_data_source_cb read) {
   // The coordinator's relation of a Citus table is an empty shell: its rows go through Citus.
-  if (is_citus_table(relid))
-    return copy_rows_via_stage(index, relid, read);
+  if (is_citus_table(relid)) return copy_rows_via_stage(index, relid, read);
   return copy_into_relation(index, relid, read);
 }
 

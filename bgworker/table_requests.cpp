@@ -459,7 +459,8 @@ void copy_into_shadow(const Request& request, int index) {
 
   open_snapshot(true);  // a resync copies, whatever initial_sync says
   begin_catalog_transaction();
-  exec_on_target(shadow_qualified, psprintf("DROP TABLE IF EXISTS %s", shadow_qualified));  // of an interrupted run
+  exec_on_target(shadow_qualified,
+                 psprintf("DROP TABLE IF EXISTS %s", shadow_qualified));  // of an interrupted run
   spi_exec_text(psprintf("CREATE TABLE %s (LIKE %s INCLUDING ALL)", shadow_qualified, qualified), 0, nullptr);
   distribute_like(shadow_qualified, qualified);  // a Citus target's shadow is one too, colocated with it
   RangeVar* rv = makeRangeVar(pstrdup(table.target_schema.c_str()), shadow, -1);

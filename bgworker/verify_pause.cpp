@@ -76,8 +76,8 @@ void verify_pause_point(const mysql_sync::BinlogPosition* next_end, const mysql_
   SetLatch(requester);
   if (past) return;
 
-  ereport(LOG, (errmsg("mysql_sync task \"%s\": holding at binlog %s:%lld while verify() %s", worker_task.name,
-                       applied.file.c_str(), (long long)applied.pos,
+  ereport(LOG, (errmsg("mysql_sync task \"%s\": holding at binlog %s:%lld while verify() %s",
+                       worker_task.name, applied.file.c_str(), (long long)applied.pos,
                        hold ? "reads the Citus tables" : "takes its snapshot")));
   // Hold still until the verifier has its snapshot (or gives up, or 10 s pass); a holding
   // verifier (Citus) until it has read the target, for as long as its backend lives.

@@ -213,7 +213,8 @@ std::string check_citus_cluster(CheckItem& item) {
   first.erase(first.find_last_not_of(" \t\"") + 1);
   if (first != "citus")
     item.add("failed", "citus is not the first of shared_preload_libraries ('" + preload + "')",
-             "shared_preload_libraries = 'citus,mysql_sync' in postgresql.conf (citus first), then restart PostgreSQL");
+             "shared_preload_libraries = 'citus,mysql_sync' in postgresql.conf (citus first), then restart "
+             "PostgreSQL");
 
   int holders = spi_query(
       "SELECT format('%s:%s', nodename, nodeport) FROM pg_catalog.pg_dist_node "
@@ -222,15 +223,18 @@ std::string check_citus_cluster(CheckItem& item) {
   std::vector<std::string> nodes;
   for (int i = 0; i < holders; i++) nodes.push_back(spi_text(i, 1));
   if (holders == 0)
-    item.add("failed", "no node of the Citus cluster holds shards (pg_dist_node has no active node that should have shards)",
-             "SELECT citus_add_node('<worker host>', <port>) for each worker node; or, to keep the shards on this "
-             "node: SELECT citus_set_coordinator_host('<this host>', <port>); SELECT "
-             "citus_set_node_property('<this host>', <port>, 'shouldhaveshards', true)");
+    item.add(
+        "failed",
+        "no node of the Citus cluster holds shards (pg_dist_node has no active node that should have shards)",
+        "SELECT citus_add_node('<worker host>', <port>) for each worker node; or, to keep the shards on this "
+        "node: SELECT citus_set_coordinator_host('<this host>', <port>); SELECT "
+        "citus_set_node_property('<this host>', <port>, 'shouldhaveshards', true)");
 
   // An unreachable node fails at once when refused; a silent one within the timeout.
   spi_query("SELECT set_config('citus.node_connection_timeout', '5000', true)", 0);
   int down = spi_query(
-      "SELECT format('%s:%s (%s)', nodename, nodeport, result) FROM pg_catalog.run_command_on_workers('SELECT 1') "
+      "SELECT format('%s:%s (%s)', nodename, nodeport, result) FROM "
+      "pg_catalog.run_command_on_workers('SELECT 1') "
       " WHERE NOT success ORDER BY nodename, nodeport",
       0);
   std::vector<std::string> unreachable;

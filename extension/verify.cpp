@@ -488,11 +488,12 @@ bool any_citus_table(const TableInfo* tables, int count) {
   for (int i = 0; i < count; i++) relids[i] = ObjectIdGetDatum(tables[i].relid);
   int dims[1] = {count};
   int lbs[1] = {1};
-  Datum args[1] = {
-      PointerGetDatum(construct_md_array(relids, nullptr, 1, dims, lbs, OIDOID, sizeof(Oid), true, TYPALIGN_INT))};
+  Datum args[1] = {PointerGetDatum(
+      construct_md_array(relids, nullptr, 1, dims, lbs, OIDOID, sizeof(Oid), true, TYPALIGN_INT))};
   Oid types[1] = {OIDARRAYOID};
-  SPI_execute_with_args("SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = ANY ($1))", 1,
-                        types, args, nullptr, true, 1);
+  SPI_execute_with_args(
+      "SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = ANY ($1))", 1, types,
+      args, nullptr, true, 1);
   return strcmp(cell(0, 1), "t") == 0;
 }
 
@@ -660,9 +661,7 @@ Datum mysql_sync_verify(PG_FUNCTION_ARGS) {
   }
 
   PG_TRY();
-  {
-    verify_tables(task, tables, table_count, snapshot, note, chunk_context, rsinfo);
-  }
+  { verify_tables(task, tables, table_count, snapshot, note, chunk_context, rsinfo); }
   PG_FINALLY();
   {
     if (held_slot >= 0) verify_release_pause(held_slot, held_worker, held_id);

@@ -38,7 +38,8 @@ NetChanges::Entry& NetChanges::entry_for(const std::string& key, const Row& row,
   Entry& entry = entries_.back();
   for (size_t column : key_columns_) entry.key.push_back(column < row.size() ? row[column] : Value());
   entry.existed = existed;
-  if (existed && dist_column_ >= 0 && (size_t)dist_column_ < row.size()) entry.dist_before = row[dist_column_];
+  if (existed && dist_column_ >= 0 && (size_t)dist_column_ < row.size())
+    entry.dist_before = row[dist_column_];
   return entry;
 }
 

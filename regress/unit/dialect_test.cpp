@@ -62,9 +62,11 @@ TEST(Dialect, CitusShardCountAndReferenceTables) {
   ASSERT_EQ(r.params.size(), 1u);
   EXPECT_EQ(r.params[0], "shop.\"Codes\"");
   // Without a key a table is a reference table too (a local one would keep its rows on the coordinator).
-  EXPECT_EQ(distribution_ddl(Dialect::citus, "t", {}, {}).after_create, "SELECT create_reference_table($1::regclass)");
+  EXPECT_EQ(distribution_ddl(Dialect::citus, "t", {}, {}).after_create,
+            "SELECT create_reference_table($1::regclass)");
   // Reference tables are Citus's only: elsewhere the flag changes nothing.
-  EXPECT_EQ(distribution_ddl(Dialect::greenplum, "t", {"id"}, {"id"}, reference).create_suffix, " DISTRIBUTED BY (id)");
+  EXPECT_EQ(distribution_ddl(Dialect::greenplum, "t", {"id"}, {"id"}, reference).create_suffix,
+            " DISTRIBUTED BY (id)");
 }
 
 TEST(Dialect, UniqueIndexesNeedTheDistributionKey) {

@@ -139,10 +139,12 @@ TEST(NetChanges, NullAndEmptyKeysDiffer) {
   NetChanges net;
   net.reset({0, 1}, 0);
   net.add(insert(Row{std::string("a"), std::nullopt, std::string("1")}));
-  EXPECT_EQ(net.add(insert(Row{std::string("a"), std::string(""), std::string("2")})), NetChanges::Conflict::none);
+  EXPECT_EQ(net.add(insert(Row{std::string("a"), std::string(""), std::string("2")})),
+            NetChanges::Conflict::none);
   // "ab" + "" and "a" + "b" are different keys.
   net.add(insert(Row{std::string("ab"), std::string(""), std::string("3")}));
-  EXPECT_EQ(net.add(insert(Row{std::string("a"), std::string("b"), std::string("4")})), NetChanges::Conflict::none);
+  EXPECT_EQ(net.add(insert(Row{std::string("a"), std::string("b"), std::string("4")})),
+            NetChanges::Conflict::none);
   EXPECT_EQ(net.size(), 4u);
 }
 
@@ -157,7 +159,8 @@ TEST(NetChanges, AnySequenceEndsAsAppliedOneByOne) {
   for (int round = 0; round < 300; round++) {
     std::map<std::string, Row> table;
     for (int k = 0; k < 4; k++)
-      if (next(2)) table["k" + std::to_string(k)] = row("k" + std::to_string(k), "s" + std::to_string(next(3)), "0");
+      if (next(2))
+        table["k" + std::to_string(k)] = row("k" + std::to_string(k), "s" + std::to_string(next(3)), "0");
     std::map<std::string, Row> expected = table;
     NetChanges net = keyed_by_id();
     for (int step = 0; step < 12; step++) {
