@@ -420,6 +420,9 @@ bool prepare_target_table(int index) {
 
 }  // namespace
 
+namespace {
+
+// The in-process COPY: writes the relation itself.
 uint64 copy_into_relation(int index, Oid relid, copy_data_source_cb read) {
   const SyncTable& table = worker_task.runtime->tables[index];
   // The fields of the feed's COPY text: the columns with a target column, as CopyFeed reads them.
@@ -445,13 +448,17 @@ uint64 copy_into_relation(int index, Oid relid, copy_data_source_cb read) {
   return processed;
 }
 
+}  // namespace
+
 uint64 copy_rows_into(int index, Oid relid, copy_data_source_cb read) {
   // The coordinator's relation of a Citus table is an empty shell: its rows go through Citus.
-  if (is_citus_table(relid)) return copy_rows_via_stage(index, relid, read);
+  if (is_citus_table(relid)) return copy_callback_via_citus(index, relid, read);
   return copy_into_relation(index, relid, read);
 }
 
 uint64 copy_feed_into(int index, Oid relid, mysql_sync::CopyFeed* feed) {
+  // A Citus table's COPY reads the feed on the pipe's thread (no callback in between).
+  if (is_citus_table(relid)) return copy_source_via_citus(index, relid, feed);
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   runtime->copy_reading = feed;
   uint64 processed = copy_rows_into(index, relid, copy_read);
@@ -462,6 +469,10 @@ uint64 copy_feed_into(int index, Oid relid, mysql_sync::CopyFeed* feed) {
 void set_copy_base(int64 rows) {
   copy_base = rows;
   set_live_rows(copy_base);
+}
+
+void show_copy_progress(uint64 rows) {
+  set_live_rows(copy_base + (int64)rows);
 }
 
 namespace {

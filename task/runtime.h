@@ -15,6 +15,7 @@
 #include "source/source_uri.h"
 #include "task/copy_columns.h"
 #include "task/copy_feed.h"
+#include "task/copy_pipe.h"
 #include "task/copy_ranges.h"
 #include "task/net_changes.h"
 #include "ddl/ddl_plan.h"
@@ -111,6 +112,7 @@ struct TaskRuntime {
   };
   std::vector<CopySlot> copy_slots;
   CopyFeed* copy_reading = nullptr;  // the feed COPY FROM reads now
+  std::unique_ptr<CopyPipe> copy_pipe;  // a Citus target's COPY reads the feed through it
   std::unique_ptr<Reader> reader;
   std::unique_ptr<SourceMonitor> monitor;  // started with the stream; readers made after it feed it
   std::unique_ptr<SourceItem> current;  // the item being applied
