@@ -26,19 +26,23 @@ using mysql_sync::SyncTable;
 void begin_catalog_transaction(void) {
   SetCurrentStatementStartTimestamp();
   StartTransactionCommand();
-  // Where Citus is installed, a transaction block (bgworker/citus.h says why), committed durably:
-  // Citus commits the nodes' prepared transactions once the local commit is done, so a local
-  // commit lost in a crash (the worker's synchronous_commit = off) would leave their writes
-  // applied without the position that covers them.
-  if (citus_installed()) {
+  // Where Citus is installed, a transaction block (bgworker/citus.h says why).
+  const bool citus = citus_installed();
+  if (citus) {
     BeginTransactionBlock();
     CommitTransactionCommand();
     StartTransactionCommand();
-    (void)set_config_option("synchronous_commit", "on", PGC_SUSET, PGC_S_OVERRIDE, GUC_ACTION_LOCAL, true, 0,
-                            false);
   }
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "%s: SPI_connect failed", worker_task.label);
   PushActiveSnapshot(GetTransactionSnapshot());
+  // Committed durably when Citus may write another node: it commits the nodes' prepared
+  // transactions once the local commit is done, so a local commit lost in a crash (the worker's
+  // synchronous_commit = off) would leave their writes applied without the position that covers
+  // them. A node alone writes only itself (or itself over a connection, whose commit flushes this
+  // one's too), and its position and rows are lost or kept together.
+  if (citus && citus_has_other_nodes())
+    (void)set_config_option("synchronous_commit", "on", PGC_SUSET, PGC_S_OVERRIDE, GUC_ACTION_LOCAL, true, 0,
+                            false);
 }
 
 void end_catalog_transaction(void) {

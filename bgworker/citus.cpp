@@ -17,6 +17,16 @@ bool citus_installed(void) {
   return OidIsValid(get_extension_oid("citus", true));
 }
 
+bool citus_has_other_nodes(void) {
+  int ret = SPI_execute(
+      "SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_node n WHERE n.isactive AND n.noderole = 'primary' "
+      "                  AND n.groupid <> (SELECT groupid FROM pg_catalog.pg_dist_local_group))",
+      true, 1);
+  if (ret != SPI_OK_SELECT) elog(ERROR, "%s: cannot read pg_dist_node (%d)", worker_task.label, ret);
+  bool isnull;
+  return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
 CitusKind citus_table_kind(Oid relid, char* dist_column) {
   if (dist_column) dist_column[0] = '\0';
   if (!citus_installed()) return CitusKind::none;

@@ -11,8 +11,8 @@
 // commits on its node at once) and runs the shards of the coordinator itself locally (otherwise
 // it creates them over new connections, which do not see the worker's uncommitted schema).
 // A transaction that wrote shards commits with Citus's two-phase commit (bgworker/citus_apply.h),
-// and with synchronous_commit = on: the nodes commit their prepared transactions once the
-// coordinator's commit is done, which must then survive a crash.
+// and with synchronous_commit = on where other nodes exist: they commit their prepared
+// transactions once the coordinator's commit is done, which must then survive a crash.
 #pragma once
 #include "bgworker/worker.h"
 
@@ -25,6 +25,10 @@ enum class CitusKind {
 
 // Whether the citus extension exists in the database (a catalog lookup; inside a transaction).
 bool citus_installed(void);
+
+// Whether Citus's metadata lists an active node other than this one (inside a transaction, with
+// SPI connected; Citus installed).
+bool citus_has_other_nodes(void);
 
 // Citus's view of a relation; the distribution column's name into `dist_column` (NAMEDATALEN
 // bytes) for a distributed table. Inside a transaction; `none` when Citus is not installed.
