@@ -15,7 +15,8 @@ MARIADB_CFLAGS := $(shell mariadb_config --include)
 MARIADB_LIBS   := $(shell mariadb_config --libs)
 
 # -isystem silences warnings inside PostgreSQL's headers (they are not C++-clean under -Wextra).
-PG_CPPFLAGS = -isystem $(includedir_server) $(MARIADB_CFLAGS) -I$(srcdir)
+# MYSQL_SYNC_VERSION: the catalog version this library runs tasks against (the launcher checks it).
+PG_CPPFLAGS = -isystem $(includedir_server) $(MARIADB_CFLAGS) -I$(srcdir) -DMYSQL_SYNC_VERSION='"$(EXTVERSION)"'
 # -MMD: PGXS tracks no header dependencies, and a stale object built against an older struct
 # layout corrupts memory at run time. The .d files sit beside the objects.
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -pthread -MMD -MP
@@ -45,8 +46,15 @@ $(CLI): binlog/tools/mysql_sync_binlog.o $(CXX_ZONE_OBJS)
 
 install: install-cli
 install-cli: $(CLI)
+	$(MKDIR_P) '$(DESTDIR)$(bindir)'
 	$(INSTALL_PROGRAM) $(CLI) '$(DESTDIR)$(bindir)/$(CLI)'
 uninstall: uninstall-cli
 uninstall-cli:
 	rm -f '$(DESTDIR)$(bindir)/$(CLI)'
 .PHONY: install-cli uninstall-cli
+
+# The PGXN release bundle (pgxn install unpacks it and runs make, make install): the committed tree.
+DISTDIR ?= .
+dist:
+	git archive --format zip --prefix=$(EXTENSION)-$(EXTVERSION)/ -o $(DISTDIR)/$(EXTENSION)-$(EXTVERSION).zip HEAD
+.PHONY: dist

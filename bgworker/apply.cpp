@@ -1,3 +1,4 @@
+#include "extension/bridge.h"
 #include "bgworker/apply.h"
 
 #include "bgworker/citus.h"
@@ -504,7 +505,7 @@ void close_exec_tables(void) {
 // Whoever commits the transaction the changes went into (the apply loop, the initial sync's
 // catch-up), the executor state is closed before the commit, not leaked into it; after an
 // abort it is simply forgotten (the abort released the relations and freed the memory).
-void apply_xact_callback(XactEvent event, void*) {
+MYSQL_SYNC_VOID_ENTRY(apply_xact_callback, (XactEvent event, [[maybe_unused]] void* arg), (event, arg)) {
   switch (event) {
     case XACT_EVENT_PRE_COMMIT:
     case XACT_EVENT_PARALLEL_PRE_COMMIT:

@@ -457,11 +457,14 @@ void load_table_states(void) {
       "       COALESCE((c.col ->> 'json_text')::bool, false), COALESCE((c.col ->> 'pk')::bool, false), "
       "       (SELECT string_agg(octet_length(e)::text || ':' || e, '' ORDER BY o) "
       "          FROM jsonb_array_elements_text(c.col -> 'enum') WITH ORDINALITY AS x(e, o)), "
-      "       c.col ->> 'type', t.copy_file, t.copy_pos "
+      "       c.col ->> 'type', t.copy_file, t.copy_pos, "
+      // a stale target, until a copy replaces it (table_requests.h, request_repair)
+      "       t.state = 'failed' OR EXISTS (SELECT FROM mysql_sync.table_requests r WHERE r.task = t.task "
+      "                                        AND r.kind = 'repair' AND r.object = t.source_table) "
       "  FROM mysql_sync.table_state t, jsonb_array_elements(t.columns) WITH ORDINALITY AS c(col, ord) "
       " WHERE t.task = $1 ORDER BY t.source_table, c.ord",
       1, args);
-  constexpr int kCells = 13;
+  constexpr int kCells = 14;
   int rows = (int)SPI_processed;
   char** cells = static_cast<char**>(palloc0(sizeof(char*) * rows * kCells + 1));
   for (int r = 0; r < rows; r++)
@@ -485,6 +488,7 @@ void load_table_states(void) {
           table.copied_at.file = cell[11];
           table.copied_at.pos = strtoull(cell[12], nullptr, 10);
         }
+        table.awaits_repair = strcmp(cell[13], "t") == 0;
         runtime->tables.push_back(std::move(table));
       }
       SyncTable& table = runtime->tables.back();

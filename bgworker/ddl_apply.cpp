@@ -5,6 +5,7 @@
 #include "bgworker/citus.h"
 #include "bgworker/initial_sync.h"
 #include "bgworker/shmem.h"
+#include "bgworker/table_requests.h"
 #include "extension/bridge.h"
 
 extern "C" {
@@ -74,10 +75,42 @@ void request_backfill(const DdlPlan& plan, const DdlEffect& effect) {
   note_table_requests(worker_task.slot);  // this worker: it services them after this transaction
 }
 
+// Rows of the table changed on the source without row events (options.ddl unlogged_rows).
+// Applied: the table is copied again (request_repair); a DISCARD TABLESPACE waits for the IMPORT
+// that follows it. Ignored: counted in table_state.unlogged_rows_ignored and said in last_error.
+void unlogged_rows(const DdlPlan& plan, const DdlEffect& effect, const mysql_sync::SourceItem* item) {
+  int index = (int)effect.table;
+  char* object = pstrdup(worker_task.runtime->tables[index].source_table().c_str());
+  char* what = psprintf("rows changed on the source without row events at binlog %s:%llu (%s)",
+                        item->end.file.c_str(), (unsigned long long)item->end.pos, plan.statement.c_str());
+  if (plan.decision == DdlPolicy::ignore) {
+    char* message = psprintf(
+        "%s, ignored as options.ddl.unlogged_rows says: the target may keep rows the source no longer has "
+        "or lack rows it has; resync_table repairs it",
+        what);
+    const char* args[3] = {worker_task.name, object, message};
+    spi_exec_text(
+        "UPDATE mysql_sync.table_state SET unlogged_rows_ignored = unlogged_rows_ignored + 1, last_error = $3 "
+        " WHERE task = $1 AND source_table = $2",
+        3, args);
+    ereport(WARNING, (errmsg("mysql_sync task \"%s\": %s: %s", worker_task.name, object, message)));
+  } else if (effect.kind == DdlEffect::Kind::discard) {
+    ereport(LOG, (errmsg("mysql_sync task \"%s\": %s: %s; its rows cannot be read until IMPORT TABLESPACE, "
+                         "which repairs the table",
+                         worker_task.name, object, what)));
+  } else {
+    request_repair(index, what);
+  }
+}
+
 void apply_effect(const DdlPlan& plan, const DdlEffect& effect, const mysql_sync::SourceItem* item) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   if (effect.kind == DdlEffect::Kind::enter) {
     request_backfill(plan, effect);
+    return;
+  }
+  if (effect.kind == DdlEffect::Kind::repair || effect.kind == DdlEffect::Kind::discard) {
+    unlogged_rows(plan, effect, item);
     return;
   }
   int index = (int)effect.table;

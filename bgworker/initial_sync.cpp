@@ -44,13 +44,6 @@ mysql_sync::Dialect dialect = mysql_sync::Dialect::postgresql;
 int server_version = 150000;
 int64 copy_base = 0;  // rows of the task committed before the table being copied
 
-void set_live_rows(int64 rows) {
-  TaskSlot* slot = &sync_shared->slots[worker_task.slot];
-  SpinLockAcquire(&sync_shared->mutex);
-  slot->rows_copied = rows;
-  SpinLockRelease(&sync_shared->mutex);
-}
-
 // COPY's data-source callback has no argument: the one copy in progress is the runtime's.
 int copy_read(void* outbuf, int, int maxread) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
@@ -61,7 +54,7 @@ int copy_read(void* outbuf, int, int maxread) {
       n = runtime->copy_reading->read(static_cast<char*>(outbuf), maxread, 200);
       rows = runtime->copy_reading->rows();
     });
-    set_live_rows(copy_base + (int64)rows);
+    publish_rows_copied(worker_task.slot, copy_base + (int64)rows, (int64)rows);
     if (n >= 0) return n;
     CHECK_FOR_INTERRUPTS();
   }
@@ -183,6 +176,12 @@ void create_target_table(int index) {
       appendStringInfo(&sql, " DEFAULT %s", def.text.c_str());  // one of our fixed expressions
     const std::vector<std::string>& members = source.enum_values;
     if (source.data_type == "enum" && !members.empty()) {
+      char check_name[NAMEDATALEN] = "";  // the DDL replay drops it by this name (ddl/dialect.h)
+      MYSQL_SYNC_CXX(worker_task.label, snprintf(check_name, sizeof check_name, "%s",
+                                                 mysql_sync::explicit_constraint_name(
+                                                     table.target_name, table.target_columns[c] + "_check")
+                                                     .c_str()));
+      if (check_name[0]) appendStringInfo(&sql, " CONSTRAINT %s", quote_identifier(check_name));
       appendStringInfo(&sql, " CHECK (%s IN (", column);
       for (size_t e = 0; e < members.size(); e++)
         appendStringInfo(&sql, "%s%s", e ? ", " : "", quote_literal_cstr(members[e].c_str()));
@@ -249,7 +248,13 @@ void add_keys(int index) {
   StringInfoData sql;
   initStringInfo(&sql);
   List* pk = quoted_target_columns(table, table.primary_key);
-  appendStringInfo(&sql, "ALTER TABLE %s ADD PRIMARY KEY (", qualified);
+  char pk_name[NAMEDATALEN] = "";  // the DDL replay drops it by this name (ddl/dialect.h)
+  MYSQL_SYNC_CXX(worker_task.label,
+                 snprintf(pk_name, sizeof pk_name, "%s",
+                          mysql_sync::explicit_constraint_name(table.target_name, "pkey").c_str()));
+  appendStringInfo(&sql, "ALTER TABLE %s ADD ", qualified);
+  if (pk_name[0]) appendStringInfo(&sql, "CONSTRAINT %s ", quote_identifier(pk_name));
+  appendStringInfoString(&sql, "PRIMARY KEY (");
   ListCell* lc;
   bool first = true;
   foreach (lc, pk) {
@@ -457,9 +462,11 @@ uint64 copy_rows_into(int index, Oid relid, copy_data_source_cb read) {
 }
 
 uint64 copy_feed_into(int index, Oid relid, mysql_sync::CopyFeed* feed) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  MYSQL_SYNC_CXX(worker_task.label,
+                 publish_copy_table(worker_task.slot, runtime->tables[index].source_table().c_str()));
   // A Citus table's COPY reads the feed on the pipe's thread (no callback in between).
   if (is_citus_table(relid)) return copy_source_via_citus(index, relid, feed);
-  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   runtime->copy_reading = feed;
   uint64 processed = copy_rows_into(index, relid, copy_read);
   runtime->copy_reading = nullptr;
@@ -468,11 +475,11 @@ uint64 copy_feed_into(int index, Oid relid, mysql_sync::CopyFeed* feed) {
 
 void set_copy_base(int64 rows) {
   copy_base = rows;
-  set_live_rows(copy_base);
+  publish_rows_copied(worker_task.slot, copy_base, 0);
 }
 
 void show_copy_progress(uint64 rows) {
-  set_live_rows(copy_base + (int64)rows);
+  publish_rows_copied(worker_task.slot, copy_base + (int64)rows, (int64)rows);
 }
 
 namespace {
@@ -820,6 +827,6 @@ void set_target_identities(int index) {
 
 uint64 copy_source_rows(int index, Oid relid, int64 rows_before, int64* invalid) {
   copy_base = rows_before;
-  set_live_rows(copy_base);
+  publish_rows_copied(worker_task.slot, copy_base, 0);
   return copy_table_into(index, relid, invalid);
 }

@@ -1,3 +1,4 @@
+#include "extension/bridge.h"
 #include "bgworker/launcher.h"
 
 #include "bgworker/shmem.h"
@@ -56,6 +57,27 @@ void start_worker(int slot_index) {
   ereport(LOG, (errmsg("mysql_sync task \"%s\": worker started", slot->task)));
 }
 
+// Tasks run only against the catalog this library was built for: another version may name its
+// tables and columns otherwise, and misreading it could apply changes twice. Says so once per
+// version seen.
+bool catalog_version_matches(const char* version) {
+  static char reported[64] = "";
+  if (strcmp(version, MYSQL_SYNC_VERSION) == 0) {
+    reported[0] = '\0';
+    return true;
+  }
+  if (strcmp(reported, version) != 0) {
+    strlcpy(reported, version, sizeof reported);
+    ereport(WARNING,
+            (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+             errmsg("mysql_sync: the extension's catalog is version %s, the library is version %s; "
+                    "no task runs until they match",
+                    version, MYSQL_SYNC_VERSION),
+             errhint("Run ALTER EXTENSION mysql_sync UPDATE in database \"%s\".", mysql_sync_database)));
+  }
+  return false;
+}
+
 // Reads the enabled tasks and marks the slots of those that should run.
 void scan_tasks(void) {
   for (int i = 0; i < sync_shared->slot_count; i++) {
@@ -68,11 +90,18 @@ void scan_tasks(void) {
   PushActiveSnapshot(GetTransactionSnapshot());
   pgstat_report_activity(STATE_RUNNING, "mysql_sync launcher: reading tasks");
 
-  int ret = SPI_execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'mysql_sync'", true, 1);
-  if (ret == SPI_OK_SELECT && SPI_processed == 1) {
+  int ret =
+      SPI_execute("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'mysql_sync'", true, 1);
+  bool catalog_ok = ret == SPI_OK_SELECT && SPI_processed == 1 &&
+                    catalog_version_matches(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+  if (catalog_ok) {
+    // Restored or promoted tasks first: they must not start as they were.
+    ret = SPI_execute("SELECT mysql_sync._adopt_cluster()", false, 0);
+    if (ret != SPI_OK_SELECT) elog(ERROR, "mysql_sync launcher: _adopt_cluster failed: %d", ret);
     ret = SPI_execute(
         "SELECT c.task, s.state, s.run_attempts, "
-        "       s.last_run_at + make_interval(secs => LEAST(300, extract(epoch FROM current_setting('mysql_sync.restart_delay')::interval) "
+        "       s.last_run_at + make_interval(secs => LEAST(300, "
+        "         extract(epoch FROM current_setting('mysql_sync.restart_delay')::interval) "
         "         * 2 ^ GREATEST(s.run_attempts - 1, 0))::float8) "
         "  FROM mysql_sync.task_config c JOIN mysql_sync.task_state s USING (task) "
         "WHERE c.enabled AND s.state NOT IN ('paused', 'stopped') ORDER BY c.created_at",
@@ -170,7 +199,7 @@ long reconcile(void) {
   return wait_ms;
 }
 
-void launcher_exit(int, Datum) {
+MYSQL_SYNC_VOID_ENTRY(launcher_exit, ([[maybe_unused]] int code, [[maybe_unused]] Datum arg), (code, arg)) {
   SpinLockAcquire(&sync_shared->mutex);
   sync_shared->launcher_pid = 0;
   sync_shared->launcher_latch = nullptr;
@@ -192,7 +221,7 @@ void register_launcher(void) {
   RegisterBackgroundWorker(&worker);
 }
 
-void mysql_sync_launcher_main(Datum) {
+MYSQL_SYNC_VOID_ENTRY(mysql_sync_launcher_main, ([[maybe_unused]] Datum arg), (arg)) {
   pqsignal(SIGHUP, SignalHandlerForConfigReload);
   pqsignal(SIGTERM, die);
   BackgroundWorkerUnblockSignals();

@@ -31,7 +31,7 @@ constexpr long kPieceMs = 100;  // a piece of a resync's copy: its own transacti
 
 struct Request {
   char* id;
-  char* kind;    // resync | add | remove
+  char* kind;    // resync | repair | add | remove
   char* object;  // db.table or a pattern
 };
 
@@ -272,7 +272,7 @@ bool service_removals(void) {
     }
     const char* args[2] = {worker_task.name, source_table_name((int)i)};
     spi_exec_text("DELETE FROM mysql_sync.table_state WHERE task = $1 AND source_table = $2", 2, args);
-    spi_exec_text("DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind = 'resync' AND object = $2",
+    spi_exec_text("DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind IN ('resync', 'repair') AND object = $2",
                   2, args);
     elog(LOG, "mysql_sync task \"%s\": alter_sync removed %s (its target table is kept)", worker_task.name,
          table.source_table().c_str());
@@ -492,17 +492,24 @@ void abandon_resync(int index, const char* object, ErrorData* edata) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   SyncTable& table = runtime->tables[index];
   char* shadow = shadow_name_of(table);
-  char* message = psprintf("resync failed: %s%s%s", edata->message, edata->hint ? " HINT: " : "",
-                           edata->hint ? edata->hint : "");
-  const char* args[3] = {worker_task.name, object, message};
+  // A repair that fails leaves a stale target: the table is `failed`, its changes stay held back
+  // (awaits_repair) until resync_table copies it again.
+  char* message = table.awaits_repair
+                      ? psprintf("repair failed (its rows changed on the source without row events, and the "
+                                 "copy that repairs it did not complete): %s%s%s. Its changes are held back; "
+                                 "fix the cause, then resync_table copies it again",
+                                 edata->message, edata->hint ? " HINT: " : "", edata->hint ? edata->hint : "")
+                      : psprintf("resync failed: %s%s%s", edata->message, edata->hint ? " HINT: " : "",
+                                 edata->hint ? edata->hint : "");
+  const char* args[4] = {worker_task.name, object, message, table.awaits_repair ? "failed" : "synced"};
   begin_catalog_transaction();
   const char* shadow_qualified = quote_qualified_identifier(table.target_schema.c_str(), shadow);
   exec_on_target(shadow_qualified, psprintf("DROP TABLE IF EXISTS %s", shadow_qualified));
   spi_exec_text(
-      "UPDATE mysql_sync.table_state SET state = 'synced', last_error = $3 "
+      "UPDATE mysql_sync.table_state SET state = $4, last_error = $3 "
       " WHERE task = $1 AND source_table = $2",
-      3, args);
-  spi_exec_text("DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind = 'resync' AND object = $2",
+      4, args);
+  spi_exec_text("DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind IN ('resync', 'repair') AND object = $2",
                 2, args);
   set_detail(nullptr);
   end_catalog_transaction();
@@ -512,7 +519,7 @@ void abandon_resync(int index, const char* object, ErrorData* edata) {
 void service_resyncs(void) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   for (volatile int r = 0; r < request_count; r++) {
-    if (strcmp(requests[r].kind, "resync") != 0) continue;
+    if (strcmp(requests[r].kind, "resync") != 0 && strcmp(requests[r].kind, "repair") != 0) continue;
     int index = find_table(requests[r].object);
     if (index < 0) {  // removed meanwhile
       begin_catalog_transaction();
@@ -562,9 +569,9 @@ void swap_one(int index) {
   set_target_identities(index);
   spi_exec_text(
       "UPDATE mysql_sync.table_state SET state = 'synced', copy_file = $3, copy_pos = $4::bigint, "
-      "       last_error = NULL WHERE task = $1 AND source_table = $2",
+      "       last_error = NULL, unlogged_rows_ignored = 0 WHERE task = $1 AND source_table = $2",
       4, args);
-  spi_exec_text("DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind = 'resync' AND object = $2",
+  spi_exec_text("DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind IN ('resync', 'repair') AND object = $2",
                 2, args);
   set_detail(nullptr);
   end_catalog_transaction();
@@ -573,6 +580,7 @@ void swap_one(int index) {
        worker_task.name, object, table.resync_at.file.c_str(), (unsigned long long)table.resync_at.pos);
   MYSQL_SYNC_CXX(worker_task.name, {
     table.resync_pending = false;
+    table.awaits_repair = false;
     table.copy_done = true;
     table.copied_at = table.resync_at;
   });
@@ -617,12 +625,12 @@ void swap_with_spool(int index) {
   set_target_identities(index);
   spi_exec_text(
       "UPDATE mysql_sync.table_state SET state = 'synced', copy_file = $3, copy_pos = $4::bigint, "
-      "       rows_copied = $5::bigint, invalid_values = invalid_values + $6::bigint, last_error = NULL "
-      " WHERE task = $1 AND source_table = $2",
+      "       rows_copied = $5::bigint, invalid_values = invalid_values + $6::bigint, last_error = NULL, "
+      "       unlogged_rows_ignored = 0 WHERE task = $1 AND source_table = $2",
       6, args);
   spi_exec_text("UPDATE mysql_sync.task_state SET rows_copied = rows_copied + $5::bigint WHERE task = $1", 6,
                 args);
-  spi_exec_text("DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind = 'resync' AND object = $2",
+  spi_exec_text("DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind IN ('resync', 'repair') AND object = $2",
                 2, args);
   set_detail(nullptr);
   end_catalog_transaction();
@@ -638,6 +646,7 @@ void swap_with_spool(int index) {
     runtime->resync_replay.reset();
     std::vector<mysql_sync::TableChange>().swap(runtime->spill_chunk);
     table.resync_pending = false;
+    table.awaits_repair = false;
     table.copy_done = true;
     table.copied_at = at;
   });
@@ -691,13 +700,6 @@ void finish_shadow_copy(void) {
   checked_once = false;  // other requests may have waited for this copy
 }
 
-void set_live_rows(int64 rows) {
-  TaskSlot* slot = &sync_shared->slots[worker_task.slot];
-  SpinLockAcquire(&sync_shared->mutex);
-  slot->rows_copied = rows;
-  SpinLockRelease(&sync_shared->mutex);
-}
-
 // One piece of the running copy in its own transaction; the last one finishes the resync.
 void copy_piece(void) {
   bool finished = false;
@@ -713,7 +715,7 @@ void copy_piece(void) {
         args);
   keep_table_copy_detail();
   end_catalog_transaction();
-  set_live_rows(shadow_copy.rows_before + shadow_copy.rows);
+  publish_rows_copied(worker_task.slot, shadow_copy.rows_before + shadow_copy.rows, 0);
   if (finished) finish_shadow_copy();
 }
 
@@ -786,14 +788,13 @@ void interrupt_table_copy(const char* reason) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   SyncTable& table = runtime->tables[shadow_copy.index];
   const char* shadow = quote_qualified_identifier(table.target_schema.c_str(), table.shadow_name.c_str());
-  const char* args[2] = {worker_task.name, shadow_copy.object};
+  const char* args[3] = {worker_task.name, shadow_copy.object, table.awaits_repair ? "pending" : "synced"};
   shadow_copy.running = false;
   close_snapshot();
   MYSQL_SYNC_CXX(worker_task.name, runtime->resync_spool.reset());
   begin_catalog_transaction();
   exec_on_target(shadow, psprintf("DROP TABLE IF EXISTS %s", shadow));
-  spi_exec_text("UPDATE mysql_sync.table_state SET state = 'synced' WHERE task = $1 AND source_table = $2", 2,
-                args);
+  spi_exec_text("UPDATE mysql_sync.table_state SET state = $3 WHERE task = $1 AND source_table = $2", 3, args);
   end_catalog_transaction();
   elog(LOG, "mysql_sync task \"%s\": the resync of %s starts again after %s", worker_task.name,
        shadow_copy.object, reason);
@@ -849,6 +850,24 @@ void swap_resynced_tables(const mysql_sync::SourceItem* item) {
   }
   count_pending_swaps();
   reset_appliers();  // the targets are other relations now
+}
+
+void request_repair(int index, const char* reason) {
+  SyncTable& table = worker_task.runtime->tables[index];
+  char* object = source_table_name(index);
+  const char* args[2] = {worker_task.name, object};
+  spi_exec_text(
+      "INSERT INTO mysql_sync.table_requests (task, kind, object) SELECT $1, 'repair', $2 "
+      " WHERE NOT EXISTS (SELECT FROM mysql_sync.table_requests WHERE task = $1 AND kind = 'repair' AND object = $2)",
+      2, args);
+  spi_exec_text("UPDATE mysql_sync.table_state SET state = 'pending' WHERE task = $1 AND source_table = $2", 2,
+                args);
+  MYSQL_SYNC_CXX(worker_task.name, table.awaits_repair = true);
+  note_table_requests(worker_task.slot);  // this worker: serviced after this transaction
+  elog(LOG,
+       "mysql_sync task \"%s\": %s: %s; it is copied again (an automatic resync) while the stream goes on, "
+       "and its changes are held back from the stale target until then",
+       worker_task.name, object, reason);
 }
 
 bool change_in_copy(const mysql_sync::TableChange& change, const mysql_sync::BinlogPosition& end) {

@@ -58,8 +58,9 @@ void keep_table_copy_detail(void);
 // Before a DDL is applied: a running copy stops (its shadow dropped) and starts again afterwards from
 // a new snapshot, as its request is still recorded (the table list and shapes may change).
 void interrupt_table_copy(const char* reason);
-// Called for every change the stream applies: the resynced table's changes after the snapshot go
-// to the spool that brings the shadow up to the stream's position.
+// Called for every change the stream applies (or holds back from a table awaiting its repair): the
+// resynced table's changes after the snapshot go to the spool that brings the shadow up to the
+// stream's position.
 void note_applied_change(const mysql_sync::TableChange& change, const mysql_sync::BinlogPosition& end);
 
 // Services the task's requests. Call between batches: no transaction open, everything up to
@@ -76,3 +77,10 @@ void swap_resynced_tables(const mysql_sync::SourceItem* item);
 
 // The change is in its table's copy already (a table added at a position ahead of the stream).
 bool change_in_copy(const mysql_sync::TableChange& change, const mysql_sync::BinlogPosition& end);
+
+// Repair of a table whose rows changed on the source without row events (a partition operation,
+// IMPORT TABLESPACE): inside the caller's transaction (the DDL's), a 'repair' request is recorded,
+// serviced like a resync (a new snapshot, a shadow copy, the swap), and the table's state becomes
+// pending. Until the swap, none of its changes reach the stale target (awaits_repair); a repair
+// that fails leaves the table `failed` and held back until resync_table copies it again.
+void request_repair(int index, const char* reason);

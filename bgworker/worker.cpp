@@ -170,13 +170,17 @@ void resize_batch_counters(void) {
 namespace {
 
 void apply_changes(const std::vector<mysql_sync::TableChange>& changes, const SourceItem* item) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   for (size_t i = 0; i < changes.size(); i++) {
     const mysql_sync::TableChange& change = changes[i];
     if (operation_enabled(change.op) && !change_in_copy(change, item->end)) {
-      apply_change(change, item->end);
+      // A table awaiting its repair copy: the copy (or the resync's spool) brings the change.
+      if (!runtime->tables[change.table].awaits_repair) {
+        apply_change(change, item->end);
+        batch.changes++;
+        batch.table_changes[change.table]++;
+      }
       note_applied_change(change, item->end);
-      batch.changes++;
-      batch.table_changes[change.table]++;
     }
     batch.table_invalid[change.table] += change.invalid_values;
   }
@@ -330,7 +334,7 @@ void stream_changes(void) {
   }
 }
 
-void worker_exit(int, Datum) {
+MYSQL_SYNC_VOID_ENTRY(worker_exit, ([[maybe_unused]] int code, [[maybe_unused]] Datum arg), (code, arg)) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   mysql_sync::CapturedError ignored;
   mysql_sync::cxx_call(ignored, [&] {
@@ -456,7 +460,7 @@ void set_live_state(const char* state) {
   pgstat_report_activity(STATE_RUNNING, state);
 }
 
-void mysql_sync_worker_main(Datum arg) {
+MYSQL_SYNC_VOID_ENTRY(mysql_sync_worker_main, (Datum arg), (arg)) {
   memset(&worker_task, 0, sizeof worker_task);
   worker_task.failing_table = -1;
   worker_task.slot = DatumGetInt32(arg);
@@ -475,6 +479,9 @@ void mysql_sync_worker_main(Datum arg) {
     slot->pid = MyProcPid;
     slot->state[0] = '\0';
     slot->rows_copied = 0;
+    slot->copy_rate = CopyRate();
+    slot->copy_table[0] = '\0';
+    slot->copy_rows_in_flight = 0;
     pg_atomic_write_u64(&slot->bytes_behind, kUnknownFigure);
     pg_atomic_write_u64(&slot->retention_left_s, kUnknownFigure);
   }

@@ -14,7 +14,9 @@ namespace mysql_sync {
 
 namespace {
 
-constexpr size_t kHeaderLength = 19;
+// The bytes of an event header up to its length field: all of a format version 1 header; the
+// decoder checks the event against the header length of the file's format.
+constexpr size_t kLengthFieldEnd = 13;
 constexpr uint64_t kFirstEvent = 4;
 
 struct FileCloser {
@@ -94,12 +96,12 @@ struct EventBytes {
 bool read_event(Source& source, uint64_t offset, EventBytes& event) {
   const uint64_t total = source.size();
   if (offset == total) return false;
-  if (total - offset < kHeaderLength)
+  if (total - offset < kLengthFieldEnd)
     throw DecodeError(offset, "truncated event header (" + std::to_string(total - offset) + " bytes left)");
-  const uint8_t* header = source.bytes(offset, kHeaderLength);
+  const uint8_t* header = source.bytes(offset, kLengthFieldEnd);
   uint32_t size = static_cast<uint32_t>(header[9]) | static_cast<uint32_t>(header[10]) << 8 |
                   static_cast<uint32_t>(header[11]) << 16 | static_cast<uint32_t>(header[12]) << 24;
-  if (size < kHeaderLength)
+  if (size < kLengthFieldEnd)
     throw DecodeError(offset, "event length " + std::to_string(size) + " is too short");
   if (size > total - offset)
     throw DecodeError(offset, "truncated " + std::string(event_type::name(header[4])) + " event: length " +

@@ -1,5 +1,6 @@
 #include "binlog/decoder.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include "common/errors.h"
 #include "binlog/event_types.h"
 #include "binlog/gtid_decoder.h"
+#include "binlog/old_formats.h"
 #include "binlog/other_events.h"
 #include "binlog/rows_decoder.h"
 #include "binlog/table_map_decoder.h"
@@ -31,13 +33,15 @@ uint32_t load_le32(const uint8_t* p) {
          static_cast<uint32_t>(p[3]) << 24;
 }
 
-// What the FORMAT_DESCRIPTION event says about the events that follow it.
+// What the FORMAT_DESCRIPTION event (or a version 1/3 binlog's START_EVENT_V3) says about the
+// events that follow it.
 struct Format {
   bool seen = false;
   std::string server_version;
   size_t header_length = kCommonHeaderLength;
   std::vector<uint8_t> post_header_lengths;  // index = type code - 1
   Checksum checksum = Checksum::unknown;
+  bool a_drop_numbering = false;  // type codes of MySQL's 5.1/5.2 a_drop trees (old_formats.h)
 };
 
 // Post-header lengths of MySQL 5.6+ for the events we parse, used before any FDE was seen
@@ -45,6 +49,8 @@ struct Format {
 unsigned default_post_header_length(uint8_t type) {
   switch (type) {
     case event_type::query: case event_type::query_compressed: return 13;
+    case event_type::execute_load_query:
+      return 26;
     case event_type::rotate: return 8;
     case event_type::table_map: return 8;
     case event_type::write_rows_v1: case event_type::update_rows_v1: case event_type::delete_rows_v1:
@@ -151,6 +157,7 @@ struct Decoder::State {
   }
 
   void decode(const uint8_t* data, size_t size, uint64_t offset, bool nested, Event& ev);
+  void decode_start_v3_format(const uint8_t* data, size_t size, uint64_t offset, Event& ev);
   void decode_format_description(const uint8_t* data, size_t size, uint64_t offset, Event& ev);
   void decode_body(ByteReader& body, Event& ev, uint64_t offset);
   void decode_query(ByteReader& body, Event& ev, bool compressed);
@@ -183,13 +190,25 @@ void Decoder::decode(const uint8_t* data, size_t size, uint64_t file_offset, Eve
 }
 
 void Decoder::State::decode(const uint8_t* data, size_t size, uint64_t offset, bool nested, Event& ev) {
+  // A version 1 binlog's events (and its first event, before anything else was seen) have a 13-byte
+  // header without the next position and the flags.
+  const bool first_of_v1 = !nested && !format.seen && is_v1_start_event(data, size);
+  const size_t header_length =
+      first_of_v1 ? kOldHeaderLength : std::min(format.header_length, kCommonHeaderLength);
+  if (size < header_length)
+    throw DecodeError(offset, "event length " + std::to_string(size) + " is shorter than the " +
+                                  std::to_string(header_length) + "-byte event header");
   ByteReader header(data, size, offset);
   ev.timestamp = header.u32();
   ev.type_code = header.u8();
   ev.server_id = header.u32();
   uint32_t event_size = header.u32();
-  uint32_t log_pos = header.u32();
-  ev.flags = header.u16();
+  uint32_t log_pos = 0;
+  if (header_length >= kCommonHeaderLength) {
+    log_pos = header.u32();
+    ev.flags = header.u16();
+  }
+  if (format.a_drop_numbering) ev.type_code = a_drop_event_type(ev.type_code);
   ev.name = event_type::name(ev.type_code);
   ev.pos = offset;
   ev.end_pos = offset != 0 ? offset + size : log_pos;
@@ -200,6 +219,10 @@ void Decoder::State::decode(const uint8_t* data, size_t size, uint64_t offset, b
 
   if (ev.type_code == event_type::format_description && !nested) {
     decode_format_description(data, size, offset, ev);
+    return;
+  }
+  if (ev.type_code == event_type::start_v3 && !nested && !format.seen) {
+    decode_start_v3_format(data, size, offset, ev);
     return;
   }
   if (ev.type_code == event_type::start_encryption)
@@ -222,6 +245,19 @@ void Decoder::State::decode(const uint8_t* data, size_t size, uint64_t offset, b
   if (body_end < format.header_length) throw DecodeError(offset, "event shorter than its header");
   ByteReader body(data + format.header_length, body_end - format.header_length, offset + format.header_length);
   decode_body(body, ev, offset);
+}
+
+void Decoder::State::decode_start_v3_format(const uint8_t* data, size_t size, uint64_t offset, Event& ev) {
+  OldFormat old = decode_start_v3(data, size, offset);
+  ev.kind = EventKind::format_description;
+  ev.server_version = old.server_version;
+  Format f;
+  f.seen = true;
+  f.server_version = std::move(old.server_version);
+  f.header_length = old.header_length;
+  f.post_header_lengths = std::move(old.post_header_lengths);
+  f.checksum = Checksum::none;
+  format = std::move(f);
 }
 
 void Decoder::State::decode_format_description(const uint8_t* data, size_t size, uint64_t offset, Event& ev) {
@@ -266,6 +302,10 @@ void Decoder::State::decode_format_description(const uint8_t* data, size_t size,
   size_t count = lengths_end - in.position();
   const uint8_t* lengths = in.bytes(count, "post-header lengths");
   f.post_header_lengths.assign(lengths, lengths + count);
+  if (has_a_drop_event_numbering(f.server_version)) {
+    renumber_post_header_lengths(f.post_header_lengths, offset);
+    f.a_drop_numbering = true;
+  }
   format = std::move(f);
 }
 
@@ -273,9 +313,15 @@ void Decoder::State::decode_body(ByteReader& body, Event& ev, uint64_t offset) {
   switch (ev.type_code) {
     case event_type::query: decode_query(body, ev, false); return;
     case event_type::query_compressed: decode_query(body, ev, true); return;
+    // LOAD DATA of statement-based logging: a QUERY whose post-header has 13 more bytes (file id,
+    // file name bounds, duplicate handling). Decoded as a query so that a consumer sees the statement.
+    case event_type::execute_load_query:
+      decode_query(body, ev, false);
+      return;
     case event_type::rotate: {
       ev.kind = EventKind::rotate;
       unsigned ph = post_header_length(ev.type_code);
+      ev.next_pos = 4;  // format version 1 has no position: the next file starts at its beginning
       if (ph >= 8) {
         ev.next_pos = body.u64();
         body.skip(ph - 8, "rotate post-header");
@@ -336,7 +382,15 @@ void Decoder::State::decode_body(ByteReader& body, Event& ev, uint64_t offset) {
     case event_type::update_rows_compressed: decode_rows(body, ev, RowOp::update, true, true, false); return;
     case event_type::delete_rows_compressed: decode_rows(body, ev, RowOp::remove, true, true, false); return;
     case event_type::transaction_payload: decode_payload(body, ev, offset); return;
-    default: return;  // kind other: the header is all we report
+    case event_type::pre_ga_write_rows:
+    case event_type::pre_ga_update_rows:
+    case event_type::pre_ga_delete_rows:
+      refuse_pre_ga_rows(ev.type_code, format.server_version, offset);
+    default:
+      // Rows are never passed on as an event without rows (that would drop them in silence).
+      if (event_type::is_rows_event(ev.type_code))
+        throw DecodeError(offset, std::string("rows event ") + ev.name + " is not decoded", "0A000");
+      return;  // kind other: the header is all we report
   }
 }
 

@@ -1,5 +1,7 @@
 #include "binlog/event_json.h"
 
+#include "binlog/event_types.h"
+
 #include <charconv>
 
 #include "binlog/json_escape.h"
@@ -161,6 +163,7 @@ void append_fields(std::string& out, const std::vector<EventField>& fields) {
 const char* type_of(const Event& ev) {
   switch (ev.kind) {
     case EventKind::query:
+      if (ev.type_code == event_type::execute_load_query) return ev.name;  // LOAD DATA: not a DDL
       switch (ev.query_kind) {
         case QueryKind::begin: return "begin";
         case QueryKind::commit: return "commit";

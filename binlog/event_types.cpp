@@ -80,6 +80,11 @@ const std::array<std::string, 256>& unknown_names() {
 
 }  // namespace
 
+bool is_rows_event(uint8_t t) {
+  return (t >= pre_ga_write_rows && t <= delete_rows_v1) || (t >= write_rows_v2 && t <= delete_rows_v2) ||
+         t == partial_update_rows || (t >= write_rows_compressed_v1 && t <= delete_rows_compressed);
+}
+
 const char* name(uint8_t type_code) {
   if (const char* n = known_name(type_code)) return n;
   return unknown_names()[type_code].c_str();

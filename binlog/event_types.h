@@ -17,8 +17,11 @@ enum : uint8_t {
   user_var = 14,
   format_description = 15,
   xid = 16,
+  begin_load_query = 17,
+  execute_load_query = 18,
   table_map = 19,
   pre_ga_write_rows = 20,
+  pre_ga_update_rows = 21,
   pre_ga_delete_rows = 22,
   write_rows_v1 = 23,
   update_rows_v1 = 24,
@@ -57,5 +60,10 @@ enum : uint8_t {
 // "format_description", "write_rows_v2", ...; "unknown_200" for numbers no server defines.
 // The returned pointer is static.
 const char* name(uint8_t type_code);
+
+// Whether events of this type carry row images (every rows event type of MySQL and MariaDB,
+// the pre-GA ones of MySQL 5.1 before 5.1.18 included). The decoder returns such an event as
+// EventKind::rows or throws: it never passes one on as an event without rows.
+bool is_rows_event(uint8_t type_code);
 
 }  // namespace mysql_sync::event_type

@@ -210,6 +210,11 @@ void decode_rows_body(ByteReader& in, RowOp op, RowsFormat format, const TableMa
   rows.before_present.clear();
   rows.after_present.clear();
   rows.after_json_diffs.clear();
+  if (!table->has_field_metadata)
+    throw DecodeError(in.offset(),
+                      "rows event of " + table_name(*table) +
+                          " follows a table map without column metadata (MySQL 5.1 before 5.1.18)",
+                      "0A000");
   const size_t count = in.packed_length(0, "column count");
   if (count != table->columns.size())
     in.fail("rows event has " + std::to_string(count) + " columns, its table map (" + table_name(*table) + ") " +

@@ -28,6 +28,7 @@ struct TableMap {
   std::vector<ColumnDef> columns;
   std::vector<uint16_t> primary_key;  // column indexes; empty when unknown
   bool has_column_names = false;      // names came from the binlog (binlog_row_metadata=FULL)
+  bool has_field_metadata = true;     // false: a map of MySQL 5.1 before 5.1.18 (types only)
 };
 
 using TableMapPtr = std::shared_ptr<const TableMap>;

@@ -189,6 +189,12 @@ std::shared_ptr<TableMap> decode_table_map(ByteReader& in, unsigned post_header_
   t->columns.resize(count);
   const uint8_t* types = in.bytes(count, "column types");
   for (size_t i = 0; i < count; ++i) t->columns[i].type = types[i];
+  if (in.at_end()) {
+    // MySQL 5.1 before 5.1.18 wrote neither column metadata nor the null bitmap: the table is
+    // named, but no rows event can be decoded with this map (decode_rows_body refuses it).
+    t->has_field_metadata = false;
+    return t;
+  }
   size_t meta_length = in.packed_length(1, "metadata length");
   ByteReader meta = in.sub(meta_length, "column metadata");
   for (auto& c : t->columns) c.meta = read_type_meta(meta, c.type);

@@ -22,11 +22,12 @@ class SyncError : public std::runtime_error {
 };
 
 // Malformed, truncated or unsupported binlog bytes. `offset` is the absolute file offset of the
-// problem (or of the event that holds it).
+// problem (or of the event that holds it). Damaged bytes are XX001; a format that is known but not
+// decoded is 0A000 (feature_not_supported: retrying cannot help).
 class DecodeError : public SyncError {
  public:
-  DecodeError(uint64_t offset, const std::string& message)
-      : SyncError("XX001", message + " at offset " + std::to_string(offset)), offset_(offset) {}
+  DecodeError(uint64_t offset, const std::string& message, std::string sqlstate = "XX001")
+      : SyncError(std::move(sqlstate), message + " at offset " + std::to_string(offset)), offset_(offset) {}
   uint64_t offset() const { return offset_; }
 
  private:

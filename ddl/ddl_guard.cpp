@@ -4,73 +4,36 @@
 #include <cctype>
 #include <vector>
 
+#include "ddl/ddl_lexer.h"
+
 namespace mysql_sync {
 namespace {
 
-struct Token {
+// The statement's names and dots, from the one SQL lexer (ddl/ddl_lexer.h): comments dropped,
+// version comments (/*!50100 ..*/, MariaDB's /*M!100100 ..*/) read as code, strings skipped.
+struct NameToken {
   std::string text;
   bool quoted = false;  // backquoted identifier
   bool dot = false;     // a '.' token
 };
 
-std::vector<Token> tokenize(const std::string& sql) {
-  std::vector<Token> tokens;
-  size_t i = 0, n = sql.size();
-  while (i < n) {
-    char c = sql[i];
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      i++;
-    } else if (c == '#' || (c == '-' && i + 2 <= n && sql[i + 1] == '-' &&
-                            (i + 2 == n || std::isspace(static_cast<unsigned char>(sql[i + 2]))))) {
-      while (i < n && sql[i] != '\n') i++;
-    } else if (c == '/' && i + 1 < n && sql[i + 1] == '*') {
-      if (i + 2 < n && sql[i + 2] == '!') {
-        i += 3;  // version comment: its body is code
-        while (i < n && std::isdigit(static_cast<unsigned char>(sql[i]))) i++;
-      } else {
-        size_t end = sql.find("*/", i + 2);
-        i = end == std::string::npos ? n : end + 2;
-      }
-    } else if (c == '*' && i + 1 < n && sql[i + 1] == '/') {
-      i += 2;  // end of a version comment
-    } else if (c == '\'' || c == '"') {
-      i++;
-      while (i < n && sql[i] != c) i += (sql[i] == '\\' && i + 1 < n) ? 2 : 1;
-      i++;
-    } else if (c == '`') {
-      Token t;
-      t.quoted = true;
-      i++;
-      while (i < n) {
-        if (sql[i] == '`') {
-          if (i + 1 < n && sql[i + 1] == '`') {
-            t.text += '`';
-            i += 2;
-            continue;
-          }
-          break;
-        }
-        t.text += sql[i++];
-      }
-      i++;
-      tokens.push_back(std::move(t));
-    } else if (c == '.') {
-      Token t;
+std::vector<NameToken> name_tokens(const std::string& sql) {
+  std::vector<NameToken> out;
+  for (const Token& token : tokenize(sql)) {
+    if (token.kind == TokenKind::word || token.kind == TokenKind::quoted_name) {
+      NameToken t;
+      t.text = token.text;
+      t.quoted = token.kind == TokenKind::quoted_name;
+      out.push_back(std::move(t));
+    } else if (token.is_symbol(".")) {
+      NameToken t;
       t.dot = true;
-      tokens.push_back(t);
-      i++;
-    } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' ||
-               static_cast<unsigned char>(c) >= 0x80) {
-      Token t;
-      while (i < n && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_' || sql[i] == '$' ||
-                       static_cast<unsigned char>(sql[i]) >= 0x80))
-        t.text += sql[i++];
-      tokens.push_back(std::move(t));
-    } else {
-      i++;
+      out.push_back(std::move(t));
+    } else if (token.kind == TokenKind::error || token.kind == TokenKind::end) {
+      break;
     }
   }
-  return tokens;
+  return out;
 }
 
 std::string upper(const std::string& s) {
@@ -85,7 +48,7 @@ std::string synced_table_in_statement(
     const std::string& sql, const std::string& default_db,
     const std::function<bool(const std::string&, const std::string&)>& is_synced,
     const std::function<bool(const std::string&)>& has_synced_tables) {
-  std::vector<Token> tokens = tokenize(sql);
+  std::vector<NameToken> tokens = name_tokens(sql);
   if (tokens.empty()) return "";
   const std::string first = upper(tokens[0].text);
   static const char* const harmless[] = {"ANALYZE", "OPTIMIZE", "REPAIR",  "CHECK",    "FLUSH", "GRANT",

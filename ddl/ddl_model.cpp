@@ -326,6 +326,7 @@ void apply_action(SourceTable& table, const AlterAction& action) {
     case AlterKind::default_charset:
       if (!action.charset.empty()) table.default_charset = canonical_charset(action.charset);
       return;
+    case AlterKind::unlogged_rows:  // the rows change, not the definition
     case AlterKind::no_effect:
       return;
   }

@@ -868,25 +868,52 @@ class StatementParser {
     st_.actions.push_back(std::move(action));
   }
 
+  // Partition operations. Those that delete, replace or move rows without logging them as row
+  // events (TRUNCATE/DROP/EXCHANGE/REORGANIZE/COALESCE/IMPORT/DISCARD PARTITION, MariaDB's CONVERT
+  // PARTITION/TABLE) are unlogged_rows; the others (ADD, ANALYZE, CHECK, OPTIMIZE, REBUILD, REPAIR
+  // PARTITION, PARTITION BY, REMOVE/UPGRADE PARTITIONING) keep the rows: no_effect.
   bool partition_operation() {
     static const std::initializer_list<const char*> verbs = {
         "ADD",      "DROP",    "DISCARD", "IMPORT",   "TRUNCATE", "COALESCE", "REORGANIZE",
         "EXCHANGE", "ANALYZE", "CHECK",   "OPTIMIZE", "REBUILD",  "REPAIR",   "CONVERT"};
+    static const std::initializer_list<const char*> unlogged_verbs = {
+        "DROP", "DISCARD", "IMPORT", "TRUNCATE", "COALESCE", "REORGANIZE", "EXCHANGE", "CONVERT"};
     bool partition_verb = is_any_word(c_.peek(), verbs) && c_.peek_is("PARTITION", 1);
     bool whole = c_.peek_is("PARTITION") && c_.peek_is("BY", 1);
-    bool partitioning = ((c_.peek_is("REMOVE") || c_.peek_is("UPGRADE")) && c_.peek_is("PARTITIONING", 1)) ||
-                        (c_.peek_is("CONVERT") && c_.peek_is("TABLE", 1));  // MariaDB: ... TO PARTITION
-    if (!partition_verb && !whole && !partitioning) return false;
+    bool convert_table = c_.peek_is("CONVERT") && c_.peek_is("TABLE", 1);  // MariaDB: ... TO PARTITION
+    bool partitioning = (c_.peek_is("REMOVE") || c_.peek_is("UPGRADE")) && c_.peek_is("PARTITIONING", 1);
+    if (!partition_verb && !whole && !convert_table && !partitioning) return false;
     const size_t start = c_.position();
+    AlterAction action;
+    action.kind = (partition_verb && is_any_word(c_.peek(), unlogged_verbs)) || convert_table
+                      ? AlterKind::unlogged_rows
+                      : AlterKind::no_effect;
+    action.name = to_upper(c_.peek().text) + " " + to_upper(c_.peek(1).text);
+    action.rows_unreadable = c_.peek_is("DISCARD");
+    if (convert_table) {
+      // CONVERT TABLE t2 TO PARTITION p ...: t2's rows move into the table, t2 is gone.
+      c_.next();
+      c_.next();
+      action.other_table = c_.qualified_name("a table name");
+      action.other_table_gone = true;
+    }
     while (!c_.at_end()) {
       if (c_.peek().kind == TokenKind::error) c_.fail("the end of the statement");
-      if (c_.accept_symbol("("))
+      if (c_.accept_symbol("(")) {
         c_.skip_to_close_paren();
-      else
+      } else if (action.kind == AlterKind::unlogged_rows && c_.peek_is("TABLE") &&
+                 action.other_table.name.empty()) {
+        // EXCHANGE PARTITION p WITH TABLE t2 (rows swap), CONVERT PARTITION p TO TABLE t2 (t2 is created
+        // with the partition's rows).
         c_.next();
+        action.other_table = c_.qualified_name("a table name");
+        action.other_table_created = action.name == "CONVERT PARTITION";
+      } else {
+        c_.next();
+      }
     }
-    AlterAction& action = new_action(AlterKind::no_effect);
     action.text = c_.text_since(start);
+    st_.actions.push_back(std::move(action));
     return true;
   }
 
@@ -948,9 +975,18 @@ class StatementParser {
       new_action(AlterKind::no_effect).text = c_.text_since(start);
       return;
     }
+    // DISCARD / IMPORT TABLESPACE: the table's rows go (unreadable until the import) or are replaced
+    // by those of the imported file, without row events.
+    if ((c_.peek_is("DISCARD") || c_.peek_is("IMPORT")) && c_.peek_is("TABLESPACE", 1)) {
+      AlterAction& action = new_action(AlterKind::unlogged_rows);
+      action.name = to_upper(c_.next().text);
+      action.name += " " + to_upper(c_.next().text);
+      action.rows_unreadable = action.name == "DISCARD TABLESPACE";
+      action.text = c_.text_since(start);
+      return;
+    }
     // Two-word clauses that leave the rows as they are: {first word, or first word, second word}.
     static const char* const kNoEffectPairs[][3] = {{"ENABLE", "DISABLE", "KEYS"},
-                                                    {"DISCARD", "IMPORT", "TABLESPACE"},
                                                     {"WITH", "WITHOUT", "VALIDATION"}};
     for (const auto& pair : kNoEffectPairs)
       if ((c_.peek_is(pair[0]) || c_.peek_is(pair[1])) && c_.peek_is(pair[2], 1)) {

@@ -29,17 +29,17 @@ struct ColumnPosition {
 };
 
 enum class AlterKind : uint8_t {
-  add_column,        // column, position
-  drop_column,       // name
-  change_column,     // name (old) -> column (new definition, new name), position
-  modify_column,     // column (same name), position
-  rename_column,     // name -> new_name
-  set_default,       // name, column.default_value / default_is_expression
-  drop_default,      // name
-  set_visibility,    // ALTER COLUMN c SET VISIBLE|INVISIBLE: no effect on rows
-  add_index,         // index (name may be empty: MySQL names it after its first column)
-  add_primary_key,   // index.columns
-  drop_index,        // name
+  add_column,       // column, position
+  drop_column,      // name
+  change_column,    // name (old) -> column (new definition, new name), position
+  modify_column,    // column (same name), position
+  rename_column,    // name -> new_name
+  set_default,      // name, column.default_value / default_is_expression
+  drop_default,     // name
+  set_visibility,   // ALTER COLUMN c SET VISIBLE|INVISIBLE: no effect on rows
+  add_index,        // index (name may be empty: MySQL names it after its first column)
+  add_primary_key,  // index.columns
+  drop_index,       // name
   drop_primary_key,
   rename_index,      // name -> new_name
   add_foreign_key,   // foreign_key
@@ -48,8 +48,13 @@ enum class AlterKind : uint8_t {
   table_comment,     // comment
   convert_charset,   // CONVERT TO CHARACTER SET charset [COLLATE collation]: text columns change charset
   default_charset,   // [DEFAULT] CHARACTER SET = charset: new columns only
+  unlogged_rows,     // rows change without row events: TRUNCATE/DROP/EXCHANGE/REORGANIZE/COALESCE/
+                     // IMPORT/DISCARD PARTITION, DISCARD/IMPORT TABLESPACE, MariaDB's CONVERT PARTITION
+                     // p TO TABLE t2 and CONVERT TABLE t2 TO PARTITION p; name ("TRUNCATE PARTITION"),
+                     // other_table, rows_unreadable
   no_effect,         // ENGINE=, ALGORITHM=, LOCK=, FORCE, ORDER BY, AUTO_INCREMENT=, ROW_FORMAT=, CHECK
-                     // constraints, partitioning, KEY_BLOCK_SIZE, ENABLE/DISABLE KEYS ...: rows unchanged
+                     // constraints, PARTITION BY, ADD/ANALYZE/OPTIMIZE/REBUILD/REPAIR PARTITION, REMOVE
+                     // PARTITIONING, KEY_BLOCK_SIZE, ENABLE/DISABLE KEYS ...: rows unchanged
 };
 
 struct AlterAction {
@@ -68,6 +73,13 @@ struct AlterAction {
   bool if_not_exists = false;    // ADD COLUMN IF NOT EXISTS ... (MariaDB)
   bool any_constraint = false;   // drop_foreign_key from DROP CONSTRAINT name: a foreign key, else
                                  // the unique index of that name, else a CHECK (no effect)
+  // unlogged_rows: the other table whose rows change too (EXCHANGE PARTITION ... WITH TABLE t2),
+  // appear (CONVERT PARTITION ... TO TABLE t2: created) or go (CONVERT TABLE t2 TO PARTITION: gone);
+  // rows_unreadable: DISCARD, after which the source cannot be read until the IMPORT.
+  QualifiedName other_table;
+  bool other_table_created = false;
+  bool other_table_gone = false;
+  bool rows_unreadable = false;
   std::string text;              // the clause as written, for messages
 };
 

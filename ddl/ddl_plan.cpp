@@ -5,6 +5,7 @@
 
 #include "common/errors.h"
 #include "ddl/dialect.h"
+#include "ddl/target_names.h"
 
 namespace mysql_sync {
 namespace {
@@ -147,6 +148,25 @@ DdlEffect enter_effect(const QualifiedName& name) {
   return effect;
 }
 
+// Target names a DDL brings must fit PostgreSQL, never be created cut (ddl/target_names.h): throws
+// SyncError 42622 with the name_map entry that fixes the name.
+void require_fitting_table(const DdlContext& context, const QualifiedName& source,
+                           const std::pair<std::string, std::string>& target) {
+  const std::string table = source.schema + "." + source.name;
+  const bool mapped = context.names->maps_table(source.schema, source.name);
+  require_fitting_name(
+      "the target schema " + target.first + " of " + table, target.first, mapped ? table : source.schema,
+      mapped ? shortened_identifier(target.first) + "." + target.second : shortened_identifier(target.first));
+  require_fitting_name("the target table of " + table, target.second, table,
+                       target.first + "." + shortened_identifier(target.second));
+}
+
+void require_fitting_column(const QualifiedName& source, const std::string& column,
+                            const std::string& target) {
+  const std::string key = source.schema + "." + source.name + "." + column;
+  require_fitting_name("column " + key, target, key, shortened_identifier(target));
+}
+
 DdlPolicy policy_of(const DdlContext& context, const std::string& kind) {
   DdlPolicy p = context.policies->alter_enabled ? context.policies->of(kind) : DdlPolicy::pause;
   return context.approved && p == DdlPolicy::pause ? DdlPolicy::apply : p;
@@ -235,6 +255,7 @@ struct AlterPlanner {
     decide("add_column", p);
     said.push_back("add column " + column.name);
     std::string target = p == DdlPolicy::ignore ? "" : target_name_of(column.name);
+    if (!target.empty()) require_fitting_column({table.model.schema, table.model.name}, column.name, target);
     if (p == DdlPolicy::apply) {
       std::string type = pg_type_of(column);
       std::string col = quote_pg_identifier(target);
@@ -280,7 +301,10 @@ struct AlterPlanner {
     if (primary) {
       std::string list;
       for (size_t i = 0; i < quoted.size(); i++) list += (i ? ", " : "") + quoted[i];
-      effect.sql.push_back("ALTER TABLE " + q() + " ADD PRIMARY KEY (" + list + ")");
+      std::string name = explicit_constraint_name(table.target_name, "pkey");
+      effect.sql.push_back("ALTER TABLE " + q() + " ADD " +
+                           (name.empty() ? "" : "CONSTRAINT " + quote_pg_identifier(name) + " ") +
+                           "PRIMARY KEY (" + list + ")");
       return;
     }
     if (index.on_expression || index.type == "FULLTEXT" || index.type == "SPATIAL") {
@@ -340,6 +364,7 @@ struct AlterPlanner {
             said.push_back("rename column " + old_name + " to " + new_name);
             std::string new_target = target_name_of(new_name);
             if (p == DdlPolicy::apply && !target.empty() && new_target != target) {
+              require_fitting_column({table.model.schema, table.model.name}, new_name, new_target);
               effect.sql.push_back("ALTER TABLE " + q() + " RENAME COLUMN " + quote_pg_identifier(target) +
                                    " TO " + quote_pg_identifier(new_target));
               target = new_target;
@@ -429,6 +454,7 @@ struct AlterPlanner {
           effect.notes.push_back("foreign key changes are not replayed");
           break;
         case AlterKind::set_visibility:
+        case AlterKind::unlogged_rows:  // plan_unlogged_rows
         case AlterKind::no_effect:
         case AlterKind::rename_table:
           break;
@@ -470,10 +496,13 @@ TrackedTable new_tracked(const SourceTable& model, const DdlContext& context) {
   TrackedTable t;
   t.model = model;
   auto target = context.names->table_of(model.schema, model.name);
+  require_fitting_table(context, {model.schema, model.name}, target);
   t.target_schema = target.first;
   t.target_name = target.second;
-  for (const SourceColumn& c : model.columns)
+  for (const SourceColumn& c : model.columns) {
     t.target_columns.push_back(context.names->column_of(model.schema, model.name, c.name));
+    require_fitting_column({model.schema, model.name}, c.name, t.target_columns.back());
+  }
   auto keys = context.table_keys->find(model.schema + "." + model.name);
   if (keys != context.table_keys->end()) t.model.primary_key = keys->second;
   return t;
@@ -483,14 +512,64 @@ std::string ghost_key(const QualifiedName& n) {
   return n.schema + '\0' + n.name;
 }
 
+// The effects of the statement's unlogged_rows actions (partition maintenance, DISCARD/IMPORT
+// TABLESPACE): each synced table whose rows changed is repaired by a copy (DISCARD: once imported);
+// a table created with the moved rows joins with a backfill; a table absorbed into a partition
+// leaves the task. nullopt when none concerns the task.
+std::optional<DdlPlan> plan_unlogged_rows(const std::vector<TrackedTable>& tables,
+                                          const DdlStatement& statement, const DdlContext& context) {
+  DdlPlan plan = base_plan(statement);
+  const QualifiedName& altered = statement.tables.at(0);
+  for (const AlterAction& a : statement.actions) {
+    if (a.kind != AlterKind::unlogged_rows) continue;
+    auto repair = [&](const QualifiedName& name, bool unreadable) {
+      int index = find_table(tables, name);
+      if (index < 0) return;
+      DdlPolicy p = policy_of(context, "unlogged_rows");
+      DdlEffect effect;
+      effect.kind = unreadable ? DdlEffect::Kind::discard : DdlEffect::Kind::repair;
+      effect.table = uint32_t(index);
+      effect.after = tables[size_t(index)];
+      finish(plan, "unlogged_rows", p,
+             a.name + " on " + effect.after.source_table() +
+                 (unreadable
+                      ? ": its rows are unreadable on the source until IMPORT TABLESPACE, which repairs it"
+                      : ": rows changed without row events, the table is copied again"));
+      plan.effects.push_back(std::move(effect));
+    };
+    repair(altered, a.rows_unreadable);
+    if (a.other_table.name.empty()) continue;
+    if (a.other_table_created) {
+      if (find_table(tables, a.other_table) < 0 &&
+          context.patterns->matches(a.other_table.schema, a.other_table.name)) {
+        finish(plan, "create_table", policy_of(context, "create_table"),
+               a.name + " creates " + a.other_table.schema + "." + a.other_table.name + " (backfilled)");
+        plan.effects.push_back(enter_effect(a.other_table));
+      }
+    } else if (a.other_table_gone) {
+      int other = find_table(tables, a.other_table);
+      if (other < 0) continue;
+      DdlPolicy p = policy_of(context, "drop_table");
+      plan.effects.push_back(drop_effect(tables, other, p));
+      finish(plan, "drop_table", p,
+             a.name + " " + a.other_table.schema + "." + a.other_table.name +
+                 " moves its rows into a partition");
+    } else {
+      repair(a.other_table, false);  // EXCHANGE PARTITION ... WITH TABLE: its rows changed too
+    }
+  }
+  if (plan.effects.empty()) return std::nullopt;
+  return plan;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- policies
 
 const std::vector<std::string>& DdlPolicies::kinds() {
   static const std::vector<std::string> all = {
-      "add_column",    "drop_column",  "rename_column", "modify_column", "narrow_column", "index",
-      "table_options", "rename_table", "create_table",  "drop_table",    "truncate_table"};
+      "add_column",    "drop_column",  "rename_column", "modify_column", "narrow_column",  "index",
+      "table_options", "rename_table", "create_table",  "drop_table",    "truncate_table", "unlogged_rows"};
   return all;
 }
 
@@ -585,8 +664,9 @@ std::optional<DdlPlan> plan_statement(const std::vector<TrackedTable>& tables, c
           for (const AlterAction& a : statement.actions) ghost->actions.push_back(a);
           return std::nullopt;
         }
+        std::optional<DdlPlan> rows = plan_unlogged_rows(tables, statement, context);
         int index = tracked(name);
-        if (index < 0) return std::nullopt;
+        if (index < 0) return rows;  // an EXCHANGE/CONVERT may concern the other table only
         AlterPlanner planner{context, tables[size_t(index)], {}, DdlPolicy::ignore, "", {}, "", "", ""};
         planner.effect.kind = DdlEffect::Kind::alter;
         planner.effect.table = uint32_t(index);
@@ -621,8 +701,18 @@ std::optional<DdlPlan> plan_statement(const std::vector<TrackedTable>& tables, c
               for (DdlEffect& e : more->effects) plan.effects.push_back(std::move(e));
             }
           }
-        if (plan.effects.front().sql.empty() && plan.effects.front().notes.empty() && planner.said.empty() &&
-            plan.effects.size() == 1)
+        if (rows) {
+          if (planner.said.empty()) {
+            // A partition operation alone: the definition stays, no new schema version.
+            plan.summary.clear();
+            if (plan.effects.front().sql.empty() && plan.effects.front().notes.empty())
+              plan.effects.erase(plan.effects.begin());
+          }
+          finish(plan, rows->kind, rows->decision, rows->summary);
+          for (DdlEffect& e : rows->effects) plan.effects.push_back(std::move(e));
+        }
+        if (!rows && plan.effects.front().sql.empty() && plan.effects.front().notes.empty() &&
+            planner.said.empty() && plan.effects.size() == 1)
           return std::nullopt;  // nothing that rows or the target would notice (ENGINE=, FORCE ...)
         return plan;
       }
@@ -719,6 +809,7 @@ std::optional<DdlPlan> plan_statement(const std::vector<TrackedTable>& tables, c
           } else {
             effect.kind = DdlEffect::Kind::rename;
             auto target = context.names->table_of(to.schema, to.name);
+            if (p == DdlPolicy::apply) require_fitting_table(context, to, target);
             if (p == DdlPolicy::apply) {
               if (target.first != after.target_schema) {
                 effect.sql.push_back("CREATE SCHEMA IF NOT EXISTS " + quote_pg_identifier(target.first));

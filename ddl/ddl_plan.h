@@ -22,7 +22,9 @@ enum class DdlPolicy : uint8_t { apply, ignore, pause, fail };
 // options.ddl: a policy per DDL kind. Kinds: add_column, drop_column, rename_column, modify_column
 // (type widening, defaults, NULL/NOT NULL, comments), narrow_column (a type change that may not
 // hold the existing values), index (ADD/DROP/RENAME INDEX, primary key), table_options (comment,
-// charset), rename_table, create_table, drop_table, truncate_table.
+// charset), rename_table, create_table, drop_table, truncate_table, unlogged_rows (statements that
+// change rows without row events: partition maintenance, DISCARD/IMPORT TABLESPACE; apply = copy
+// the table again).
 class DdlPolicies {
  public:
   static const std::vector<std::string>& kinds();
@@ -50,7 +52,11 @@ struct DdlEffect {
   // enter: a table whose rows already exist on the source joins the task (renamed into the
   // objects, CREATE TABLE ... SELECT, CREATE TABLE ... LIKE an outside table): the worker asks for
   // its backfill as alter_sync does; `after.model` names it, `table` is unused.
-  enum class Kind : uint8_t { alter, create, drop, rename, truncate, leave, enter };
+  // repair: the table's rows changed without row events (unlogged_rows): applied, the worker copies
+  // it again as resync_table does, and applies none of its changes to the old target meanwhile.
+  // discard: DISCARD TABLESPACE made its rows unreadable on the source; the IMPORT TABLESPACE that
+  // brings them back repairs the table.
+  enum class Kind : uint8_t { alter, create, drop, rename, truncate, leave, enter, repair, discard };
   Kind kind = Kind::alter;
   uint32_t table = 0;              // index in the tracked tables (create: the index it gets)
   TrackedTable after;              // the table after the statement

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "ddl/target_names.h"
+
 namespace mysql_sync {
 
 namespace {
@@ -117,11 +119,13 @@ std::string foreign_key_sql(const std::string& qualified_table, const std::strin
 }
 
 std::string object_name(const std::string& table, const std::string& name) {
-  std::string out = table + "_" + name;
-  if (out.size() <= 63) return out;
-  size_t cut = 63;
-  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
-  return out.substr(0, cut);
+  return shortened_identifier(table + "_" + name);
+}
+
+std::string explicit_constraint_name(const std::string& table, const std::string& suffix) {
+  // Up to 63 bytes PostgreSQL picks object_name's name itself (and a free one if it is taken).
+  std::string full = table + "_" + suffix;
+  return full.size() > kMaxIdentifierBytes ? object_name(table, suffix) : "";
 }
 
 }  // namespace mysql_sync

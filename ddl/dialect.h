@@ -61,7 +61,14 @@ std::string foreign_key_sql(const std::string& qualified_table, const std::strin
                             const std::vector<std::string>& quoted_referenced_columns, const std::string& on_update,
                             const std::string& on_delete);
 
-// An index or constraint name of at most 63 bytes: "<table>_<name>", cut on a UTF-8 boundary.
+// An index or constraint name of at most 63 bytes: "<table>_<name>", or when that is longer its
+// first bytes, "_" and a hash of it (shortened_identifier, ddl/target_names.h): the schema sync
+// and the DDL replay name an object the same way, and two long names stay two names.
 std::string object_name(const std::string& table, const std::string& name);
+
+// The name to write for a primary key or CHECK constraint left unnamed ("pkey", "<column>_check"):
+// PostgreSQL's own choice is object_name's up to 63 bytes, "" is returned then; beyond, PostgreSQL
+// would cut "<table>_<suffix>" another way than object_name, so object_name's is returned.
+std::string explicit_constraint_name(const std::string& table, const std::string& suffix);
 
 }  // namespace mysql_sync

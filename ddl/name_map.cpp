@@ -56,6 +56,10 @@ std::pair<std::string, std::string> NameMap::table_of(const std::string& db, con
   return {schema_of(db), table};
 }
 
+bool NameMap::maps_table(const std::string& db, const std::string& table) const {
+  return tables_.count(db + "." + table) > 0;
+}
+
 std::string NameMap::column_of(const std::string& db, const std::string& table, const std::string& column) const {
   auto it = columns_.find(db + "." + table + "." + column);
   return it == columns_.end() ? column : it->second;

@@ -17,6 +17,8 @@ class NameMap {
   std::string schema_of(const std::string& db) const;
   std::pair<std::string, std::string> table_of(const std::string& db, const std::string& table) const;
   std::string column_of(const std::string& db, const std::string& table, const std::string& column) const;
+  // Whether a "db.table" entry names the table's target (not only its database's).
+  bool maps_table(const std::string& db, const std::string& table) const;
 
  private:
   std::map<std::string, std::string> databases_;

@@ -10,6 +10,7 @@
 #include "source/precheck.h"
 #include "source/source_uri.h"
 #include "ddl/name_map.h"
+#include "ddl/target_names.h"
 
 #include "extension/bridge.h"
 #include "extension/sql_args.h"
@@ -50,6 +51,7 @@ struct TargetTable {
 struct PrecheckData {
   std::vector<mysql_sync::PrecheckRow> rows;
   std::vector<TargetTable> tables;
+  mysql_sync::NameFindings names;  // target names PostgreSQL cannot hold (ddl/target_names.h)
 };
 
 struct TableKeysEntry {
@@ -248,7 +250,7 @@ std::string check_citus_cluster(CheckItem& item) {
 
 }  // namespace
 
-Datum mysql_sync_precheck(PG_FUNCTION_ARGS) {
+MYSQL_SYNC_FUNCTION(mysql_sync_precheck) {
   ReturnSetInfo* rsinfo = (ReturnSetInfo*)fcinfo->resultinfo;
   InitMaterializedSRF(fcinfo, 0);
   char* source = text_to_cstring(PG_GETARG_TEXT_PP(0));
@@ -320,6 +322,10 @@ Datum mysql_sync_precheck(PG_FUNCTION_ARGS) {
       if (!entry.primary_key.empty()) options.primary_keys[name] = entry.primary_key;
     mysql_sync::SourcePrecheck result = mysql_sync::precheck_source(uri, patterns, options);
     result_data->rows = result.rows;
+    std::vector<mysql_sync::PlannedTable> planned;
+    for (const mysql_sync::SourceTable& st : result.tables)
+      planned.push_back(mysql_sync::planned_table(st, names));
+    result_data->names = mysql_sync::check_target_names(planned);
     for (size_t i = 0; i < result.tables.size(); i++) {
       const mysql_sync::SourceTable& st = result.tables[i];
       TargetTable t;
@@ -422,6 +428,25 @@ Datum mysql_sync_precheck(PG_FUNCTION_ARGS) {
                                   : "Map them to separate target tables, e.g. name_map => '{" +
                                         joined(map_entries, ", ") + "}'");
   }
+  // Names PostgreSQL would cut (63 bytes): refused, with the name_map entries that fix them.
+  const mysql_sync::NameFindings& long_names = found->names;
+  if (long_names.failed()) {
+    std::string found_names;
+    if (!long_names.too_long.empty())
+      found_names =
+          "target names longer than PostgreSQL's 63 bytes: " + capped(long_names.too_long, ", ", 10);
+    if (!long_names.collisions.empty())
+      found_names += (found_names.empty() ? "" : "; ") +
+                     std::string("names that PostgreSQL would cut to one: ") +
+                     capped(long_names.collisions, "; ", 10);
+    conflict.add("failed", found_names, long_names.hint());
+  }
+  if (!long_names.shortened.empty())
+    conflict.add(
+        "warning",
+        "index and constraint names longer than 63 bytes are shortened to their first bytes and a hash: " +
+            capped(long_names.shortened, ", "),
+        "Nothing to do: the task makes these names up; shorter table names (name_map) keep them whole.");
   if (!missing.empty())
     conflict.add("failed",
                  "target tables do not exist and initial_sync has no schema: " + joined(missing, ", "),

@@ -13,6 +13,8 @@
 
 extern "C" {
 #include "access/xact.h"
+#include "access/xlog.h"
+#include "access/xlogrecovery.h"
 #include "catalog/namespace.h"
 #include "commands/dbcommands.h"
 #include "catalog/pg_authid.h"
@@ -30,16 +32,13 @@ PG_FUNCTION_INFO_V1(mysql_sync_preloaded);
 PG_FUNCTION_INFO_V1(mysql_sync_check_source);
 PG_FUNCTION_INFO_V1(mysql_sync_check_objects);
 PG_FUNCTION_INFO_V1(mysql_sync_live_status);
+PG_FUNCTION_INFO_V1(mysql_sync_live_copy);
 PG_FUNCTION_INFO_V1(mysql_sync_signal_task);
 PG_FUNCTION_INFO_V1(mysql_sync_binlog_events);
+PG_FUNCTION_INFO_V1(mysql_sync_cluster_identity);
 }
 
-namespace {
-
-
-}  // namespace
-
-Datum mysql_sync_mask_source(PG_FUNCTION_ARGS) {
+MYSQL_SYNC_FUNCTION(mysql_sync_mask_source) {
   char* source = text_to_cstring(PG_GETARG_TEXT_PP(0));
   char* masked = nullptr;
   MYSQL_SYNC_CXX("mask source", {
@@ -53,12 +52,12 @@ Datum mysql_sync_mask_source(PG_FUNCTION_ARGS) {
   PG_RETURN_TEXT_P(result);
 }
 
-Datum mysql_sync_preloaded(PG_FUNCTION_ARGS) {
+MYSQL_SYNC_FUNCTION(mysql_sync_preloaded) {
   (void)fcinfo;
   PG_RETURN_BOOL(sync_shared != nullptr);
 }
 
-Datum mysql_sync_check_source(PG_FUNCTION_ARGS) {
+MYSQL_SYNC_FUNCTION(mysql_sync_check_source) {
   if (PG_ARGISNULL(0))
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("source must not be NULL"),
                     errhint("Give mysql://user:password@host:port.")));
@@ -67,9 +66,10 @@ Datum mysql_sync_check_source(PG_FUNCTION_ARGS) {
   PG_RETURN_VOID();
 }
 
-Datum mysql_sync_check_objects(PG_FUNCTION_ARGS) {
+MYSQL_SYNC_FUNCTION(mysql_sync_check_objects) {
   int count = 0;
-  char** objects = PG_ARGISNULL(0) ? nullptr : text_array_strings(PG_GETARG_ARRAYTYPE_P(0), &count, "objects");
+  char** objects =
+      PG_ARGISNULL(0) ? nullptr : text_array_strings(PG_GETARG_ARRAYTYPE_P(0), &count, "objects");
   if (count == 0)
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("objects must name at least one table"),
                     errhint("e.g. '{shop.*, crm.customers}'")));
@@ -77,16 +77,13 @@ Datum mysql_sync_check_objects(PG_FUNCTION_ARGS) {
   PG_RETURN_VOID();
 }
 
-Datum mysql_sync_live_status(PG_FUNCTION_ARGS) {
+MYSQL_SYNC_FUNCTION(mysql_sync_live_status) {
   ReturnSetInfo* rsinfo = (ReturnSetInfo*)fcinfo->resultinfo;
   InitMaterializedSRF(fcinfo, 0);
   if (sync_shared == nullptr) return (Datum)0;  // not preloaded: no workers
   for (int i = 0; i < sync_shared->slot_count; i++) {
     TaskSlot slot;
-    SpinLockAcquire(&sync_shared->mutex);
-    slot = sync_shared->slots[i];
-    SpinLockRelease(&sync_shared->mutex);
-    if (!slot.in_use || slot.pid == 0) continue;
+    if (!read_running_slot(i, &slot)) continue;
     Datum values[12];
     bool nulls[12] = {false};
     values[0] = CStringGetTextDatum(slot.task);
@@ -115,23 +112,43 @@ Datum mysql_sync_live_status(PG_FUNCTION_ARGS) {
   return (Datum)0;
 }
 
+// The copy of each running worker: the table its COPY writes, that COPY's rows not yet committed,
+// and the recent rate (rows per second; 0 when it is not known).
+MYSQL_SYNC_FUNCTION(mysql_sync_live_copy) {
+  ReturnSetInfo* rsinfo = (ReturnSetInfo*)fcinfo->resultinfo;
+  InitMaterializedSRF(fcinfo, 0);
+  if (sync_shared == nullptr) return (Datum)0;
+  const TimestampTz now = GetCurrentTimestamp();
+  for (int i = 0; i < sync_shared->slot_count; i++) {
+    TaskSlot slot;
+    if (!read_running_slot(i, &slot)) continue;
+    Datum values[4] = {CStringGetTextDatum(slot.task), CStringGetTextDatum(slot.copy_table),
+                       Int64GetDatum(slot.copy_rows_in_flight), Float8GetDatum(copy_rate_at(&slot, now))};
+    bool nulls[4] = {false, slot.copy_table[0] == '\0', false, false};
+    tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+  }
+  return (Datum)0;
+}
+
 // The launcher reads the task table, so it must look only once the caller's change is
 // committed: wake it from a commit callback (a wake-up before the commit finds nothing new and
 // leaves the task waiting a whole naptime).
 static bool wake_at_commit = false;
 
-static void wake_launcher_on_commit(XactEvent event, void*) {
+MYSQL_SYNC_VOID_ENTRY(wake_launcher_on_commit, (XactEvent event, [[maybe_unused]] void* arg), (event, arg)) {
   if (event == XACT_EVENT_COMMIT && wake_at_commit) wake_launcher();
   if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT) wake_at_commit = false;
 }
 
-Datum mysql_sync_signal_task(PG_FUNCTION_ARGS) {
+MYSQL_SYNC_FUNCTION(mysql_sync_signal_task) {
   char* task = text_to_cstring(PG_GETARG_TEXT_PP(0));
   bool terminate = PG_GETARG_BOOL(1);
   if (sync_shared == nullptr)
-    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("mysql_sync is not loaded by shared_preload_libraries"),
-                    errhint("Add mysql_sync to shared_preload_libraries in postgresql.conf and restart PostgreSQL.")));
+    ereport(
+        ERROR,
+        (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+         errmsg("mysql_sync is not loaded by shared_preload_libraries"),
+         errhint("Add mysql_sync to shared_preload_libraries in postgresql.conf and restart PostgreSQL.")));
   bool signalled = false;
   int index = find_task_slot(task);
   if (terminate && index >= 0) {
@@ -164,7 +181,7 @@ static bool json_has_nul_escape(const char* json) {
   return false;
 }
 
-Datum mysql_sync_binlog_events(PG_FUNCTION_ARGS) {
+MYSQL_SYNC_FUNCTION(mysql_sync_binlog_events) {
   ReturnSetInfo* rsinfo = (ReturnSetInfo*)fcinfo->resultinfo;
   if (!has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))
     ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -208,10 +225,11 @@ Datum mysql_sync_binlog_events(PG_FUNCTION_ARGS) {
       char* line = pstrdup(lines[i]);
       for (size_t j = i; j < line_count; j++) free(lines[j]);
       free(lines);
-      ereport(ERROR, (errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
-                      errmsg("binlog_events(%s): an event holds a NUL character, which jsonb cannot store", path),
-                      errdetail("The event: %.300s", line),
-                      errhint("The mysql-sync-binlog command prints such values (as \\u0000).")));
+      ereport(ERROR,
+              (errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
+               errmsg("binlog_events(%s): an event holds a NUL character, which jsonb cannot store", path),
+               errdetail("The event: %.300s", line),
+               errhint("The mysql-sync-binlog command prints such values (as \\u0000).")));
     }
     Datum value = DirectFunctionCall1(jsonb_in, CStringGetDatum(lines[i]));
     bool isnull = false;
@@ -221,4 +239,23 @@ Datum mysql_sync_binlog_events(PG_FUNCTION_ARGS) {
   free(lines);
   if (!ok) report_captured_error(error, psprintf("binlog_events(%s)", path));
   return (Datum)0;
+}
+
+MYSQL_SYNC_FUNCTION(mysql_sync_cluster_identity) {
+  TupleDesc desc;
+  if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+    ereport(ERROR,
+            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("_cluster_identity must return a record")));
+  desc = BlessTupleDesc(desc);
+  // A standby replays its primary's timeline; once promoted it writes a timeline of its own.
+  TimeLineID timeline = 0;
+  if (RecoveryInProgress())
+    (void)GetXLogReplayRecPtr(&timeline);
+  else
+    timeline = GetWALInsertionTimeLine();
+  Datum values[2];
+  bool nulls[2] = {false, false};
+  values[0] = CStringGetTextDatum(psprintf(UINT64_FORMAT, GetSystemIdentifier()));
+  values[1] = Int32GetDatum((int32)timeline);
+  PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }

@@ -39,7 +39,7 @@ void wake_worker(const char* task) {
   if (proc != nullptr) SetLatch(&proc->procLatch);
 }
 
-void wake_on_commit(XactEvent event, void*) {
+MYSQL_SYNC_VOID_ENTRY(wake_on_commit, (XactEvent event, [[maybe_unused]] void* arg), (event, arg)) {
   if (event == XACT_EVENT_COMMIT)
     for (int i = 0; i < pending_count; i++) wake_worker(pending_tasks[i]);
   if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT) pending_count = 0;
@@ -47,7 +47,7 @@ void wake_on_commit(XactEvent event, void*) {
 
 }  // namespace
 
-Datum mysql_sync_signal_table_requests(PG_FUNCTION_ARGS) {
+MYSQL_SYNC_FUNCTION(mysql_sync_signal_table_requests) {
   char* task = text_to_cstring(PG_GETARG_TEXT_PP(0));
   if (sync_shared == nullptr) PG_RETURN_VOID();  // not preloaded: no worker to wake
   if (!callback_registered) {
@@ -60,7 +60,7 @@ Datum mysql_sync_signal_table_requests(PG_FUNCTION_ARGS) {
   PG_RETURN_VOID();
 }
 
-Datum mysql_sync_objects_match(PG_FUNCTION_ARGS) {
+MYSQL_SYNC_FUNCTION(mysql_sync_objects_match) {
   int count = 0;
   char** objects = text_array_strings(PG_GETARG_ARRAYTYPE_P(0), &count, "objects");
   char* db = text_to_cstring(PG_GETARG_TEXT_PP(1));
@@ -73,7 +73,7 @@ Datum mysql_sync_objects_match(PG_FUNCTION_ARGS) {
   PG_RETURN_BOOL(matches);
 }
 
-Datum mysql_sync_source_tables(PG_FUNCTION_ARGS) {
+MYSQL_SYNC_FUNCTION(mysql_sync_source_tables) {
   ReturnSetInfo* rsinfo = (ReturnSetInfo*)fcinfo->resultinfo;
   char* source = text_to_cstring(PG_GETARG_TEXT_PP(0));
   int count = 0;

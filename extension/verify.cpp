@@ -499,7 +499,7 @@ bool any_citus_table(const TableInfo* tables, int count) {
 
 }  // namespace
 
-Datum mysql_sync_verify(PG_FUNCTION_ARGS) {
+MYSQL_SYNC_FUNCTION(mysql_sync_verify) {
   if (PG_ARGISNULL(0))
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("task_name must not be NULL"),
                     errhint("SELECT task FROM mysql_sync.tasks lists the tasks.")));

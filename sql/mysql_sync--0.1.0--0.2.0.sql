@@ -3,9 +3,176 @@
 -- errors are kept.
 \echo Use "ALTER EXTENSION mysql_sync UPDATE TO '0.2.0'" to load this file. \quit
 
--- options.shard_count and options.reference_tables (Citus targets).
--- Validates the arguments that start_sync and precheck share. Nothing is silently ignored: an
--- unknown value or key is 22023, a capability of a later version is 0A000 naming it.
+-- Backups and failover: the cluster a task's replica id belongs to; tasks of 0.1.0 belong here and
+-- keep their server_id.
+ALTER TABLE mysql_sync.task_config ADD COLUMN cluster_system_id text, ADD COLUMN cluster_timeline integer;
+
+SELECT pg_catalog.pg_extension_config_dump('mysql_sync.task_config', '');
+SELECT pg_catalog.pg_extension_config_dump('mysql_sync.task_state', '');
+SELECT pg_catalog.pg_extension_config_dump('mysql_sync.table_state', '');
+SELECT pg_catalog.pg_extension_config_dump('mysql_sync.schema_history', '');
+SELECT pg_catalog.pg_extension_config_dump('mysql_sync.table_requests', '');
+SELECT pg_catalog.pg_extension_config_dump('mysql_sync.table_requests_id_seq', '');
+GRANT USAGE ON SCHEMA mysql_sync TO pg_monitor;
+GRANT SELECT ON mysql_sync.status, mysql_sync.table_status, mysql_sync.errors TO pg_monitor;
+GRANT EXECUTE ON FUNCTION mysql_sync._live_status() TO pg_monitor;  -- the views call it as their reader
+
+-- This cluster's system identifier and current timeline (pg_control_checkpoint() lags behind a
+-- promotion until the next checkpoint; this does not).
+CREATE FUNCTION mysql_sync._cluster_identity(OUT system_identifier text, OUT timeline integer)
+  RETURNS record LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'mysql_sync_cluster_identity';
+
+-- The replica id a task gets when options.server_id does not give one: derived from the task name
+-- and the cluster's identity, in a range real servers rarely use.
+CREATE FUNCTION mysql_sync._derived_server_id(task text, system_identifier text, timeline integer)
+  RETURNS bigint LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp
+AS $$ SELECT 2130706432 + (hashtext(task || '/' || system_identifier || '/' || timeline) & 16777215)::bigint $$;
+
+-- Called by the launcher before it reads the tasks. A task whose cluster is not this one was
+-- restored from a dump: it is paused (the original may still stream from the same source; its
+-- worker must not race it) and gets a replica id of this cluster. A task of this cluster on a new
+-- timeline runs on a promoted standby: it keeps running, as a new replica id.
+CREATE FUNCTION mysql_sync._adopt_cluster() RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  me record;
+  t record;
+BEGIN
+  SELECT * INTO me FROM mysql_sync._cluster_identity();
+  FOR t IN SELECT c.task, c.options, c.cluster_system_id, c.cluster_timeline
+             FROM mysql_sync.task_config c JOIN mysql_sync.task_state s USING (task)
+            WHERE c.cluster_system_id IS DISTINCT FROM me.system_identifier
+               OR c.cluster_timeline IS DISTINCT FROM me.timeline
+              FOR UPDATE OF c
+  LOOP
+    IF t.cluster_system_id IS DISTINCT FROM me.system_identifier THEN
+      UPDATE mysql_sync.task_config SET enabled = false WHERE task = t.task;
+      UPDATE mysql_sync.task_state
+         SET state = CASE WHEN state = 'stopped' THEN state ELSE 'paused' END,
+             detail = format('restored from a dump of cluster %s: SELECT mysql_sync.resume_sync(%L) starts it '
+                             'once the original task no longer streams from this source',
+                             COALESCE(t.cluster_system_id, 'unknown'), t.task),
+             updated_at = now()
+       WHERE task = t.task;
+      RAISE LOG 'mysql_sync task "%": restored from cluster %, paused until resume_sync', t.task,
+        COALESCE(t.cluster_system_id, 'unknown');
+    ELSE
+      RAISE LOG 'mysql_sync task "%": timeline % -> % (a promoted standby): new replica id', t.task,
+        t.cluster_timeline, me.timeline;
+    END IF;
+    UPDATE mysql_sync.task_config
+       SET cluster_system_id = me.system_identifier, cluster_timeline = me.timeline,
+           server_id = COALESCE((t.options ->> 'server_id')::bigint,
+                                mysql_sync._derived_server_id(t.task, me.system_identifier, me.timeline))
+     WHERE task = t.task;
+  END LOOP;
+END
+$$;
+UPDATE mysql_sync.task_config
+   SET (cluster_system_id, cluster_timeline) = (SELECT system_identifier, timeline FROM mysql_sync._cluster_identity());
+REVOKE ALL ON FUNCTION mysql_sync._cluster_identity(), mysql_sync._derived_server_id(text, text, integer),
+  mysql_sync._adopt_cluster() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION mysql_sync.start_sync(task_name text, source text, objects text[],
+    initial_sync text[] DEFAULT '{schema,data}', existing_tables text DEFAULT 'fail',
+    operations text[] DEFAULT '{insert,update,delete,alter}', name_map jsonb DEFAULT '{}',
+    table_keys jsonb DEFAULT '{}', options jsonb DEFAULT '{}')
+  RETURNS mysql_sync.status
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  SET log_min_error_statement = panic  -- the failing statement holds the source password
+AS $$
+DECLARE
+  check_row record;
+  failures text := '';
+  skip text[];
+  sid bigint;
+  me record;
+  result mysql_sync.status;
+BEGIN
+  IF NOT mysql_sync._preloaded() THEN
+    RAISE EXCEPTION 'mysql_sync is not loaded by shared_preload_libraries'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Add mysql_sync to shared_preload_libraries in postgresql.conf and restart PostgreSQL.';
+  END IF;
+  IF current_database() <> current_setting('mysql_sync.database') THEN
+    RAISE EXCEPTION 'mysql_sync serves database "%", not "%"', current_setting('mysql_sync.database'),
+      current_database()
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Call start_sync in that database, or set mysql_sync.database in postgresql.conf and restart.';
+  END IF;
+  IF task_name IS NULL OR task_name !~ '^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$' THEN
+    RAISE EXCEPTION 'invalid task name "%"', task_name
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Use 1 to 63 letters, digits, underscores or dashes.';
+  END IF;
+  IF EXISTS (SELECT FROM mysql_sync.task_config c WHERE c.task = task_name) THEN
+    RAISE EXCEPTION 'task "%" already exists', task_name
+      USING ERRCODE = 'duplicate_object',
+            HINT = format('Choose another name, or remove it first with SELECT mysql_sync.drop_sync(%L).', task_name);
+  END IF;
+  PERFORM mysql_sync._validate_arguments(source, objects, initial_sync, existing_tables, operations,
+                                         name_map, table_keys, options);
+
+  -- A replica id of our own, unless the options give one.
+  SELECT * INTO me FROM mysql_sync._cluster_identity();
+  sid := COALESCE((options ->> 'server_id')::bigint,
+                  mysql_sync._derived_server_id(task_name, me.system_identifier, me.timeline));
+  skip := COALESCE(ARRAY(SELECT jsonb_array_elements_text(options -> 'skip_precheck')), '{}');
+  FOR check_row IN SELECT * FROM mysql_sync._precheck(source, objects, initial_sync, existing_tables,
+                                                      operations, name_map, table_keys,
+                                                      options || jsonb_build_object('server_id', sid))
+  LOOP
+    IF check_row.status = 'failed' AND NOT check_row.item = ANY (skip) THEN
+      failures := failures || format(E'\n  %s: %s (fix: %s)', check_row.item, check_row.detail,
+                                     COALESCE(check_row.hint, 'see the README'));
+    ELSIF check_row.status <> 'passed' AND check_row.detail NOT LIKE 'not checked%' THEN
+      IF check_row.hint IS NULL THEN
+        RAISE WARNING 'mysql_sync precheck %: %', check_row.item, check_row.detail;
+      ELSE
+        RAISE WARNING 'mysql_sync precheck %: %', check_row.item, check_row.detail
+          USING HINT = check_row.hint;
+      END IF;
+    END IF;
+  END LOOP;
+  IF failures <> '' THEN
+    RAISE EXCEPTION 'task "%": precheck failed:%', task_name, failures
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Fix each item as its hint says, or list it in options.skip_precheck to accept the risk.';
+  END IF;
+
+  INSERT INTO mysql_sync.task_config (task, source, objects, initial_sync, existing_tables, operations,
+                                      name_map, table_keys, options, server_id, cluster_system_id,
+                                      cluster_timeline)
+  VALUES (task_name, source, objects, initial_sync, existing_tables, operations, name_map, table_keys,
+          options, sid, me.system_identifier, me.timeline);
+  INSERT INTO mysql_sync.task_state (task, state, started_at) VALUES (task_name, 'prechecking', now());
+  IF options ? 'start_position' AND options -> 'start_position' ? 'file' THEN
+    UPDATE mysql_sync.task_state
+       SET source_file = options -> 'start_position' ->> 'file',
+           source_pos = (options -> 'start_position' ->> 'pos')::bigint
+     WHERE task = task_name;
+  END IF;
+  PERFORM mysql_sync._warn_if_no_slot(task_name);
+  PERFORM mysql_sync._signal_task(task_name, false);
+  SELECT * INTO result FROM mysql_sync.status s WHERE s.task = task_name;
+  RETURN result;
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- options.ddl kind unlogged_rows: statements that change rows without row events (partition
+-- maintenance, DISCARD/IMPORT TABLESPACE). Applied, the worker copies the table again through a
+-- table_requests row of kind 'repair'; ignored, table_state.unlogged_rows_ignored counts them.
+-- ---------------------------------------------------------------------------------------------
+ALTER TABLE mysql_sync.table_requests DROP CONSTRAINT table_requests_kind_check;
+ALTER TABLE mysql_sync.table_requests
+  ADD CONSTRAINT table_requests_kind_check CHECK (kind IN ('resync', 'add', 'remove', 'repair'));
+ALTER TABLE mysql_sync.table_state ADD COLUMN unlogged_rows_ignored bigint NOT NULL DEFAULT 0;
+
+-- (table_status gains unlogged_rows_ignored with the progress columns below.)
+
+-- options.shard_count and options.reference_tables (Citus targets) are validated here too.
 CREATE OR REPLACE FUNCTION mysql_sync._validate_arguments(source text, objects text[], initial_sync text[],
     existing_tables text, operations text[], name_map jsonb, table_keys jsonb, options jsonb)
   RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
@@ -129,10 +296,11 @@ BEGIN
       END IF;
       FOR dk, dv IN SELECT * FROM jsonb_each(v) LOOP
         IF dk NOT IN ('add_column', 'drop_column', 'rename_column', 'modify_column', 'narrow_column', 'index',
-                      'table_options', 'rename_table', 'create_table', 'drop_table', 'truncate_table') THEN
+                      'table_options', 'rename_table', 'create_table', 'drop_table', 'truncate_table',
+                      'unlogged_rows') THEN
           RAISE EXCEPTION 'unknown DDL kind "%" in options.ddl', dk
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Kinds: add_column, drop_column, rename_column, modify_column, narrow_column, index, table_options, rename_table, create_table, drop_table, truncate_table.';
+                  HINT = 'Kinds: add_column, drop_column, rename_column, modify_column, narrow_column, index, table_options, rename_table, create_table, drop_table, truncate_table, unlogged_rows.';
         END IF;
         IF jsonb_typeof(dv) <> 'string' OR (dv #>> '{}') NOT IN ('apply', 'ignore', 'pause', 'fail') THEN
           RAISE EXCEPTION 'invalid policy % for % in options.ddl', dv, dk
@@ -168,6 +336,119 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION mysql_sync.drop_sync(task_name text, drop_tables boolean DEFAULT false) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t record;
+BEGIN
+  PERFORM FROM mysql_sync.task_config WHERE task = task_name FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'task "%" does not exist', task_name
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT task FROM mysql_sync.tasks lists the tasks.';
+  END IF;
+  PERFORM mysql_sync._signal_task(task_name, true);
+  -- The shadow tables of unfinished resyncs (bgworker/table_requests.cpp names them).
+  FOR t IN SELECT s.target_schema, s.target_name FROM mysql_sync.table_state s
+             JOIN mysql_sync.table_requests r ON r.task = s.task AND r.kind IN ('resync', 'repair')
+                                              AND r.object = s.source_table
+            WHERE s.task = task_name
+  LOOP
+    EXECUTE format('DROP TABLE IF EXISTS %I.%I', t.target_schema, t.target_name || '__mysql_sync_resync');
+  END LOOP;
+  IF drop_tables THEN
+    -- Only tables that no other task writes to.
+    FOR t IN SELECT DISTINCT target_schema, target_name FROM mysql_sync.table_state a
+              WHERE a.task = task_name
+                AND NOT EXISTS (SELECT FROM mysql_sync.table_state b
+                                 WHERE b.task <> task_name AND b.target_schema = a.target_schema
+                                   AND b.target_name = a.target_name)
+    LOOP
+      EXECUTE format('DROP TABLE IF EXISTS %I.%I', t.target_schema, t.target_name);
+    END LOOP;
+  END IF;
+  DELETE FROM mysql_sync.task_config WHERE task = task_name;
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Load progress: status and table_status gain percent_done and time_left (at the end).
+-- ---------------------------------------------------------------------------------------------
+-- The copy of the running workers (shared memory): the table their COPY writes (db.table), its rows
+-- not yet in table_state, and the recent copy rate (rows per second, 0 when not known).
+CREATE FUNCTION mysql_sync._live_copy(OUT task text, OUT copy_table text, OUT rows_in_flight bigint,
+    OUT rows_per_second double precision)
+  RETURNS SETOF record LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_live_copy';
+
+-- A copy's progress for the views: the percentage of the estimated rows done (100 once finished;
+-- at most 99.9 before, as the estimate can be low) and the time left at the given rate (0 once
+-- finished; NULL when the rate is not known or the copy is past the estimate).
+CREATE FUNCTION mysql_sync._progress(done bigint, estimate bigint, finished boolean,
+    rows_per_second double precision, OUT percent_done numeric, OUT time_left interval)
+  LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN finished THEN 100.0
+              WHEN estimate > 0 THEN LEAST(round(100.0 * done / estimate, 1), 99.9) END,
+         CASE WHEN finished THEN interval '0'
+              WHEN estimate > done AND rows_per_second > 0
+              THEN make_interval(secs => ceil((estimate - done) / rows_per_second)) END
+$$;
+
+CREATE OR REPLACE VIEW mysql_sync.status AS
+  SELECT s.task,
+         CASE WHEN l.pid IS NOT NULL AND l.state IS NOT NULL THEN l.state ELSE s.state END AS state,
+         s.detail,
+         COALESCE(l.source_file, s.source_file) AS source_file,
+         COALESCE(l.source_pos, s.source_pos) AS source_pos,
+         s.source_gtid,
+         CASE WHEN l.applied_source_time IS NOT NULL
+              THEN round(GREATEST(extract(epoch FROM now() - l.applied_source_time), 0)::numeric, 3)
+              WHEN s.last_commit_at IS NOT NULL
+              THEN round(GREATEST(extract(epoch FROM now() - s.last_commit_at), 0)::numeric, 3)
+         END AS lag_seconds,
+         l.last_event_at,
+         GREATEST(s.rows_copied, COALESCE(l.rows_copied, 0)) AS rows_copied,
+         s.rows_estimate,
+         GREATEST(s.changes_applied, COALESCE(l.changes_applied, 0)) AS changes_applied,
+         GREATEST(s.transactions_applied, COALESCE(l.transactions_applied, 0)) AS transactions_applied,
+         s.last_error, s.last_error_at, s.started_at, s.updated_at,
+         -- Beyond the contract's columns: the source monitor's figures while the worker runs, and
+         -- the initial load's progress (done once the task catches up or has a position).
+         l.bytes_behind,
+         make_interval(secs => l.retention_left_seconds) AS binlog_retention_left,
+         p.percent_done, p.time_left
+    FROM mysql_sync.task_state s
+    LEFT JOIN mysql_sync._live_status() l ON l.task = s.task
+    LEFT JOIN mysql_sync._live_copy() r ON r.task = s.task
+    CROSS JOIN LATERAL mysql_sync._progress(
+        GREATEST(s.rows_copied, COALESCE(l.rows_copied, 0)), s.rows_estimate,
+        COALESCE(l.state, s.state) IN ('catching_up', 'streaming') OR s.source_file IS NOT NULL,
+        r.rows_per_second) p;
+
+-- While a table is copying, its rows_copied is live: its committed rows (table_state) plus those
+-- of the COPY writing it now. Its time left takes an equal share of the task's copy rate among the
+-- tables copying (options.parallel: one backend writes them all, by turns).
+CREATE OR REPLACE VIEW mysql_sync.table_status AS
+  SELECT t.task, t.source_table, format('%s.%s', t.target_schema, t.target_name) AS target_table,
+         t.state, c.rows_copied, t.rows_estimate, t.changes_applied, t.invalid_values, t.last_error,
+         p.percent_done, p.time_left,
+         -- Beyond the contract's columns: statements ignored by options.ddl.unlogged_rows.
+         t.unlogged_rows_ignored
+    FROM mysql_sync.table_state t
+    LEFT JOIN mysql_sync._live_copy() l ON l.task = t.task
+    CROSS JOIN LATERAL (
+      SELECT CASE WHEN t.state = 'copying' AND l.copy_table = t.source_table
+                  THEN t.rows_copied + l.rows_in_flight ELSE t.rows_copied END AS rows_copied) c
+    CROSS JOIN LATERAL mysql_sync._progress(
+        c.rows_copied, t.rows_estimate, t.state = 'synced',
+        CASE WHEN t.state = 'copying'
+             THEN l.rows_per_second / (SELECT count(*) FROM mysql_sync.table_state o
+                                        WHERE o.task = t.task AND o.state = 'copying') END) p;
+
+REVOKE ALL ON FUNCTION mysql_sync._live_copy(),
+  mysql_sync._progress(bigint, bigint, boolean, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION mysql_sync._live_copy(),
+  mysql_sync._progress(bigint, bigint, boolean, double precision) TO mysql_sync_admin;
 
 -- A Citus target is analyzed by the worker after the swap (Citus's ANALYZE cannot follow the swap's local writes).
 -- The worker's swap at the end of a resync, in its transaction: the shadow copy replaces the

@@ -24,7 +24,13 @@ CREATE TABLE mysql_sync.task_config (
   options         jsonb NOT NULL,
   server_id       bigint NOT NULL,
   enabled         boolean NOT NULL DEFAULT true,
-  created_at      timestamptz NOT NULL DEFAULT now()
+  created_at      timestamptz NOT NULL DEFAULT now(),
+  -- The cluster (system identifier) and timeline that server_id was chosen on. A task found in
+  -- another cluster came from a dump and is paused; a new timeline (a promoted standby) gets a new
+  -- server_id, so that two clusters never stream from one source as the same replica
+  -- (mysql_sync._adopt_cluster).
+  cluster_system_id text,
+  cluster_timeline  integer
 );
 
 -- The applied position lives here and is updated in the same transaction as the changes it covers.
@@ -77,6 +83,9 @@ CREATE TABLE mysql_sync.table_state (
   -- copying: the ranges committed so far, the last `upto` being the last completed key.
   copy_ranges     jsonb,
   created_target  boolean NOT NULL DEFAULT false,  -- the initial sync created the target table
+  -- Statements that changed the table's rows without row events (partition maintenance, IMPORT
+  -- TABLESPACE) ignored by options.ddl.unlogged_rows = 'ignore' since its last copy.
+  unlogged_rows_ignored bigint NOT NULL DEFAULT 0,
   PRIMARY KEY (task, source_table),
   CHECK (state IN ('pending', 'copying', 'synced', 'failed', 'skipped', 'paused'))
 );
@@ -123,12 +132,22 @@ REVOKE ALL ON mysql_sync.errors FROM PUBLIC;
 CREATE TABLE mysql_sync.table_requests (
   id           bigserial PRIMARY KEY,
   task         text NOT NULL REFERENCES mysql_sync.task_config ON DELETE CASCADE,
-  kind         text NOT NULL CHECK (kind IN ('resync', 'add', 'remove')),
-  object       text NOT NULL,  -- resync: db.table; add, remove: a pattern like start_sync's objects
+  -- repair: a resync the worker asks for itself, after rows changed without row events
+  kind         text NOT NULL CHECK (kind IN ('resync', 'add', 'remove', 'repair')),
+  object       text NOT NULL,  -- resync, repair: db.table; add, remove: a pattern like start_sync's objects
   requested_at timestamptz NOT NULL DEFAULT now()
 );
 
 REVOKE ALL ON mysql_sync.table_requests FROM PUBLIC;
+
+-- pg_dump keeps what a task needs to resume: its configuration, position, tables, schema history
+-- and pending requests (not the failure history). A restored task is paused (_adopt_cluster).
+SELECT pg_catalog.pg_extension_config_dump('mysql_sync.task_config', '');
+SELECT pg_catalog.pg_extension_config_dump('mysql_sync.task_state', '');
+SELECT pg_catalog.pg_extension_config_dump('mysql_sync.table_state', '');
+SELECT pg_catalog.pg_extension_config_dump('mysql_sync.schema_history', '');
+SELECT pg_catalog.pg_extension_config_dump('mysql_sync.table_requests', '');
+SELECT pg_catalog.pg_extension_config_dump('mysql_sync.table_requests_id_seq', '');
 
 -- ---------------------------------------------------------------------------------------------
 -- Internal C functions
@@ -267,10 +286,11 @@ BEGIN
       END IF;
       FOR dk, dv IN SELECT * FROM jsonb_each(v) LOOP
         IF dk NOT IN ('add_column', 'drop_column', 'rename_column', 'modify_column', 'narrow_column', 'index',
-                      'table_options', 'rename_table', 'create_table', 'drop_table', 'truncate_table') THEN
+                      'table_options', 'rename_table', 'create_table', 'drop_table', 'truncate_table',
+                      'unlogged_rows') THEN
           RAISE EXCEPTION 'unknown DDL kind "%" in options.ddl', dk
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Kinds: add_column, drop_column, rename_column, modify_column, narrow_column, index, table_options, rename_table, create_table, drop_table, truncate_table.';
+                  HINT = 'Kinds: add_column, drop_column, rename_column, modify_column, narrow_column, index, table_options, rename_table, create_table, drop_table, truncate_table, unlogged_rows.';
         END IF;
         IF jsonb_typeof(dv) <> 'string' OR (dv #>> '{}') NOT IN ('apply', 'ignore', 'pause', 'fail') THEN
           RAISE EXCEPTION 'invalid policy % for % in options.ddl', dv, dk
@@ -313,6 +333,79 @@ CREATE FUNCTION mysql_sync._live_status(
     OUT changes_applied bigint, OUT transactions_applied bigint, OUT bytes_behind bigint,
     OUT retention_left_seconds bigint)
   RETURNS SETOF record LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_live_status';
+
+-- This cluster's system identifier and current timeline (pg_control_checkpoint() lags behind a
+-- promotion until the next checkpoint; this does not).
+CREATE FUNCTION mysql_sync._cluster_identity(OUT system_identifier text, OUT timeline integer)
+  RETURNS record LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'mysql_sync_cluster_identity';
+
+-- The replica id a task gets when options.server_id does not give one: derived from the task name
+-- and the cluster's identity, in a range real servers rarely use.
+CREATE FUNCTION mysql_sync._derived_server_id(task text, system_identifier text, timeline integer)
+  RETURNS bigint LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp
+AS $$ SELECT 2130706432 + (hashtext(task || '/' || system_identifier || '/' || timeline) & 16777215)::bigint $$;
+
+-- Called by the launcher before it reads the tasks. A task whose cluster is not this one was
+-- restored from a dump: it is paused (the original may still stream from the same source; its
+-- worker must not race it) and gets a replica id of this cluster. A task of this cluster on a new
+-- timeline runs on a promoted standby: it keeps running, as a new replica id.
+CREATE FUNCTION mysql_sync._adopt_cluster() RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  me record;
+  t record;
+BEGIN
+  SELECT * INTO me FROM mysql_sync._cluster_identity();
+  FOR t IN SELECT c.task, c.options, c.cluster_system_id, c.cluster_timeline
+             FROM mysql_sync.task_config c JOIN mysql_sync.task_state s USING (task)
+            WHERE c.cluster_system_id IS DISTINCT FROM me.system_identifier
+               OR c.cluster_timeline IS DISTINCT FROM me.timeline
+              FOR UPDATE OF c
+  LOOP
+    IF t.cluster_system_id IS DISTINCT FROM me.system_identifier THEN
+      UPDATE mysql_sync.task_config SET enabled = false WHERE task = t.task;
+      UPDATE mysql_sync.task_state
+         SET state = CASE WHEN state = 'stopped' THEN state ELSE 'paused' END,
+             detail = format('restored from a dump of cluster %s: SELECT mysql_sync.resume_sync(%L) starts it '
+                             'once the original task no longer streams from this source',
+                             COALESCE(t.cluster_system_id, 'unknown'), t.task),
+             updated_at = now()
+       WHERE task = t.task;
+      RAISE LOG 'mysql_sync task "%": restored from cluster %, paused until resume_sync', t.task,
+        COALESCE(t.cluster_system_id, 'unknown');
+    ELSE
+      RAISE LOG 'mysql_sync task "%": timeline % -> % (a promoted standby): new replica id', t.task,
+        t.cluster_timeline, me.timeline;
+    END IF;
+    UPDATE mysql_sync.task_config
+       SET cluster_system_id = me.system_identifier, cluster_timeline = me.timeline,
+           server_id = COALESCE((t.options ->> 'server_id')::bigint,
+                                mysql_sync._derived_server_id(t.task, me.system_identifier, me.timeline))
+     WHERE task = t.task;
+  END LOOP;
+END
+$$;
+
+-- The copy of the running workers (shared memory): the table their COPY writes (db.table), its rows
+-- not yet in table_state, and the recent copy rate (rows per second, 0 when not known).
+CREATE FUNCTION mysql_sync._live_copy(OUT task text, OUT copy_table text, OUT rows_in_flight bigint,
+    OUT rows_per_second double precision)
+  RETURNS SETOF record LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_live_copy';
+
+-- A copy's progress for the views: the percentage of the estimated rows done (100 once finished;
+-- at most 99.9 before, as the estimate can be low) and the time left at the given rate (0 once
+-- finished; NULL when the rate is not known or the copy is past the estimate).
+CREATE FUNCTION mysql_sync._progress(done bigint, estimate bigint, finished boolean,
+    rows_per_second double precision, OUT percent_done numeric, OUT time_left interval)
+  LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN finished THEN 100.0
+              WHEN estimate > 0 THEN LEAST(round(100.0 * done / estimate, 1), 99.9) END,
+         CASE WHEN finished THEN interval '0'
+              WHEN estimate > done AND rows_per_second > 0
+              THEN make_interval(secs => ceil((estimate - done) / rows_per_second)) END
+$$;
 
 -- True when the library was loaded by shared_preload_libraries (the launcher and workers exist).
 CREATE FUNCTION mysql_sync._preloaded() RETURNS boolean
@@ -480,25 +573,38 @@ CREATE VIEW mysql_sync.status AS
          GREATEST(s.changes_applied, COALESCE(l.changes_applied, 0)) AS changes_applied,
          GREATEST(s.transactions_applied, COALESCE(l.transactions_applied, 0)) AS transactions_applied,
          s.last_error, s.last_error_at, s.started_at, s.updated_at,
-         -- Beyond the contract's columns: the source monitor's figures while the worker runs.
+         -- Beyond the contract's columns: the source monitor's figures while the worker runs, and
+         -- the initial load's progress (done once the task catches up or has a position).
          l.bytes_behind,
-         make_interval(secs => l.retention_left_seconds) AS binlog_retention_left
+         make_interval(secs => l.retention_left_seconds) AS binlog_retention_left,
+         p.percent_done, p.time_left
     FROM mysql_sync.task_state s
-    LEFT JOIN mysql_sync._live_status() l ON l.task = s.task;
+    LEFT JOIN mysql_sync._live_status() l ON l.task = s.task
+    LEFT JOIN mysql_sync._live_copy() r ON r.task = s.task
+    CROSS JOIN LATERAL mysql_sync._progress(
+        GREATEST(s.rows_copied, COALESCE(l.rows_copied, 0)), s.rows_estimate,
+        COALESCE(l.state, s.state) IN ('catching_up', 'streaming') OR s.source_file IS NOT NULL,
+        r.rows_per_second) p;
 
--- While a table is copying, its rows_copied is live: its committed ranges plus the worker's count
--- in shared memory minus the rows of the task already committed (the range being written; with
--- options.parallel above 1 every copying table shows it).
+-- While a table is copying, its rows_copied is live: its committed rows (table_state) plus those
+-- of the COPY writing it now. Its time left takes an equal share of the task's copy rate among the
+-- tables copying (options.parallel: one backend writes them all, by turns).
 CREATE VIEW mysql_sync.table_status AS
   SELECT t.task, t.source_table, format('%s.%s', t.target_schema, t.target_name) AS target_table,
-         t.state,
-         CASE WHEN t.state = 'copying' AND l.pid IS NOT NULL
-              THEN t.rows_copied + GREATEST(COALESCE(l.rows_copied, 0) - s.rows_copied, 0)
-              ELSE t.rows_copied END AS rows_copied,
-         t.rows_estimate, t.changes_applied, t.invalid_values, t.last_error
+         t.state, c.rows_copied, t.rows_estimate, t.changes_applied, t.invalid_values, t.last_error,
+         p.percent_done, p.time_left,
+         -- Beyond the contract's columns: statements ignored by options.ddl.unlogged_rows.
+         t.unlogged_rows_ignored
     FROM mysql_sync.table_state t
-    JOIN mysql_sync.task_state s ON s.task = t.task
-    LEFT JOIN mysql_sync._live_status() l ON l.task = t.task;
+    LEFT JOIN mysql_sync._live_copy() l ON l.task = t.task
+    CROSS JOIN LATERAL (
+      SELECT CASE WHEN t.state = 'copying' AND l.copy_table = t.source_table
+                  THEN t.rows_copied + l.rows_in_flight ELSE t.rows_copied END AS rows_copied) c
+    CROSS JOIN LATERAL mysql_sync._progress(
+        c.rows_copied, t.rows_estimate, t.state = 'synced',
+        CASE WHEN t.state = 'copying'
+             THEN l.rows_per_second / (SELECT count(*) FROM mysql_sync.table_state o
+                                        WHERE o.task = t.task AND o.state = 'copying') END) p;
 
 -- ---------------------------------------------------------------------------------------------
 -- User functions
@@ -556,6 +662,7 @@ DECLARE
   failures text := '';
   skip text[];
   sid bigint;
+  me record;
   result mysql_sync.status;
 BEGIN
   IF NOT mysql_sync._preloaded() THEN
@@ -582,8 +689,10 @@ BEGIN
   PERFORM mysql_sync._validate_arguments(source, objects, initial_sync, existing_tables, operations,
                                          name_map, table_keys, options);
 
-  -- A replica id of our own: derived from the task name, in a range real servers rarely use.
-  sid := COALESCE((options ->> 'server_id')::bigint, 2130706432 + (hashtext(task_name) & 16777215));
+  -- A replica id of our own, unless the options give one.
+  SELECT * INTO me FROM mysql_sync._cluster_identity();
+  sid := COALESCE((options ->> 'server_id')::bigint,
+                  mysql_sync._derived_server_id(task_name, me.system_identifier, me.timeline));
   skip := COALESCE(ARRAY(SELECT jsonb_array_elements_text(options -> 'skip_precheck')), '{}');
   FOR check_row IN SELECT * FROM mysql_sync._precheck(source, objects, initial_sync, existing_tables,
                                                       operations, name_map, table_keys,
@@ -608,9 +717,10 @@ BEGIN
   END IF;
 
   INSERT INTO mysql_sync.task_config (task, source, objects, initial_sync, existing_tables, operations,
-                                      name_map, table_keys, options, server_id)
+                                      name_map, table_keys, options, server_id, cluster_system_id,
+                                      cluster_timeline)
   VALUES (task_name, source, objects, initial_sync, existing_tables, operations, name_map, table_keys,
-          options, sid);
+          options, sid, me.system_identifier, me.timeline);
   INSERT INTO mysql_sync.task_state (task, state, started_at) VALUES (task_name, 'prechecking', now());
   IF options ? 'start_position' AND options -> 'start_position' ? 'file' THEN
     UPDATE mysql_sync.task_state
@@ -678,7 +788,8 @@ BEGIN
   PERFORM mysql_sync._signal_task(task_name, true);
   -- The shadow tables of unfinished resyncs (bgworker/table_requests.cpp names them).
   FOR t IN SELECT s.target_schema, s.target_name FROM mysql_sync.table_state s
-             JOIN mysql_sync.table_requests r ON r.task = s.task AND r.kind = 'resync' AND r.object = s.source_table
+             JOIN mysql_sync.table_requests r ON r.task = s.task AND r.kind IN ('resync', 'repair')
+                                              AND r.object = s.source_table
             WHERE s.task = task_name
   LOOP
     EXECUTE format('DROP TABLE IF EXISTS %I.%I', t.target_schema, t.target_name || '__mysql_sync_resync');
@@ -864,6 +975,11 @@ GRANT USAGE ON SCHEMA mysql_sync TO mysql_sync_admin;
 GRANT SELECT ON mysql_sync.tasks, mysql_sync.status, mysql_sync.table_status, mysql_sync.schema_history,
   mysql_sync.errors
   TO mysql_sync_admin;
+-- Monitoring (monitoring/postgres_exporter_queries.yaml): pg_monitor reads the status views and the
+-- failure history, which never hold the source password.
+GRANT USAGE ON SCHEMA mysql_sync TO pg_monitor;
+GRANT SELECT ON mysql_sync.status, mysql_sync.table_status, mysql_sync.errors TO pg_monitor;
+GRANT EXECUTE ON FUNCTION mysql_sync._live_status() TO pg_monitor;  -- the views call it as their reader
 GRANT EXECUTE ON FUNCTION
   mysql_sync.precheck(text, text[], text[], text, text[], jsonb, jsonb, jsonb),
   mysql_sync.start_sync(text, text, text[], text[], text, text[], jsonb, jsonb, jsonb),
@@ -871,5 +987,6 @@ GRANT EXECUTE ON FUNCTION
   mysql_sync.resync_table(text, text), mysql_sync.alter_sync(text, text[], text[]),
   mysql_sync.verify(text, text),
   mysql_sync.binlog_events(text, bigint),
-  mysql_sync._mask_source(text), mysql_sync._live_status()
+  mysql_sync._mask_source(text), mysql_sync._live_status(), mysql_sync._live_copy(),
+  mysql_sync._progress(bigint, bigint, boolean, double precision)
   TO mysql_sync_admin;

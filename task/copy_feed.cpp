@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <csignal>
-#include <pthread.h>
 
+#include "common/helper_thread.h"
 #include "binlog/charset.h"
 #include "common/errors.h"
 
@@ -45,15 +44,22 @@ CopyFeed::CopyFeed(MysqlClient& client, const SourceTable& table, InvalidDates i
 
 CopyFeed::CopyFeed(MysqlClient& client, const SourceTable& table, InvalidDates invalid_dates,
                    int64_t max_rows_per_second, std::string sql, int key_column)
-    : table_(table), invalid_dates_(invalid_dates), max_rows_per_second_(max_rows_per_second),
+    : table_(table),
+      invalid_dates_(invalid_dates),
+      max_rows_per_second_(max_rows_per_second),
       key_column_(key_column) {
   for (const SourceColumn& column : table.columns) forms_.push_back(copy_form_of(column));
 
-  sigset_t all, previous;
-  sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, &previous);
-  thread_ = std::thread([this, &client, sql] { produce(client, sql); });
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  // produce() catches its own errors; what could still escape is kept for read() to throw.
+  thread_ = start_helper_thread(
+      [this, &client, sql] { produce(client, sql); },
+      [this](const char* what) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!error_)
+          error_ = std::make_exception_ptr(SyncError("XX000", std::string("copy thread: ") + what));
+        finished_ = true;
+        changed_.notify_all();
+      });
 }
 
 CopyFeed::~CopyFeed() {
@@ -82,8 +88,9 @@ void CopyFeed::produce(MysqlClient& client, std::string sql) {
     uint32_t invalid = 0;
     const auto started = std::chrono::steady_clock::now();
     // Throttled: look at the clock about 20 times a second's worth of rows.
-    const uint64_t check_every =
-        max_rows_per_second_ > 0 ? std::max<uint64_t>(1, static_cast<uint64_t>(max_rows_per_second_) / 20) : 0;
+    const uint64_t check_every = max_rows_per_second_ > 0
+                                     ? std::max<uint64_t>(1, static_cast<uint64_t>(max_rows_per_second_) / 20)
+                                     : 0;
     uint64_t produced = 0;
     std::string last_key;
     client.stream(sql, [&](const RawRow& row) {
@@ -99,12 +106,13 @@ void CopyFeed::produce(MysqlClient& client, std::string sql) {
           chunk.append(data, length);  // digits, sign and point: nothing to escape
         } else if (forms_[i] == CopyForm::text) {
           if (!is_valid_utf8(reinterpret_cast<const uint8_t*>(data), length))
-            throw ValueError("column \"" + table_.columns[i].name + "\" of " + table_.schema + "." + table_.name +
-                                 " holds bytes that are not valid UTF-8",
+            throw ValueError("column \"" + table_.columns[i].name + "\" of " + table_.schema + "." +
+                                 table_.name + " holds bytes that are not valid UTF-8",
                              "22021");
           append_copy_escaped(chunk, data, length);
         } else {
-          append_copy_field(chunk, copy_value_text(table_.columns[i], data, length, invalid_dates_, &invalid));
+          append_copy_field(chunk,
+                            copy_value_text(table_.columns[i], data, length, invalid_dates_, &invalid));
         }
       }
       chunk += '\n';
@@ -116,7 +124,8 @@ void CopyFeed::produce(MysqlClient& client, std::string sql) {
         hand_over(chunk);
       }
       if (check_every && produced % check_every == 0) {
-        auto due = started + std::chrono::microseconds(produced * 1000000 / static_cast<uint64_t>(max_rows_per_second_));
+        auto due = started + std::chrono::microseconds(produced * 1000000 /
+                                                       static_cast<uint64_t>(max_rows_per_second_));
         if (due > std::chrono::steady_clock::now()) {
           if (!chunk.empty()) {
             invalid_values_.fetch_add(invalid);
@@ -124,7 +133,8 @@ void CopyFeed::produce(MysqlClient& client, std::string sql) {
             hand_over(chunk);
           }
           std::unique_lock<std::mutex> lock(mutex_);
-          if (changed_.wait_until(lock, due, [this] { return stopping_; })) throw std::runtime_error("copy stopped");
+          if (changed_.wait_until(lock, due, [this] { return stopping_; }))
+            throw std::runtime_error("copy stopped");
         }
       }
     });

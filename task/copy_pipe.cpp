@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include <cstring>
 
 #include "common/errors.h"
+#include "common/helper_thread.h"
 
 namespace mysql_sync {
 
@@ -54,13 +54,16 @@ void CopyPipe::start(CopySource& source, uint64_t byte_limit, Clock::time_point 
   abandon();
   ended_ = false;
   error_ = nullptr;
-  thread_ = std::thread([this, &source, byte_limit, deadline, interrupt] {
-    try {
-      write_piece(source, byte_limit, deadline, interrupt);
-    } catch (...) {
-      error_ = std::current_exception();
-    }
-  });
+  // The body keeps the source's exception itself (finish() rethrows it with its SQLSTATE).
+  thread_ = start_helper_thread(
+      [this, &source, byte_limit, deadline, interrupt] {
+        try {
+          write_piece(source, byte_limit, deadline, interrupt);
+        } catch (...) {
+          error_ = std::current_exception();
+        }
+      },
+      [](const char*) {});
 }
 
 bool CopyPipe::finish() {
@@ -82,12 +85,7 @@ int CopyPipe::open_for_writing() {
 
 void CopyPipe::write_piece(CopySource& source, uint64_t byte_limit, Clock::time_point deadline,
                            const volatile std::sig_atomic_t* interrupt) {
-  // A reader that went away (its COPY failed) is EPIPE here, not a SIGPIPE for the process.
-  sigset_t pipe_signal;
-  sigemptyset(&pipe_signal);
-  sigaddset(&pipe_signal, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
-
+  // A reader that went away (its COPY failed) is EPIPE here: the helper thread blocks SIGPIPE.
   Fd out{open_for_writing()};
   if (out.fd < 0) return;
   std::string buffer(64 * 1024, '\0');

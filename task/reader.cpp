@@ -4,10 +4,9 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <csignal>
 #include <cstring>
-#include <pthread.h>
 
+#include "common/helper_thread.h"
 #include "source/binlog_stream.h"
 #include "binlog/decoder.h"
 #include "common/errors.h"
@@ -54,12 +53,12 @@ Reader::~Reader() {
 }
 
 void Reader::start() {
-  // The thread must not take PostgreSQL's signals: block them all before it is created.
-  sigset_t all, previous;
-  sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, &previous);
-  thread_ = std::thread([this] { run(); });
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  thread_ = start_helper_thread([this] { run(); },
+                                [this](const char* what) {
+                                  std::lock_guard<std::mutex> lock(escaped_mutex_);
+                                  escaped_ = what;
+                                  escaped_flag_.store(true);
+                                });
 }
 
 void Reader::stop() {
@@ -79,6 +78,17 @@ std::unique_ptr<SourceItem> Reader::pop() {
   }
   SourceItem* item = nullptr;
   bool got = queue_.pop(item);
+  if (!got && escaped_flag_.load()) {
+    // The thread ended on an error it could not hand over itself (reader.h, escaped_).
+    auto failure = std::make_unique<SourceItem>();
+    failure->kind = SourceItem::Kind::failure;
+    failure->end = position_;
+    failure->sqlstate = "XX000";
+    std::lock_guard<std::mutex> lock(escaped_mutex_);
+    failure->message = "mysql_sync reader thread ended: " + escaped_;
+    escaped_flag_.store(false);
+    return failure;
+  }
   if (got) popped_bytes_ = int64_t(item->bytes);
   // Pairs with the fence in wait_for_space: either we see the reader waiting, or it sees the
   // space we just made.
@@ -270,6 +280,8 @@ void Reader::run() {
     if (!stopping_.load()) fail(e.sqlstate(), e.what(), e.hint(), false);
   } catch (const std::exception& e) {
     if (!stopping_.load()) fail("XX000", e.what(), "", false);
+  } catch (...) {
+    if (!stopping_.load()) fail("XX000", "unknown exception in the reader thread", "", false);
   }
 }
 

@@ -132,6 +132,11 @@ class Reader {
   std::mutex stream_mutex_;
   BinlogStream* stream_ = nullptr;  // the live stream, for stop() to interrupt
   int wake_fd_ = -1;
+  // An error the thread could not push as a failure item (start_helper_thread's catch-all):
+  // pop() returns it as one.
+  std::mutex escaped_mutex_;
+  std::string escaped_;
+  std::atomic<bool> escaped_flag_{false};
   BinlogPosition position_;  // last transaction boundary delivered
 };
 

@@ -1,6 +1,7 @@
 #include "task/runtime.h"
 
 #include "common/errors.h"
+#include "ddl/target_names.h"
 
 #include <cstdlib>
 
@@ -61,6 +62,10 @@ void TaskRuntime::describe_source() {
 std::vector<SyncTable> TaskRuntime::describe(const ObjectPatterns& matching) const {
   MysqlClient client(uri);
   std::vector<SourceTable> described = describe_tables(client, matching);
+  // Names PostgreSQL cannot hold are never created cut, whatever the precheck was told to skip.
+  std::vector<PlannedTable> planned;
+  for (const SourceTable& source : described) planned.push_back(planned_table(source, names));
+  require_fitting_names(planned);
   std::vector<SyncTable> tables;
   for (SourceTable& source : described) {
     SyncTable table;

@@ -55,6 +55,10 @@ struct SyncTable {
   bool resync_pending = false;
   BinlogPosition resync_at;
   std::string shadow_name;
+  // Its rows changed on the source without row events (options.ddl unlogged_rows): the target is
+  // stale until a copy replaces it, so none of the table's changes are applied to it meanwhile
+  // (the copy holds them, or the resync's spool). Set by the repair request and by a failed repair.
+  bool awaits_repair = false;
 
   std::string source_table() const { return source_schema + "." + source_name; }
   // What a copy of it reads (task/copy_columns.h): the source columns that have a target

@@ -1,10 +1,9 @@
 #include "task/source_monitor.h"
 
 #include <chrono>
-#include <csignal>
 #include <cstdlib>
-#include <pthread.h>
 
+#include "common/helper_thread.h"
 #include "common/errors.h"
 
 namespace mysql_sync {
@@ -48,12 +47,11 @@ SourceMonitor::~SourceMonitor() {
 }
 
 void SourceMonitor::start() {
-  // The thread must not take PostgreSQL's signals: block them all before it is created.
-  sigset_t all, previous;
-  sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, &previous);
-  thread_ = std::thread([this] { run(); });
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  thread_ = start_helper_thread([this] { run(); },
+                                [this](const char* what) {
+                                  std::lock_guard<std::mutex> lock(mutex_);
+                                  error_ = std::string("source monitor stopped: ") + what;
+                                });
 }
 
 void SourceMonitor::stop() {

@@ -1,4 +1,4 @@
-# Helpers for the Citus TAP tests (110, 111): a sakila-like database and MySQL's world sample on
+# Helpers for the Citus TAP tests (130, 131): a sakila-like database and MySQL's world sample on
 # the source, a write workload on both, and the checks that every synced table reached the
 # shards: equal to the source row by row through the coordinator, each shard's rows hashing to
 # that shard (counted in the shards themselves), the coordinator's shell tables empty.

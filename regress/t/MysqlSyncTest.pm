@@ -490,7 +490,9 @@ A started PostgreSQL::Test::Cluster node (UTF8, C.UTF-8) with
   max_worker_processes = 32   (launcher + up to max_tasks workers)
 
 Options: preload (default 'mysql_sync'; '' for none), conf (extra postgresql.conf
-text), no_start (return it initialised but stopped).
+text), no_start (return it initialised but stopped), allows_streaming (replication
+connections allowed: for base backups and standbys), install_path (another PostgreSQL
+installation, e.g. one with an earlier release of mysql_sync).
 
 =cut
 
@@ -501,8 +503,11 @@ sub pg_node
 	  . "or use scripts/test"
 	  if $> == 0;
 	my $preload = $opts{preload} // 'mysql_sync';
-	my $node = PostgreSQL::Test::Cluster->new($name);
-	$node->init(extra => [ '--encoding=UTF8', '--locale=C.UTF-8' ]);
+	my $node = PostgreSQL::Test::Cluster->new($name,
+		$opts{install_path} ? (install_path => $opts{install_path}) : ());
+	$node->init(
+		extra            => [ '--encoding=UTF8', '--locale=C.UTF-8' ],
+		allows_streaming => $opts{allows_streaming} // 0);
 	my $conf = '';
 	$conf .= "shared_preload_libraries = '$preload'\n" if $preload ne '';
 	# The mysql_sync.* GUCs are placeholders until the library defines them; '1s'

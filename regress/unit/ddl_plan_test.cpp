@@ -275,11 +275,131 @@ TEST(DdlPlan, StatementsOnSyncedTablesThatCannotBeReplayed) {
   EXPECT_EQ(plan->decision, DdlPolicy::fail);
 }
 
+// Partition maintenance and tablespace imports change rows without row events: the table is copied
+// again (repair), by default; pause, fail and ignore when asked. Row-preserving ones are no-ops.
+TEST(DdlPlan, RowsChangedWithoutRowEventsRepairTheTable) {
+  Planner p;
+  auto plan = p.plan("ALTER TABLE orders TRUNCATE PARTITION p0");
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->kind, "unlogged_rows");
+  EXPECT_EQ(plan->decision, DdlPolicy::apply);
+  ASSERT_EQ(plan->effects.size(), 1u);  // no ALTER of the target, no new schema version
+  EXPECT_EQ(plan->effects[0].kind, DdlEffect::Kind::repair);
+  EXPECT_EQ(plan->effects[0].table, 0u);
+  EXPECT_TRUE(plan->effects[0].sql.empty());
+  EXPECT_NE(plan->summary.find("TRUNCATE PARTITION on shop.orders"), std::string::npos) << plan->summary;
+  for (const char* sql : {"ALTER TABLE orders DROP PARTITION p1", "ALTER TABLE orders COALESCE PARTITION 2",
+                          "ALTER TABLE orders REORGANIZE PARTITION p1 INTO (PARTITION p1 VALUES IN (1))",
+                          "ALTER TABLE orders IMPORT TABLESPACE"}) {
+    plan = p.plan(sql);
+    ASSERT_TRUE(plan) << sql;
+    ASSERT_EQ(plan->effects.size(), 1u) << sql;
+    EXPECT_EQ(plan->effects[0].kind, DdlEffect::Kind::repair) << sql;
+  }
+  plan = p.plan("ALTER TABLE orders DISCARD TABLESPACE");
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->effects.at(0).kind, DdlEffect::Kind::discard);  // nothing to copy until the import
+  for (const char* sql :
+       {"ALTER TABLE orders ADD PARTITION (PARTITION p9 VALUES LESS THAN (9))",
+        "ALTER TABLE orders REMOVE PARTITIONING", "ALTER TABLE orders PARTITION BY HASH (id)"})
+    EXPECT_FALSE(p.plan(sql)) << sql;
+  EXPECT_FALSE(p.plan("ALTER TABLE other.t TRUNCATE PARTITION p0"));
+  for (const char* policy : {"pause", "fail", "ignore"}) {
+    Planner q;
+    q.policies.set("unlogged_rows", policy);
+    plan = q.plan("ALTER TABLE orders TRUNCATE PARTITION p0");
+    ASSERT_TRUE(plan);
+    EXPECT_EQ(policy_name(plan->decision), std::string(policy));
+    EXPECT_EQ(plan->kind, "unlogged_rows");
+  }
+}
+
+TEST(DdlPlan, ExchangeAndConvertConcernBothTables) {
+  Planner p;
+  TrackedTable staging = orders();
+  staging.model.name = staging.target_name = "staging";
+  p.tables.push_back(staging);
+  // EXCHANGE: both tables' rows changed.
+  auto plan = p.plan("ALTER TABLE orders EXCHANGE PARTITION p0 WITH TABLE staging");
+  ASSERT_TRUE(plan);
+  ASSERT_EQ(plan->effects.size(), 2u);
+  EXPECT_EQ(plan->effects[0].table, 0u);
+  EXPECT_EQ(plan->effects[1].table, 1u);
+  EXPECT_EQ(plan->effects[1].kind, DdlEffect::Kind::repair);
+  // Only the other table synced: still repaired.
+  plan = p.plan("ALTER TABLE other.big EXCHANGE PARTITION p0 WITH TABLE shop.staging");
+  ASSERT_TRUE(plan);
+  ASSERT_EQ(plan->effects.size(), 1u);
+  EXPECT_EQ(plan->effects[0].table, 1u);
+  // MariaDB CONVERT PARTITION ... TO TABLE: a new table with rows joins (backfilled).
+  plan = p.plan("ALTER TABLE orders CONVERT PARTITION p0 TO TABLE archive_2020");
+  ASSERT_TRUE(plan);
+  ASSERT_EQ(plan->effects.size(), 2u);
+  EXPECT_EQ(plan->effects[1].kind, DdlEffect::Kind::enter);
+  EXPECT_EQ(plan->effects[1].after.model.name, "archive_2020");
+  // CONVERT TABLE ... TO PARTITION: the absorbed table leaves the task as a DROP TABLE does (pause).
+  plan = p.plan("ALTER TABLE orders CONVERT TABLE staging TO PARTITION p9 VALUES LESS THAN (99)");
+  ASSERT_TRUE(plan);
+  ASSERT_EQ(plan->effects.size(), 2u);
+  EXPECT_EQ(plan->effects[1].kind, DdlEffect::Kind::drop);
+  EXPECT_EQ(plan->decision, DdlPolicy::pause);
+  EXPECT_EQ(plan->kind, "drop_table");
+}
+
+// Names arriving by DDL that PostgreSQL cannot hold stop the task (42622) with the name_map entry
+// that fixes them; they are never created cut.
+TEST(DdlPlan, NamesTooLongForPostgresqlAreRefused) {
+  const std::string long_ascii(64, 'c');
+  std::string long_utf8;
+  for (int i = 0; i < 32; i++) long_utf8 += "\xc3\xa9";  // 32 characters, 64 bytes
+  struct Case {
+    std::string sql;
+    std::string in_message;
+  };
+  const Case cases[] = {
+      {"ALTER TABLE orders ADD COLUMN " + long_ascii + " int", "column shop.orders." + long_ascii},
+      {"ALTER TABLE orders ADD COLUMN `" + long_utf8 + "` int", "64 bytes, 32 characters"},
+      {"ALTER TABLE orders RENAME COLUMN note TO " + long_ascii, "column shop.orders." + long_ascii},
+      {"ALTER TABLE orders CHANGE note " + long_ascii + " varchar(20)", "column shop.orders." + long_ascii},
+      {"CREATE TABLE shop." + long_ascii + " (id int PRIMARY KEY)", "the target table of shop." + long_ascii},
+      {"CREATE TABLE shop.fine (id int PRIMARY KEY, `" + long_utf8 + "` int)",
+       "column shop.fine." + long_utf8},
+      {"RENAME TABLE orders TO " + long_ascii, "the target table of shop." + long_ascii},
+  };
+  for (const Case& c : cases) {
+    Planner p;
+    auto plan = p.plan(c.sql);
+    ASSERT_TRUE(plan) << c.sql;
+    EXPECT_EQ(plan->decision, DdlPolicy::fail) << c.sql;
+    EXPECT_EQ(plan->error_sqlstate, "42622") << c.sql;
+    EXPECT_NE(plan->error_message.find(c.in_message), std::string::npos) << plan->error_message;
+    EXPECT_NE(plan->error_hint.find("name_map => '{\""), std::string::npos) << plan->error_hint;
+  }
+  // 63 bytes fit; an ignored ADD COLUMN creates nothing.
+  Planner p;
+  auto plan = p.plan("ALTER TABLE orders ADD COLUMN " + std::string(63, 'c') + " int");
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->decision, DdlPolicy::apply);
+  Planner q;
+  q.policies.set("add_column", "ignore");
+  EXPECT_EQ(q.plan("ALTER TABLE orders ADD COLUMN " + long_ascii + " int")->decision, DdlPolicy::ignore);
+}
+
+// LOAD DATA logged as a statement (EXECUTE_LOAD_QUERY) on a synced table stops the task.
+TEST(DdlPlan, StatementBasedLoadDataFails) {
+  Planner p;
+  auto plan = p.plan("LOAD DATA INFILE 'big_file.dat' INTO TABLE orders");
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->decision, DdlPolicy::fail);
+  EXPECT_EQ(plan->error_sqlstate, "0A000");
+}
+
 TEST(DdlPolicies, KindsAndValues) {
   DdlPolicies policies;
   EXPECT_EQ(policies.of("drop_table"), DdlPolicy::pause);
   EXPECT_EQ(policies.of("narrow_column"), DdlPolicy::fail);
   EXPECT_EQ(policies.of("add_column"), DdlPolicy::apply);
+  EXPECT_EQ(policies.of("unlogged_rows"), DdlPolicy::apply);
   policies.set("drop_column", "ignore");
   EXPECT_EQ(policies.of("drop_column"), DdlPolicy::ignore);
   try {

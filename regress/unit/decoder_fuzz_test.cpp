@@ -66,17 +66,19 @@ void expect_clean(F f, const std::string& what) {
   }
 }
 
+// The paths of the present fixtures, and of the old-format binlogs of mariadb-test-data.
 std::vector<std::string> present_fixtures() {
-  std::vector<std::string> out;
-  for (const auto& f : manifest_fixtures())
-    if (file_exists(binlog_fixture(f))) out.push_back(f);
+  std::vector<std::string> out = present_binlog_fixtures();
+  for (const auto& f : old_format_binlogs())
+    if (file_exists(mariadb_test_file(f))) out.push_back(mariadb_test_file(f));
   return out;
 }
 
 // Every prefix of the small files and prefixes around each event boundary of the large ones.
 TEST(Fuzz, FilePrefixes) {
+  SKIP_WITHOUT_FIXTURES();
   for (const auto& fixture : present_fixtures()) {
-    auto bytes = read_bytes(binlog_fixture(fixture));
+    auto bytes = read_bytes(fixture);
     std::vector<size_t> cuts;
     if (bytes.size() <= 4096) {
       for (size_t n = 0; n < bytes.size(); ++n) cuts.push_back(n);
@@ -97,8 +99,9 @@ TEST(Fuzz, FilePrefixes) {
 // Each event decoded with every shorter length written into its header (checksums off, so the
 // truncated body reaches the parsers), then the real event to keep the decoder's state right.
 TEST(Fuzz, TruncatedEventBodies) {
+  SKIP_WITHOUT_FIXTURES();
   for (const auto& fixture : present_fixtures()) {
-    auto bytes = read_bytes(binlog_fixture(fixture));
+    auto bytes = read_bytes(fixture);
     DecoderOptions options;
     options.verify_checksum = false;
     Decoder decoder(options);
@@ -131,11 +134,12 @@ TEST(Fuzz, TruncatedEventBodies) {
 
 // Deterministic random byte flips over whole files, with and without checksum verification.
 TEST(Fuzz, ByteFlips) {
+  SKIP_WITHOUT_FIXTURES();
   std::mt19937_64 rng(20261125);
   auto fixtures = present_fixtures();
   const int flips_per_file = 12000 / static_cast<int>(fixtures.size()) + 1;
   for (const auto& fixture : fixtures) {
-    const auto original = read_bytes(binlog_fixture(fixture));
+    const auto original = read_bytes(fixture);
     if (original.size() < 8) continue;
     // Large files: flip within the first 8 KB so that each run stays cheap.
     const size_t span = std::min<size_t>(original.size(), 8192);

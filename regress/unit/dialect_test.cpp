@@ -96,9 +96,16 @@ TEST(Dialect, IndexAndForeignKeyText) {
 
 TEST(Dialect, ObjectNamesFit63BytesOnCharacterBoundaries) {
   EXPECT_EQ(object_name("city", "CountryCode"), "city_CountryCode");
-  std::string long_name = object_name(std::string(60, 'x'), "\xc3\xa9\xc3\xa9\xc3\xa9");  // 60 + 1 + 6 bytes
-  EXPECT_LE(long_name.size(), 63u);
-  EXPECT_EQ(long_name, std::string(60, 'x') + "_\xc3\xa9");
+  // Longer: the first bytes (never half a character), "_" and a hash of the whole name.
+  const std::string table = std::string(53, 'x') + "\xc3\xa9";  // 55 bytes, "_" and 8 more: 64
+  std::string long_name = object_name(table, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+  EXPECT_EQ(long_name.size(), 62u);
+  EXPECT_EQ(long_name.substr(0, 54), std::string(53, 'x') + "_");  // é would end at byte 55: left out
+  EXPECT_NE(long_name, object_name(table, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"));
+  // Constraints PostgreSQL names itself up to 63 bytes; longer ones get object_name's name written out.
+  EXPECT_EQ(explicit_constraint_name("orders", "pkey"), "");
+  EXPECT_EQ(explicit_constraint_name(std::string(60, 't'), "pkey"),
+            object_name(std::string(60, 't'), "pkey"));
 }
 
 namespace {

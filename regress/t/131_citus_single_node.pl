@@ -26,7 +26,7 @@ plan skip_all => 'skipped: Citus not installed (../shared/tools/install-citus)' 
 my $world_sql = "$FindBin::RealBin/../../../shared/fixtures/sampledb/world.sql";
 plan skip_all => "no $world_sql" unless -r $world_sql;
 
-my $my = start_mariadb(name => 'src111');
+my $my = start_mariadb(name => 'src131');
 $my->load_file($world_sql);
 load_sakila_like($my);
 my $uri = $my->source_uri;
@@ -34,7 +34,7 @@ my @TABLES = (@SAKILA_TABLES, @WORLD_TABLES);
 my $references = '["sakila.rental", "sakila.language", "sakila.category"]';
 
 # A coordinator as Citus ships it: no node holds shards.
-my $cluster = citus_cluster('c111', workers => 0, no_shards => 1);
+my $cluster = citus_cluster('c131', workers => 0, no_shards => 1);
 my $node = $cluster->{coordinator};
 sub q1 { my ($sql) = @_; return $node->safe_psql('postgres', $sql); }
 

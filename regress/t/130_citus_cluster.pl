@@ -28,14 +28,14 @@ plan skip_all => 'skipped: Citus not installed (../shared/tools/install-citus)' 
 my $world_sql = "$FindBin::RealBin/../../../shared/fixtures/sampledb/world.sql";
 plan skip_all => "no $world_sql" unless -r $world_sql;
 
-my $my = start_mariadb(name => 'src110');
+my $my = start_mariadb(name => 'src130');
 $my->load_file($world_sql);
 load_sakila_like($my);
 my $uri = $my->source_uri;
 my @TABLES = (@SAKILA_TABLES, @WORLD_TABLES);
 my $options = q{'{"reference_tables": ["sakila.rental", "sakila.language", "sakila.category"]}'};
 
-my $cluster = citus_cluster('c110', workers => 2);
+my $cluster = citus_cluster('c130', workers => 2);
 my $node = $cluster->{coordinator};
 my ($w1, $w2) = @{ $cluster->{workers} };
 sub q1 { my ($sql) = @_; return $node->safe_psql('postgres', $sql); }
