@@ -5,6 +5,8 @@
 #include "bgworker/apply.h"
 #include "task/spill.h"
 #include "bgworker/catalog.h"
+#include "bgworker/citus.h"
+#include "bgworker/citus_load.h"
 #include "bgworker/copy_load.h"
 #include "bgworker/ddl_apply.h"
 #include "ddl/dialect.h"
@@ -14,6 +16,8 @@
 
 extern "C" {
 #include "access/table.h"
+#include "catalog/pg_am_d.h"
+#include "commands/defrem.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "commands/copy.h"
@@ -27,6 +31,7 @@ extern "C" {
 #include "storage/latch.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/regproc.h"
 #include "utils/rel.h"
 }
 
@@ -89,6 +94,56 @@ List* quoted_target_columns(const SyncTable& table, const std::vector<std::strin
   return out;
 }
 
+// One table's distribution DDL (ddl/dialect.h), copied out of the C++ zone.
+struct DistributionText {
+  char create_suffix[1024];
+  char after_create[128];
+  char params[3][2 * NAMEDATALEN + 8];
+  int nparams;
+  char note[512];
+};
+
+DistributionText distribution_text(const SyncTable& table, const char* qualified, bool reference) {
+  DistributionText out;
+  memset(&out, 0, sizeof out);
+  List* dist_quoted = quoted_target_columns(table, table.distribution_key);
+  const char* dialect_text = nullptr;
+  MYSQL_SYNC_CXX(worker_task.label, {
+    std::vector<std::string> quoted, names;
+    ListCell* lc;
+    foreach (lc, dist_quoted) quoted.push_back(static_cast<char*>(lfirst(lc)));
+    for (const std::string& d : table.distribution_key)
+      for (size_t c = 0; c < table.source.columns.size(); c++)
+        if (table.source.columns[c].name == d) names.push_back(table.target_columns[c]);
+    mysql_sync::CitusPlacement placement;
+    placement.reference = reference;
+    placement.shard_count = worker_task.runtime->shard_count;
+    mysql_sync::DistributionDdl d =
+        mysql_sync::distribution_ddl(dialect, qualified, quoted, names, placement);
+    if (d.create_suffix.size() >= sizeof out.create_suffix || d.params.size() > 3) {
+      dialect_text = "distribution clause too long";
+      return;
+    }
+    strlcpy(out.create_suffix, d.create_suffix.c_str(), sizeof out.create_suffix);
+    strlcpy(out.after_create, d.after_create.c_str(), sizeof out.after_create);
+    for (size_t i = 0; i < d.params.size(); i++)
+      strlcpy(out.params[i], d.params[i].c_str(), sizeof out.params[i]);
+    out.nparams = (int)d.params.size();
+    strlcpy(out.note, d.note.c_str(), sizeof out.note);
+  });
+  if (dialect_text) elog(ERROR, "%s: %s: %s", worker_task.label, qualified, dialect_text);
+  return out;
+}
+
+// Whether Citus can hash-distribute by the column: its type has a default hash operator class.
+bool hashable_column(const char* qualified, const char* column) {
+  RangeVar* rv = makeRangeVarFromNameList(stringToQualifiedNameList(qualified));
+  Oid relid = RangeVarGetRelid(rv, NoLock, false);
+  AttrNumber attnum = get_attnum(relid, column);
+  return attnum != InvalidAttrNumber &&
+         OidIsValid(GetDefaultOpClass(get_atttype(relid, attnum), HASH_AM_OID));
+}
+
 }  // namespace
 
 void create_target_table(int index) {
@@ -135,25 +190,30 @@ void create_target_table(int index) {
   }
   appendStringInfoChar(&sql, ')');
 
-  mysql_sync::DistributionDdl distribution;
-  List* dist_quoted = quoted_target_columns(table, table.distribution_key);
+  // Citus: a reference table when options.reference_tables names it, or when the distribution
+  // column's type cannot be hashed (checked on the created table).
+  bool reference = false;
   MYSQL_SYNC_CXX(worker_task.label, {
-    std::vector<std::string> quoted, names;
-    ListCell* lc;
-    foreach (lc, dist_quoted) quoted.push_back(static_cast<char*>(lfirst(lc)));
-    for (const std::string& d : table.distribution_key)
-      for (size_t c = 0; c < table.source.columns.size(); c++)
-        if (table.source.columns[c].name == d) names.push_back(table.target_columns[c]);
-    distribution = mysql_sync::distribution_ddl(dialect, qualified, quoted, names);
+    const mysql_sync::ObjectPatterns* references = worker_task.runtime->reference_tables.get();
+    reference = references && references->matches(table.source_schema, table.source_name);
   });
-  appendStringInfoString(&sql, distribution.create_suffix.c_str());
+  DistributionText distribution = distribution_text(table, qualified, reference);
+  appendStringInfoString(&sql, distribution.create_suffix);
   spi_exec_text(sql.data, 0, nullptr);
-  if (!distribution.after_create.empty()) {
-    const char* args[2] = {distribution.params[0].c_str(), distribution.params[1].c_str()};
-    spi_exec_text(distribution.after_create.c_str(), 2, args);
+  if (dialect == mysql_sync::Dialect::citus && !reference && distribution.nparams >= 2 &&
+      !hashable_column(qualified, distribution.params[1])) {
+    elog(LOG,
+         "mysql_sync task \"%s\": %s: Citus cannot hash the distribution column \"%s\" (its type has no hash "
+         "operator class)",
+         worker_task.name, qualified, distribution.params[1]);
+    distribution = distribution_text(table, qualified, true);
   }
-  if (!distribution.note.empty() && dialect != mysql_sync::Dialect::postgresql)
-    elog(LOG, "mysql_sync task \"%s\": %s: %s", worker_task.name, qualified, distribution.note.c_str());
+  if (distribution.after_create[0] != '\0') {
+    const char* args[3] = {distribution.params[0], distribution.params[1], distribution.params[2]};
+    spi_exec_text(distribution.after_create, distribution.nparams, args);
+  }
+  if (distribution.note[0] != '\0' && dialect != mysql_sync::Dialect::postgresql)
+    elog(LOG, "mysql_sync task \"%s\": %s: %s", worker_task.name, qualified, distribution.note);
 
   if (!table.source.comment.empty()) {
     resetStringInfo(&sql);
@@ -204,6 +264,9 @@ void add_keys(int index) {
   appendStringInfoChar(&sql, ')');
   spi_exec_text(sql.data, 0, nullptr);
 
+  // A Citus reference or local table has no distribution key to keep in unique indexes.
+  const bool one_shard = dialect == mysql_sync::Dialect::citus &&
+                         citus_table_kind(target_relid(index, false), nullptr) == CitusKind::single_shard;
   for (size_t i = 0; i < table.source.indexes.size(); i++) {
     const mysql_sync::SourceIndex& idx = table.source.indexes[i];
     const char* skip = nullptr;
@@ -229,7 +292,8 @@ void add_keys(int index) {
     std::string statement;
     MYSQL_SYNC_CXX(worker_task.label, {
       name = mysql_sync::object_name(table.target_name, idx.name);
-      if (unique && !mysql_sync::unique_index_allowed(dialect, table.distribution_key, idx.columns))
+      if (unique && !one_shard &&
+          !mysql_sync::unique_index_allowed(dialect, table.distribution_key, idx.columns))
         unique = false;
     });
     if (unique != idx.unique)
@@ -263,9 +327,11 @@ void set_identities(int index) {
     char* qualified = pstrdup(qualified_target(table));
     char* auto_increment = psprintf("%llu", (unsigned long long)table.source.auto_increment);
     const char* args[3] = {qualified, table.target_columns[c].c_str(), auto_increment};
+    // The maximum in a subquery: Citus computes it over the shards, setval runs here.
     char* sql = psprintf(
-        "SELECT setval(s, GREATEST(COALESCE(max(%s), 0) + 1, $3::numeric, 1)::bigint, false) "
-        "  FROM %s, pg_get_serial_sequence($1, $2) s WHERE s IS NOT NULL GROUP BY s",
+        "SELECT setval(s, GREATEST(COALESCE((SELECT max(%s) FROM %s), 0) + 1, $3::numeric, 1)::bigint, "
+        "false) "
+        "  FROM pg_get_serial_sequence($1, $2) s WHERE s IS NOT NULL",
         column, qualified);
     spi_exec_text(sql, 3, args);
   }
@@ -352,15 +418,17 @@ bool prepare_target_table(int index) {
              errmsg("mysql_sync task \"%s\": target table %s already exists", worker_task.name, qualified),
              errhint("Drop it, or start the task with existing_tables => 'clear' or 'append'.")));
   if (worker_task.sync_data && strcmp(worker_task.existing_tables, "clear") == 0) {
-    char* sql = psprintf("TRUNCATE %s", qualified);
-    spi_exec_text(sql, 0, nullptr);
+    exec_on_target(qualified, psprintf("TRUNCATE %s", qualified));
   }
   return false;
 }
 
 }  // namespace
 
-uint64 copy_rows_into(int index, Oid relid, copy_data_source_cb read) {
+namespace {
+
+// The in-process COPY: writes the relation itself.
+uint64 copy_into_relation(int index, Oid relid, copy_data_source_cb read) {
   const SyncTable& table = worker_task.runtime->tables[index];
   // The fields of the feed's COPY text: the columns with a target column, as CopyFeed reads them.
   int* copied = static_cast<int*>(palloc(sizeof(int) * (table.target_columns.size() + 1)));
@@ -385,10 +453,20 @@ uint64 copy_rows_into(int index, Oid relid, copy_data_source_cb read) {
   return processed;
 }
 
+}  // namespace
+
+uint64 copy_rows_into(int index, Oid relid, copy_data_source_cb read) {
+  // The coordinator's relation of a Citus table is an empty shell: its rows go through Citus.
+  if (is_citus_table(relid)) return copy_callback_via_citus(index, relid, read);
+  return copy_into_relation(index, relid, read);
+}
+
 uint64 copy_feed_into(int index, Oid relid, mysql_sync::CopyFeed* feed) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   MYSQL_SYNC_CXX(worker_task.label,
                  publish_copy_table(worker_task.slot, runtime->tables[index].source_table().c_str()));
+  // A Citus table's COPY reads the feed on the pipe's thread (no callback in between).
+  if (is_citus_table(relid)) return copy_source_via_citus(index, relid, feed);
   runtime->copy_reading = feed;
   uint64 processed = copy_rows_into(index, relid, copy_read);
   runtime->copy_reading = nullptr;
@@ -398,6 +476,10 @@ uint64 copy_feed_into(int index, Oid relid, mysql_sync::CopyFeed* feed) {
 void set_copy_base(int64 rows) {
   copy_base = rows;
   publish_rows_copied(worker_task.slot, copy_base, 0);
+}
+
+void show_copy_progress(uint64 rows) {
+  publish_rows_copied(worker_task.slot, copy_base + (int64)rows, (int64)rows);
 }
 
 namespace {
@@ -498,7 +580,7 @@ void restart_reshaped_tables(int64* committed_rows) {
          "mysql_sync task \"%s\": source table %s changed while the initial load was interrupted (%s): "
          "copying it again into a new %s",
          worker_task.name, cells[r * 2], difference, qualified);
-    spi_exec_text(psprintf("DROP TABLE IF EXISTS %s", qualified), 0, nullptr);
+    exec_on_target(qualified, psprintf("DROP TABLE IF EXISTS %s", qualified));
     const char* table_args[2] = {worker_task.name, cells[r * 2]};
     spi_exec_text("DELETE FROM mysql_sync.schema_history WHERE task = $1 AND source_table = $2", 2,
                   table_args);
@@ -543,6 +625,7 @@ void catch_up(const mysql_sync::BinlogPosition& target) {
   mysql_sync::BinlogPosition* last = nullptr;  // the newest boundary applied in the open transaction
   auto commit = [&]() {
     if (!open) return;
+    apply_batch_end();  // Citus tables: their changes are written now
     for (size_t i = 0; last && i < runtime->tables.size(); i++) {
       if (!runtime->tables[i].copy_regions.regions.empty()) {
         advance_copy_regions((int)i, *last);

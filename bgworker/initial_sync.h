@@ -44,8 +44,12 @@ class CopyFeed;
 // COPY of `feed`'s rows into `relid`, the target of runtime->tables[index], inside the current
 // transaction; the live rows_copied shows the copy base plus the feed's rows. Returns the rows.
 // COPY FROM `read` (COPY's data-source callback) into `relid`, the columns being the table's
-// target columns in source order; inside the caller's transaction. Returns the rows.
+// target columns in source order; inside the caller's transaction. Returns the rows. The one
+// write of a copied chunk: a Citus table's rows go through Citus (bgworker/citus_load.h).
 uint64 copy_rows_into(int index, Oid relid, copy_data_source_cb read);
+// The same from `feed` (a Citus table's COPY reads it on the pipe's thread).
 uint64 copy_feed_into(int index, Oid relid, mysql_sync::CopyFeed* feed);
 // The task's rows committed so far (live rows_copied counts on from there).
 void set_copy_base(int64 rows);
+// The live rows_copied: the copy base plus the rows the current copy wrote or read.
+void show_copy_progress(uint64 rows);

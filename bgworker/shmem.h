@@ -53,6 +53,7 @@ struct TaskSlot {
   char verify_at_file[kFileNameSize];  // ... with this committed position
   int64 verify_at_pos;
   uint32 verify_released;  // the request the requester released
+  bool verify_hold;        // hold until released, however long (a Citus target: see verify_pause.h)
   // The source monitor's figures, written by its thread (atomics: no lock, no PostgreSQL call);
   // kUnknownFigure when not known.
   pg_atomic_uint64 bytes_behind;

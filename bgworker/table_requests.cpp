@@ -4,6 +4,7 @@
 #include "bgworker/apply.h"
 #include "bgworker/catalog.h"
 #include "bgworker/chunked_copy.h"
+#include "bgworker/citus.h"
 #include "bgworker/initial_sync.h"
 #include "bgworker/shmem.h"
 #include "extension/bridge.h"
@@ -267,9 +268,8 @@ bool service_removals(void) {
     if (!removed[i]) continue;
     const SyncTable& table = runtime->tables[i];
     if (table.resync_pending) {
-      char* sql = psprintf("DROP TABLE IF EXISTS %s", quote_qualified_identifier(table.target_schema.c_str(),
-                                                                                 table.shadow_name.c_str()));
-      spi_exec_text(sql, 0, nullptr);
+      const char* shadow = quote_qualified_identifier(table.target_schema.c_str(), table.shadow_name.c_str());
+      exec_on_target(shadow, psprintf("DROP TABLE IF EXISTS %s", shadow));
     }
     const char* args[2] = {worker_task.name, source_table_name((int)i)};
     spi_exec_text("DELETE FROM mysql_sync.table_state WHERE task = $1 AND source_table = $2", 2, args);
@@ -460,8 +460,10 @@ void copy_into_shadow(const Request& request, int index) {
 
   open_snapshot(true);  // a resync copies, whatever initial_sync says
   begin_catalog_transaction();
-  spi_exec_text(psprintf("DROP TABLE IF EXISTS %s", shadow_qualified), 0, nullptr);  // of an interrupted run
+  exec_on_target(shadow_qualified,
+                 psprintf("DROP TABLE IF EXISTS %s", shadow_qualified));  // of an interrupted run
   spi_exec_text(psprintf("CREATE TABLE %s (LIKE %s INCLUDING ALL)", shadow_qualified, qualified), 0, nullptr);
+  distribute_like(shadow_qualified, qualified);  // a Citus target's shadow is one too, colocated with it
   RangeVar* rv = makeRangeVar(pstrdup(table.target_schema.c_str()), shadow, -1);
   Oid relid = RangeVarGetRelid(rv, NoLock, false);
   end_catalog_transaction();
@@ -502,9 +504,8 @@ void abandon_resync(int index, const char* object, ErrorData* edata) {
                                  edata->hint ? edata->hint : "");
   const char* args[4] = {worker_task.name, object, message, table.awaits_repair ? "failed" : "synced"};
   begin_catalog_transaction();
-  spi_exec_text(
-      psprintf("DROP TABLE IF EXISTS %s", quote_qualified_identifier(table.target_schema.c_str(), shadow)), 0,
-      nullptr);
+  const char* shadow_qualified = quote_qualified_identifier(table.target_schema.c_str(), shadow);
+  exec_on_target(shadow_qualified, psprintf("DROP TABLE IF EXISTS %s", shadow_qualified));
   spi_exec_text(
       "UPDATE mysql_sync.table_state SET state = $4, last_error = $3 "
       " WHERE task = $1 AND source_table = $2",
@@ -549,6 +550,13 @@ bool swap_due_for(const SyncTable& table, const mysql_sync::SourceItem* item) {
   return order > 0 || (order == 0 && item->kind != mysql_sync::SourceItem::Kind::transaction);
 }
 
+// The shadow replaces the target (mysql_sync._swap_resynced_table); it drops the old target,
+// so for a Citus table it runs as origin (bgworker/citus.h).
+void swap_resynced(const SyncTable& table, const char* const* swap_args) {
+  exec_on_target(quote_qualified_identifier(table.target_schema.c_str(), table.target_name.c_str()),
+                 "SELECT mysql_sync._swap_resynced_table($1, $2, $3)", 3, swap_args);
+}
+
 void swap_one(int index) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   SyncTable& table = runtime->tables[index];
@@ -558,7 +566,7 @@ void swap_one(int index) {
                               table.shadow_name.c_str()};
   const char* args[4] = {worker_task.name, object, table.resync_at.file.c_str(), pos};
   begin_catalog_transaction();
-  spi_exec_text("SELECT mysql_sync._swap_resynced_table($1, $2, $3)", 3, swap_args);
+  swap_resynced(table, swap_args);
   set_target_identities(index);
   spi_exec_text(
       "UPDATE mysql_sync.table_state SET state = 'synced', copy_file = $3, copy_pos = $4::bigint, "
@@ -568,6 +576,7 @@ void swap_one(int index) {
                 2, args);
   set_detail(nullptr);
   end_catalog_transaction();
+  analyze_citus_table(quote_qualified_identifier(table.target_schema.c_str(), table.target_name.c_str()));
   elog(LOG, "mysql_sync task \"%s\": resync of %s done: the fresh copy replaced the target at %s:%llu",
        worker_task.name, object, table.resync_at.file.c_str(), (unsigned long long)table.resync_at.pos);
   MYSQL_SYNC_CXX(worker_task.name, {
@@ -602,7 +611,7 @@ void swap_with_spool(int index) {
                               table.shadow_name.c_str()};
   const char* args[6] = {worker_task.name, object, at.file.c_str(), pos, rows_text, invalid_text};
   begin_catalog_transaction();
-  spi_exec_text("SELECT mysql_sync._swap_resynced_table($1, $2, $3)", 3, swap_args);
+  swap_resynced(table, swap_args);
   reset_appliers();  // the target is another relation now
   for (;;) {
     bool more = false;
@@ -627,6 +636,7 @@ void swap_with_spool(int index) {
   set_detail(nullptr);
   end_catalog_transaction();
   reset_appliers();
+  analyze_citus_table(quote_qualified_identifier(table.target_schema.c_str(), table.target_name.c_str()));
   elog(LOG,
        "mysql_sync task \"%s\": resync of %s done: the fresh copy (%lld rows at %s:%llu) and %llu changes "
        "applied since replaced the target at %s:%llu",
@@ -784,7 +794,7 @@ void interrupt_table_copy(const char* reason) {
   close_snapshot();
   MYSQL_SYNC_CXX(worker_task.name, runtime->resync_spool.reset());
   begin_catalog_transaction();
-  spi_exec_text(psprintf("DROP TABLE IF EXISTS %s", shadow), 0, nullptr);
+  exec_on_target(shadow, psprintf("DROP TABLE IF EXISTS %s", shadow));
   spi_exec_text("UPDATE mysql_sync.table_state SET state = $3 WHERE task = $1 AND source_table = $2", 3, args);
   end_catalog_transaction();
   elog(LOG, "mysql_sync task \"%s\": the resync of %s starts again after %s", worker_task.name,

@@ -354,6 +354,10 @@ void run_task(void) {
   note_worker_start();
   SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
   SetConfigOption("session_replication_role", "replica", PGC_SUSET, PGC_S_OVERRIDE);
+  // Citus keeps one connection per node between transactions by default; a batch or copied range
+  // writes every shard over a connection of its own, which each transaction would open (fork and
+  // TLS handshake on the node) again.
+  SetConfigOption("citus.max_cached_conns_per_worker", "64", PGC_USERSET, PGC_S_OVERRIDE);
 
   // No position yet: an initial sync makes one (a GTID position alone, from options.start_position
   // or set_source, is one).

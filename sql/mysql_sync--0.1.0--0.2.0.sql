@@ -177,6 +177,7 @@ ALTER TABLE mysql_sync.table_state ADD COLUMN unlogged_rows_ignored bigint NOT N
 
 -- (table_status gains unlogged_rows_ignored with the progress columns below.)
 
+-- options.shard_count and options.reference_tables (Citus targets) are validated here too.
 CREATE OR REPLACE FUNCTION mysql_sync._validate_arguments(source text, objects text[], initial_sync text[],
     existing_tables text, operations text[], name_map jsonb, table_keys jsonb, options jsonb)
   RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
@@ -311,11 +312,31 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Policies: apply, ignore, pause, fail.';
         END IF;
       END LOOP;
+    WHEN 'shard_count' THEN
+      IF jsonb_typeof(v) <> 'number' OR (v #>> '{}') !~ '^[0-9]+$' OR (v #>> '{}')::numeric NOT BETWEEN 1 AND 64000 THEN
+        RAISE EXCEPTION 'invalid options.shard_count %', v
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'A whole number of shards for each distributed table the task creates, from 1 to 64000.';
+      END IF;
+    WHEN 'reference_tables' THEN
+      IF jsonb_typeof(v) <> 'array' OR EXISTS (
+           SELECT FROM jsonb_array_elements(v) e
+            WHERE jsonb_typeof(e) <> 'string' OR (e #>> '{}') !~ '^[^.]+\.[^.]+$') THEN
+        RAISE EXCEPTION 'invalid options.reference_tables %', v
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'An array of db.table patterns (* and % match any characters), e.g. ["shop.country", "shop.code_%"].';
+      END IF;
     ELSE
       RAISE EXCEPTION 'unknown option "%"', k
         USING ERRCODE = 'invalid_parameter_value',
-              HINT = 'Known options: server_id, start_position, parallel, max_rows_per_second, invalid_dates, foreign_keys, ddl, skip_precheck.';
+              HINT = 'Known options: server_id, start_position, parallel, max_rows_per_second, invalid_dates, foreign_keys, ddl, skip_precheck, shard_count, reference_tables.';
     END CASE;
+    IF k IN ('shard_count', 'reference_tables') AND NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+      RAISE EXCEPTION 'options.% is for Citus, and the citus extension is not installed in database %', k,
+                      current_database()
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'CREATE EXTENSION citus (with citus first in shared_preload_libraries), or leave the option out.';
+    END IF;
   END LOOP;
 END
 $$;
@@ -572,3 +593,94 @@ $$;
 
 REVOKE ALL ON FUNCTION mysql_sync._check_gtid(text), mysql_sync.set_source(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION mysql_sync.set_source(text, text) TO mysql_sync_admin;
+
+-- A Citus target is analyzed by the worker after the swap (Citus's ANALYZE cannot follow the swap's local writes).
+-- The worker's swap at the end of a resync, in its transaction: the shadow copy replaces the
+-- target under the target's name, with its owner, privileges, table comment, and the names of its
+-- indexes (with their constraints) and identity sequences.
+CREATE OR REPLACE FUNCTION mysql_sync._swap_resynced_table(target_schema text, target_name text, shadow_name text)
+  RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  citus_table boolean;
+  target regclass := format('%I.%I', target_schema, target_name)::regclass;
+  shadow regclass := format('%I.%I', target_schema, shadow_name)::regclass;
+  blockers text := mysql_sync._resync_blockers(target);
+  owner_name name;
+  table_comment text := obj_description(target, 'pg_class');
+  grants text[];
+  g text;
+  ix record;
+  renames text[] := '{}';
+BEGIN
+  IF blockers IS NOT NULL THEN
+    RAISE EXCEPTION 'cannot replace %: % depend on it', target, blockers
+      USING ERRCODE = 'dependent_objects_still_exist',
+            HINT = 'Drop them, call resync_table again, and create them again afterwards.';
+  END IF;
+  SELECT r.rolname INTO owner_name FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE c.oid = target;
+  grants := ARRAY(
+    SELECT format('GRANT %s ON %I.%I TO %s%s', a.privilege_type, target_schema, target_name,
+                  CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END,
+                  CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
+      FROM pg_class c, aclexplode(c.relacl) a
+     WHERE c.oid = target AND a.grantee <> c.relowner);
+  -- The shadow's indexes and sequences take the old names: indexes matched by what they index
+  -- (the n-th of identical ones to the n-th, in creation order, as LIKE copies them).
+  FOR ix IN
+    WITH sig AS (
+      SELECT i.indrelid, i.indexrelid,
+             concat_ws('|', i.indkey::text, i.indclass::text, i.indisunique, i.indisprimary,
+                       pg_get_expr(i.indexprs, i.indrelid), pg_get_expr(i.indpred, i.indrelid)) AS s
+        FROM pg_index i WHERE i.indrelid IN (target, shadow)),
+    numbered AS (
+      SELECT sig.*, row_number() OVER (PARTITION BY indrelid, s ORDER BY indexrelid) AS k FROM sig)
+    SELECT n.indexrelid::regclass AS new_index, oc.relname AS old_name
+      FROM numbered n JOIN numbered o ON o.indrelid = target AND o.s = n.s AND o.k = n.k
+      JOIN pg_class oc ON oc.oid = o.indexrelid
+     WHERE n.indrelid = shadow
+  LOOP
+    renames := renames || format('ALTER INDEX %s RENAME TO %I', ix.new_index, ix.old_name);
+  END LOOP;
+  FOR ix IN
+    SELECT pg_get_serial_sequence(format('%I.%I', target_schema, shadow_name), a.attname) AS new_seq,
+           (SELECT c.relname FROM pg_class c
+             WHERE c.oid = pg_get_serial_sequence(format('%I.%I', target_schema, target_name), a.attname)::regclass)
+             AS old_name
+      FROM pg_attribute a
+     WHERE a.attrelid = shadow AND a.attnum > 0 AND NOT a.attisdropped
+  LOOP
+    IF ix.new_seq IS NOT NULL AND ix.old_name IS NOT NULL THEN
+      renames := renames || format('ALTER SEQUENCE %s RENAME TO %I', ix.new_seq, ix.old_name);
+      -- The fresh sequence goes on from where the old one was (the worker then moves it past the
+      -- copied rows and the source's AUTO_INCREMENT counter).
+      EXECUTE format('SELECT setval(%L, last_value, is_called) FROM %I.%I', ix.new_seq, target_schema, ix.old_name);
+    END IF;
+  END LOOP;
+  EXECUTE format('DROP TABLE %s', target);
+  EXECUTE format('ALTER TABLE %I.%I RENAME TO %I', target_schema, shadow_name, target_name);
+  FOREACH g IN ARRAY renames LOOP  -- the old names are free now
+    EXECUTE g;
+  END LOOP;
+  EXECUTE format('ALTER TABLE %I.%I OWNER TO %I', target_schema, target_name, owner_name);
+  FOREACH g IN ARRAY grants LOOP
+    EXECUTE g;
+  END LOOP;
+  IF table_comment IS NOT NULL THEN
+    EXECUTE format('COMMENT ON TABLE %I.%I IS %L', target_schema, target_name, table_comment);
+  END IF;
+  -- The planner's statistics at once. Citus analyzes a distributed table over connections of its
+  -- own, which cannot follow this transaction's writes on the node's own shards: the worker
+  -- analyzes a Citus table once the swap has committed.
+  IF to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+    citus_table := false;
+  ELSE
+    EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)'
+      INTO citus_table USING format('%I.%I', target_schema, target_name)::regclass;
+  END IF;
+  IF NOT citus_table THEN
+    EXECUTE format('ANALYZE %I.%I', target_schema, target_name);
+  END IF;
+END
+$$;
+

@@ -299,11 +299,31 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Policies: apply, ignore, pause, fail.';
         END IF;
       END LOOP;
+    WHEN 'shard_count' THEN
+      IF jsonb_typeof(v) <> 'number' OR (v #>> '{}') !~ '^[0-9]+$' OR (v #>> '{}')::numeric NOT BETWEEN 1 AND 64000 THEN
+        RAISE EXCEPTION 'invalid options.shard_count %', v
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'A whole number of shards for each distributed table the task creates, from 1 to 64000.';
+      END IF;
+    WHEN 'reference_tables' THEN
+      IF jsonb_typeof(v) <> 'array' OR EXISTS (
+           SELECT FROM jsonb_array_elements(v) e
+            WHERE jsonb_typeof(e) <> 'string' OR (e #>> '{}') !~ '^[^.]+\.[^.]+$') THEN
+        RAISE EXCEPTION 'invalid options.reference_tables %', v
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'An array of db.table patterns (* and % match any characters), e.g. ["shop.country", "shop.code_%"].';
+      END IF;
     ELSE
       RAISE EXCEPTION 'unknown option "%"', k
         USING ERRCODE = 'invalid_parameter_value',
-              HINT = 'Known options: server_id, start_position, parallel, max_rows_per_second, invalid_dates, foreign_keys, ddl, skip_precheck.';
+              HINT = 'Known options: server_id, start_position, parallel, max_rows_per_second, invalid_dates, foreign_keys, ddl, skip_precheck, shard_count, reference_tables.';
     END CASE;
+    IF k IN ('shard_count', 'reference_tables') AND NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+      RAISE EXCEPTION 'options.% is for Citus, and the citus extension is not installed in database %', k,
+                      current_database()
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'CREATE EXTENSION citus (with citus first in shared_preload_libraries), or leave the option out.';
+    END IF;
   END LOOP;
 END
 $$;
@@ -443,6 +463,7 @@ CREATE FUNCTION mysql_sync._swap_resynced_table(target_schema text, target_name 
   RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+  citus_table boolean;
   target regclass := format('%I.%I', target_schema, target_name)::regclass;
   shadow regclass := format('%I.%I', target_schema, shadow_name)::regclass;
   blockers text := mysql_sync._resync_blockers(target);
@@ -509,7 +530,18 @@ BEGIN
   IF table_comment IS NOT NULL THEN
     EXECUTE format('COMMENT ON TABLE %I.%I IS %L', target_schema, target_name, table_comment);
   END IF;
-  EXECUTE format('ANALYZE %I.%I', target_schema, target_name);  -- the planner's statistics at once
+  -- The planner's statistics at once. Citus analyzes a distributed table over connections of its
+  -- own, which cannot follow this transaction's writes on the node's own shards: the worker
+  -- analyzes a Citus table once the swap has committed.
+  IF to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+    citus_table := false;
+  ELSE
+    EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)'
+      INTO citus_table USING format('%I.%I', target_schema, target_name)::regclass;
+  END IF;
+  IF NOT citus_table THEN
+    EXECUTE format('ANALYZE %I.%I', target_schema, target_name);
+  END IF;
 END
 $$;
 

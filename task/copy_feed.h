@@ -17,10 +17,11 @@
 #include "source/mysql_client.h"
 #include "binlog/row.h"
 #include "source/source_catalog.h"
+#include "task/copy_source.h"
 
 namespace mysql_sync {
 
-class CopyFeed {
+class CopyFeed : public CopySource {
  public:
   // Reads every column of `table` (SyncTable::copy_source(): the columns with a target column),
   // keeping its own copy of it. max_rows_per_second > 0 throttles the producer to that rate
@@ -31,17 +32,17 @@ class CopyFeed {
   // key_column >= 0 records that column of the last row (last_key()).
   CopyFeed(MysqlClient& client, const SourceTable& table, InvalidDates invalid_dates,
            int64_t max_rows_per_second, std::string select, int key_column);
-  ~CopyFeed();  // stops and joins
+  ~CopyFeed() override;  // stops and joins
   CopyFeed(const CopyFeed&) = delete;
   CopyFeed& operator=(const CopyFeed&) = delete;
 
   // Copies up to `max` bytes into `out`. Returns the count, 0 at the end of the data, or -1 when
   // nothing arrived within `timeout_ms` (call again). Rethrows the producer's error.
-  int read(char* out, int max, int timeout_ms);
+  int read(char* out, int max, int timeout_ms) override;
 
   // True when everything handed out so far ends at a row boundary (a chunked copy may end its
   // COPY there; every queued piece holds whole rows).
-  bool between_rows();
+  bool between_rows() override;
 
   uint64_t rows() const { return rows_.load(); }
   uint64_t invalid_values() const { return invalid_values_.load(); }

@@ -196,6 +196,7 @@ void TaskRuntime::shut_down() {
   if (reader) reader->stop();
   if (monitor) monitor->stop();
   copy_reading = nullptr;
+  copy_pipe.reset();  // its thread reads a feed: before the feeds go
   copy.reset();
   copy_slots.clear();
   snapshot_client.reset();

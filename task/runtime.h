@@ -15,7 +15,9 @@
 #include "source/source_uri.h"
 #include "task/copy_columns.h"
 #include "task/copy_feed.h"
+#include "task/copy_pipe.h"
 #include "task/copy_ranges.h"
+#include "task/net_changes.h"
 #include "ddl/ddl_plan.h"
 #include "ddl/name_map.h"
 #include "task/reader.h"
@@ -92,6 +94,10 @@ struct TaskRuntime {
   bool foreign_keys = false;                     // options.foreign_keys
   int64_t max_rows_per_second = 0;               // options.max_rows_per_second, 0 = unlimited
   int parallel = 2;  // options.parallel: source connections copying at once
+  // Citus: options.reference_tables (source tables made reference tables) and options.shard_count
+  // (0: Citus's citus.shard_count) for the tables the task creates.
+  std::unique_ptr<ObjectPatterns> reference_tables;
+  int shard_count = 0;
   std::vector<SyncTable> tables;
   DdlPolicies ddl_policies;   // options.ddl and whether operations include alter
   BinlogPosition approved_ddl;  // a DDL that paused the task here; resume_sync approved it
@@ -114,6 +120,7 @@ struct TaskRuntime {
   };
   std::vector<CopySlot> copy_slots;
   CopyFeed* copy_reading = nullptr;  // the feed COPY FROM reads now
+  std::unique_ptr<CopyPipe> copy_pipe;  // a Citus target's COPY reads the feed through it
   std::unique_ptr<Reader> reader;
   std::unique_ptr<SourceMonitor> monitor;  // started with the stream; readers made after it feed it
   std::unique_ptr<SourceItem> current;  // the item being applied
@@ -121,6 +128,7 @@ struct TaskRuntime {
   BinlogPosition copy_target;           // initial sync: every table is brought to this position
   std::vector<TableChange> spill_chunk;  // the part of a spilled transaction being applied
   TableChange catch_up_part;             // half of a key-moving update (bgworker/copy_load.h)
+  std::vector<NetChanges> citus_changes;  // per table: the batch's changes to a Citus target
 
   // The task's source tables (db, table): what a snapshot locks where the global read lock is
   // refused (source/snapshot.h).
