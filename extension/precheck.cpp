@@ -1,8 +1,8 @@
-// mysql_sync._precheck(): the source-side items come from binlog/precheck (C++ zone), the
-// target-side items (target_conflict, target_privileges, distribution_keys) are checked here.
+// mysql_sync._precheck(): the source-side items come from source/precheck, the target-side items
+// (target_conflict, target_privileges, distribution_keys) from task/target_precheck, both C++;
+// this file reads the arguments and the target's catalog as plain data for them and returns the rows.
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -12,6 +12,7 @@
 #include "source/source_uri.h"
 #include "ddl/name_map.h"
 #include "ddl/target_names.h"
+#include "task/target_precheck.h"
 
 #include "extension/bridge.h"
 #include "extension/sql_args.h"
@@ -37,25 +38,17 @@ PG_FUNCTION_INFO_V1(mysql_sync_precheck);
 
 namespace {
 
-// What the C++ zone found, as plain data read by the PostgreSQL code below (allocated by the
-// C++ block, deleted at the end; an ERROR in between only leaks it).
-struct TargetColumn {
-  std::string name;     // after name_map
-  std::string pg_type;  // the contract's mapping, "" when it has none
-};
-struct TargetTable {
-  std::string source;  // db.table
-  std::string schema, name;
-  std::vector<TargetColumn> columns;
-  std::vector<std::string> primary_key;  // source column names (table_keys' when given)
-  std::vector<std::vector<std::string>> unique_keys;  // source column names, primary key first
-  std::vector<std::string> distribution_key;          // table_keys' distribution_key, or empty
-};
+// What the C++ zone found, read by the PostgreSQL code below through plain pointers. Owned by
+// the function's memory context (deleted when it is reset, also after an ERROR).
 struct PrecheckData {
   std::vector<mysql_sync::PrecheckRow> rows;
-  std::vector<TargetTable> tables;
+  std::vector<mysql_sync::TargetTable> tables;
   mysql_sync::NameFindings names;  // target names PostgreSQL cannot hold (ddl/target_names.h)
 };
+
+MYSQL_SYNC_VOID_ENTRY(delete_precheck_data, (void* data), (data)) {
+  MYSQL_SYNC_CXX("precheck", delete static_cast<PrecheckData*>(data));
+}
 
 struct TableKeysEntry {
   std::vector<std::string> primary_key, distribution_key;
@@ -83,7 +76,8 @@ int jsonb_object_strings(Jsonb* jb, char*** keys, char*** values) {
   return n;
 }
 
-void put_row(ReturnSetInfo* rsinfo, const char* item, const char* status, const char* detail, const char* hint) {
+void put_row(ReturnSetInfo* rsinfo, const char* item, const char* status, const char* detail,
+             const char* hint) {
   Datum values[4];
   bool nulls[4] = {false, false, false, false};
   values[0] = CStringGetTextDatum(item);
@@ -97,7 +91,8 @@ void put_row(ReturnSetInfo* rsinfo, const char* item, const char* status, const 
 }
 
 // Runs a read-only query with up to three text arguments (NULL pointers are SQL NULL).
-int spi_query(const char* sql, int nargs, const char* a = nullptr, const char* b = nullptr, const char* c = nullptr) {
+int spi_query(const char* sql, int nargs, const char* a = nullptr, const char* b = nullptr,
+              const char* c = nullptr) {
   Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
   const char* args[3] = {a, b, c};
   Datum values[3];
@@ -112,7 +107,9 @@ int spi_query(const char* sql, int nargs, const char* a = nullptr, const char* b
 }
 
 // Column `col` (1-based) of result row `row` as text, or nullptr.
-const char* spi_text(int row, int col) { return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col); }
+const char* spi_text(int row, int col) {
+  return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
+}
 
 bool spi_bool(const char* sql, const char* a = nullptr, const char* b = nullptr) {
   int nargs = b ? 2 : a ? 1 : 0;
@@ -155,100 +152,90 @@ std::vector<std::string> text_array_cell(const char* cell) {
   return out;
 }
 
-std::string joined(const std::vector<std::string>& items, const char* sep) {
-  std::string out;
-  for (const std::string& i : items) out += (out.empty() ? "" : sep) + i;
+// A palloc'd array of the first `count` text cells of column `col` of the SPI result.
+const char** spi_column(int count, int col) {
+  const char** out = static_cast<const char**>(palloc0(sizeof(char*) * (count + 1)));
+  for (int i = 0; i < count; i++) out[i] = spi_text(i, col);
   return out;
 }
 
-// At most `max` items, then "and N more".
-std::string capped(const std::vector<std::string>& items, const char* sep, size_t max = 6) {
-  if (items.size() <= max) return joined(items, sep);
-  std::vector<std::string> head(items.begin(), items.begin() + max);
-  return joined(head, sep) + sep + "and " + std::to_string(items.size() - max) + " more";
+const char* qualified(const char* schema, const char* name) {
+  return quote_qualified_identifier(schema, name);
 }
 
-void push_unique(std::vector<std::string>& list, const std::string& item) {
-  for (const std::string& i : list)
-    if (i == item) return;
-  list.push_back(item);
-}
-
-std::string qualified_name(const std::string& schema, const std::string& table) {
-  return quote_qualified_identifier(schema.c_str(), table.c_str());
-}
-
-// Collects one item's findings: the worst status wins; details and hints are joined.
-struct CheckItem {
-  std::string status = "passed";
-  std::vector<std::string> details, hints;
-  void add(const char* s, const std::string& detail, const std::string& hint = "") {
-    if (strcmp(s, "failed") == 0 || (strcmp(s, "warning") == 0 && status == "passed")) status = s;
-    if (!detail.empty()) details.push_back(detail);
-    if (!hint.empty()) hints.push_back(hint);
+// What PostgreSQL says about each table the task would create or write (plain data).
+mysql_sync::TargetTableFacts* gather_table_facts(const std::vector<mysql_sync::TargetTable>& tables,
+                                                 const mysql_sync::TargetMode& mode, bool clear_and_load) {
+  int count = (int)tables.size();
+  auto* facts =
+      static_cast<mysql_sync::TargetTableFacts*>(palloc0(sizeof(mysql_sync::TargetTableFacts) * (count + 1)));
+  for (int i = 0; i < count; i++) {
+    const char* schema = tables[i].schema.c_str();
+    const char* name = tables[i].name.c_str();
+    mysql_sync::TargetTableFacts& f = facts[i];
+    f.exists = OidIsValid(RangeVarGetRelid(makeRangeVar(pstrdup(schema), pstrdup(name), -1), NoLock, true));
+    f.qualified_name = qualified(schema, name);
+    f.quoted_schema = quote_identifier(schema);
+    int columns = (int)tables[i].columns.size();
+    f.quoted_columns = static_cast<const char**>(palloc0(sizeof(char*) * (columns + 1)));
+    for (int c = 0; c < columns; c++)
+      f.quoted_columns[c] = quote_identifier(tables[i].columns[c].name.c_str());
+    if (mode.schema) {
+      f.schema_exists = OidIsValid(get_namespace_oid(schema, true));
+      f.may_create_in_schema =
+          f.schema_exists && spi_bool("SELECT has_schema_privilege(session_user, $1, 'CREATE')", schema);
+    }
+    if (!mysql_sync::writes_existing(mode, f.exists)) continue;
+    int n = spi_query(
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull AND NOT a.atthasdef "
+        "AND a.attidentity = '' AND a.attgenerated = '' FROM pg_attribute a "
+        "WHERE a.attrelid = format('%I.%I', $1, $2)::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+        2, schema, name);
+    auto* existing = static_cast<mysql_sync::ExistingColumnFact*>(
+        palloc0(sizeof(mysql_sync::ExistingColumnFact) * (n + 1)));
+    for (int r = 0; r < n; r++) {
+      const char* required = spi_text(r, 3);
+      existing[r].name = spi_text(r, 1);
+      existing[r].quoted_name = quote_identifier(existing[r].name ? existing[r].name : "");
+      existing[r].type = spi_text(r, 2);
+      existing[r].required = required && required[0] == 't';
+    }
+    f.existing_columns = existing;
+    f.existing_column_count = n;
+    const char* sql = clear_and_load
+                          ? "SELECT has_table_privilege(session_user, format('%I.%I', $1, $2), 'INSERT') AND "
+                            "has_table_privilege(session_user, format('%I.%I', $1, $2), 'TRUNCATE')"
+                          : "SELECT has_table_privilege(session_user, format('%I.%I', $1, $2), 'INSERT') AND "
+                            "has_table_privilege(session_user, format('%I.%I', $1, $2), 'UPDATE') AND "
+                            "has_table_privilege(session_user, format('%I.%I', $1, $2), 'DELETE')";
+    f.may_write = spi_bool(sql, schema, name);
   }
-  void put(ReturnSetInfo* rsinfo, const char* name, const std::string& passed_detail) {
-    std::string detail = details.empty() ? passed_detail : joined(details, "; ");
-    put_row(rsinfo, name, status.c_str(), detail.c_str(), joined(hints, "; ").c_str());
-  }
-};
-
-// Types that compare equal for a target column: format_type's spelling against the mapping's.
-std::string normalized_type(std::string t) {
-  if (t == "int2") return "smallint";
-  if (t == "int4" || t == "int") return "integer";
-  if (t == "int8") return "bigint";
-  if (t == "float4") return "real";
-  if (t == "float8") return "double precision";
-  if (t == "timestamp") return "timestamp without time zone";
-  if (t == "timestamptz") return "timestamp with time zone";
-  if (t.rfind("varchar", 0) == 0) return "character varying" + t.substr(7);
-  if (t.rfind("char(", 0) == 0) return "character" + t.substr(4);
-  if (t == "char") return "character(1)";
-  return t;
+  return facts;
 }
 
-// The Citus cluster can take the tables: citus is loaded first, some node holds shards, every
-// worker node answers. Failures go into `item`; returns what was found (inside SPI).
-std::string check_citus_cluster(CheckItem& item) {
+// The Citus cluster's state: its preload order, the nodes that hold shards, the worker nodes
+// that do not answer (an unreachable node fails at once when refused; a silent one within the
+// timeout), and options.reference_tables.
+void gather_citus_facts(mysql_sync::TargetFacts& facts, const char* options_text) {
   spi_query("SELECT current_setting('shared_preload_libraries')", 0);
-  std::string preload = spi_text(0, 1) ? spi_text(0, 1) : "";
-  std::string first = preload.substr(0, preload.find(','));
-  first.erase(0, first.find_first_not_of(" \t\""));
-  first.erase(first.find_last_not_of(" \t\"") + 1);
-  if (first != "citus")
-    item.add("failed", "citus is not the first of shared_preload_libraries ('" + preload + "')",
-             "shared_preload_libraries = 'citus,mysql_sync' in postgresql.conf (citus first), then restart "
-             "PostgreSQL");
-
-  int holders = spi_query(
+  facts.preload = spi_text(0, 1);
+  facts.shard_holder_count = spi_query(
       "SELECT format('%s:%s', nodename, nodeport) FROM pg_catalog.pg_dist_node "
       " WHERE isactive AND noderole = 'primary' AND shouldhaveshards ORDER BY nodeid",
       0);
-  std::vector<std::string> nodes;
-  for (int i = 0; i < holders; i++) nodes.push_back(spi_text(i, 1));
-  if (holders == 0)
-    item.add(
-        "failed",
-        "no node of the Citus cluster holds shards (pg_dist_node has no active node that should have shards)",
-        "SELECT citus_add_node('<worker host>', <port>) for each worker node; or, to keep the shards on this "
-        "node: SELECT citus_set_coordinator_host('<this host>', <port>); SELECT "
-        "citus_set_node_property('<this host>', <port>, 'shouldhaveshards', true)");
-
-  // An unreachable node fails at once when refused; a silent one within the timeout.
+  facts.shard_holders = spi_column(facts.shard_holder_count, 1);
   spi_query("SELECT set_config('citus.node_connection_timeout', '5000', true)", 0);
-  int down = spi_query(
+  facts.unreachable_count = spi_query(
       "SELECT format('%s:%s (%s)', nodename, nodeport, result) FROM "
       "pg_catalog.run_command_on_workers('SELECT 1') "
       " WHERE NOT success ORDER BY nodename, nodeport",
       0);
-  std::vector<std::string> unreachable;
-  for (int i = 0; i < down; i++) unreachable.push_back(spi_text(i, 1));
-  if (down > 0)
-    item.add("failed", "Citus worker nodes cannot be reached: " + capped(unreachable, ", "),
-             "Start them, or take them out of the cluster: SELECT citus_disable_node('<host>', <port>)");
-  return "shards on " + (nodes.empty() ? std::string("no node") : capped(nodes, ", ")) +
-         (down == 0 ? ", every worker node answers" : "");
+  facts.unreachable = spi_column(facts.unreachable_count, 1);
+  facts.reference_pattern_count = spi_query(
+      "SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof($1::jsonb -> 'reference_tables') = 'array' "
+      "THEN $1::jsonb -> 'reference_tables' ELSE '[]' END)",
+      1, options_text);
+  facts.reference_patterns = spi_column(facts.reference_pattern_count, 1);
 }
 
 }  // namespace
@@ -271,6 +258,7 @@ MYSQL_SYNC_FUNCTION(mysql_sync_precheck) {
     data = data || strcmp(initial[i], "data") == 0;
   }
 
+  MemoryContext function_context = CurrentMemoryContext;  // SPI_finish frees SPI's, not this one
   SPI_connect();
   // options: server_id and start_position (validated by _validate_arguments).
   int64 server_id = 0;
@@ -297,9 +285,9 @@ MYSQL_SYNC_FUNCTION(mysql_sync_precheck) {
   const uint64 system_identifier = GetSystemIdentifier();
   const uint16 pg_port = (uint16)PostPortNumber;
   // table_keys: {"db.table": {"primary_key": [...], "distribution_key": [...]}}
-  std::map<std::string, TableKeysEntry>* table_keys = nullptr;
   int key_count = spi_query(
-      "SELECT key, ARRAY(SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(value -> 'primary_key') = 'array' "
+      "SELECT key, ARRAY(SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(value -> 'primary_key') = "
+      "'array' "
       "THEN value -> 'primary_key' ELSE '[]' END)), "
       "ARRAY(SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(value -> 'distribution_key') = 'array' "
       "THEN value -> 'distribution_key' ELSE '[]' END)) "
@@ -319,7 +307,8 @@ MYSQL_SYNC_FUNCTION(mysql_sync_precheck) {
     auto result_data = std::make_unique<PrecheckData>();
     auto keys = std::make_unique<std::map<std::string, TableKeysEntry>>();
     for (int i = 0; i < key_count; i++)
-      if (tk_name[i]) (*keys)[tk_name[i]] = TableKeysEntry{text_array_cell(tk_pk[i]), text_array_cell(tk_dk[i])};
+      if (tk_name[i])
+        (*keys)[tk_name[i]] = TableKeysEntry{text_array_cell(tk_pk[i]), text_array_cell(tk_dk[i])};
     mysql_sync::SourceUri uri = mysql_sync::SourceUri::parse(source);
     mysql_sync::ObjectPatterns patterns(std::vector<std::string>(objects, objects + object_count));
     mysql_sync::NameMap names;
@@ -346,7 +335,7 @@ MYSQL_SYNC_FUNCTION(mysql_sync_precheck) {
     result_data->names = mysql_sync::check_target_names(planned);
     for (size_t i = 0; i < result.tables.size(); i++) {
       const mysql_sync::SourceTable& st = result.tables[i];
-      TargetTable t;
+      mysql_sync::TargetTable t;
       t.source = st.schema + "." + st.name;
       auto target = names.table_of(st.schema, st.name);
       t.schema = target.first;
@@ -358,7 +347,7 @@ MYSQL_SYNC_FUNCTION(mysql_sync_precheck) {
         } catch (const mysql_sync::SyncError&) {
           // column_types reports it
         }
-        t.columns.push_back(TargetColumn{names.column_of(st.schema, st.name, c.name), type});
+        t.columns.push_back(mysql_sync::TargetColumn{names.column_of(st.schema, st.name, c.name), type});
       }
       t.primary_key = st.primary_key;
       auto entry = keys->find(t.source);
@@ -374,294 +363,36 @@ MYSQL_SYNC_FUNCTION(mysql_sync_precheck) {
               t.unique_keys.push_back(k.columns);
       result_data->tables.push_back(std::move(t));
     }
-    table_keys = keys.release();
     found = result_data.release();
   });
 
-  for (const auto& r : found->rows)
+  // From here on the C++ results are read in place and freed with this memory context.
+  MemoryContextCallback* owner = static_cast<MemoryContextCallback*>(palloc0(sizeof(MemoryContextCallback)));
+  owner->func = delete_precheck_data;
+  owner->arg = found;
+  MemoryContextRegisterResetCallback(function_context, owner);
+
+  mysql_sync::TargetMode mode{schema, data, strcmp(existing, "clear") == 0, strcmp(existing, "append") == 0};
+  mysql_sync::TargetFacts facts{};
+  facts.tables = gather_table_facts(found->tables, mode, mode.clear && data);
+  facts.role = quote_identifier(GetUserNameFromId(GetSessionUserId(), false));
+  facts.database = quote_identifier(get_database_name(MyDatabaseId));
+  facts.may_create_schemas =
+      mode.schema && spi_bool("SELECT has_database_privilege(session_user, current_database(), 'CREATE')");
+  facts.greenplum = spi_bool("SELECT version() ~* 'greenplum'");
+  facts.citus =
+      !facts.greenplum && spi_bool("SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')");
+  if (facts.citus) gather_citus_facts(facts, options_text);
+
+  MYSQL_SYNC_CXX("precheck", {
+    std::vector<mysql_sync::PrecheckRow> target =
+        mysql_sync::check_target(found->tables, found->names, facts, mode);
+    found->rows.insert(found->rows.end(), target.begin(), target.end());
+  });
+  for (size_t i = 0; i < found->rows.size(); i++) {
+    const mysql_sync::PrecheckRow& r = found->rows[i];
     put_row(rsinfo, r.item.c_str(), r.status.c_str(), r.detail.c_str(), r.hint.c_str());
-  const std::vector<TargetTable>& tables = found->tables;
-  const bool clear = strcmp(existing, "clear") == 0;
-  const bool append = strcmp(existing, "append") == 0;
-
-  // ---------------------------------------------------------------- target_conflict
-  CheckItem conflict;
-  std::vector<std::string> exist_fail, missing;
-  std::vector<int> used_existing;  // existing tables the task loads into or applies to
-  for (size_t i = 0; i < tables.size(); i++) {
-    RangeVar* rv = makeRangeVar(pstrdup(tables[i].schema.c_str()), pstrdup(tables[i].name.c_str()), -1);
-    bool exists = OidIsValid(RangeVarGetRelid(rv, NoLock, true));
-    std::string name = qualified_name(tables[i].schema, tables[i].name);
-    if (!exists && !schema) push_unique(missing, name);
-    if (exists && schema && !clear && !append) push_unique(exist_fail, name);
-    if (exists && (!schema || clear || append)) used_existing.push_back((int)i);
   }
-  // Several source tables into one target (many-to-one).
-  std::set<size_t> merged_seen;
-  std::vector<std::string> merged;  // many-to-one targets with compatible sources (append)
-  for (size_t i = 0; i < tables.size(); i++) {
-    if (merged_seen.count(i)) continue;
-    std::vector<size_t> group = {i};
-    for (size_t j = i + 1; j < tables.size(); j++)
-      if (tables[j].schema == tables[i].schema && tables[j].name == tables[i].name) group.push_back(j);
-    if (group.size() < 2) continue;
-    std::vector<std::string> sources, differ, map_entries;
-    for (size_t g : group) {
-      merged_seen.insert(g);
-      sources.push_back(tables[g].source);
-    }
-    for (size_t k = 1; k < group.size(); k++) {
-      const TargetTable& a = tables[group[0]];
-      const TargetTable& b = tables[group[k]];
-      std::map<std::string, std::string> ca, cb;
-      for (const auto& c : a.columns) ca[c.name] = c.pg_type;
-      for (const auto& c : b.columns) cb[c.name] = c.pg_type;
-      for (const auto& [n, t] : cb)
-        if (!ca.count(n))
-          differ.push_back(b.source + "." + n + " is not in " + a.source);
-        else if (ca[n] != t)
-          differ.push_back(n + " is " + ca[n] + " in " + a.source + " but " + t + " in " + b.source);
-      for (const auto& [n, t] : ca)
-        if (!cb.count(n)) differ.push_back(a.source + "." + n + " is not in " + b.source);
-      std::string db = b.source.substr(0, b.source.find('.'));
-      std::string tbl = b.source.substr(b.source.find('.') + 1);
-      map_entries.push_back("\"" + b.source + "\": \"" + b.schema + "." + db + "_" + tbl + "\"");
-    }
-    std::string target = qualified_name(tables[i].schema, tables[i].name);
-    if (append && differ.empty())
-      merged.push_back(target + " <- " + joined(sources, ", "));
-    else if (append)
-      conflict.add("failed",
-                   "several source tables map to " + target + " (" + joined(sources, ", ") +
-                       ") but their columns differ: " + capped(differ, ", "),
-                   "Give them the same columns and types (name_map can rename columns), or map them to separate "
-                   "target tables, e.g. name_map => '{" + joined(map_entries, ", ") + "}'");
-    else
-      conflict.add("failed",
-                   "several source tables map to " + target + ": " + joined(sources, ", ") +
-                       (differ.empty() ? " (their columns are compatible)"
-                                       : " (their columns also differ: " + capped(differ, ", ") + ")"),
-                   differ.empty() ? "Merge them with existing_tables => 'append', or map them to separate target "
-                                    "tables, e.g. name_map => '{" + joined(map_entries, ", ") + "}'"
-                                  : "Map them to separate target tables, e.g. name_map => '{" +
-                                        joined(map_entries, ", ") + "}'");
-  }
-  // Names PostgreSQL would cut (63 bytes): refused, with the name_map entries that fix them.
-  const mysql_sync::NameFindings& long_names = found->names;
-  if (long_names.failed()) {
-    std::string found_names;
-    if (!long_names.too_long.empty())
-      found_names =
-          "target names longer than PostgreSQL's 63 bytes: " + capped(long_names.too_long, ", ", 10);
-    if (!long_names.collisions.empty())
-      found_names += (found_names.empty() ? "" : "; ") +
-                     std::string("names that PostgreSQL would cut to one: ") +
-                     capped(long_names.collisions, "; ", 10);
-    conflict.add("failed", found_names, long_names.hint());
-  }
-  if (!long_names.shortened.empty())
-    conflict.add(
-        "warning",
-        "index and constraint names longer than 63 bytes are shortened to their first bytes and a hash: " +
-            capped(long_names.shortened, ", "),
-        "Nothing to do: the task makes these names up; shorter table names (name_map) keep them whole.");
-  if (!missing.empty())
-    conflict.add("failed",
-                 "target tables do not exist and initial_sync has no schema: " + joined(missing, ", "),
-                 "Add schema to initial_sync (initial_sync => '{schema,data}'), or create the tables first.");
-  if (!exist_fail.empty()) {
-    std::string drops;
-    for (const std::string& n : exist_fail) drops += (drops.empty() ? "DROP TABLE " : ", ") + n;
-    conflict.add("failed", "target tables already exist (existing_tables => 'fail'): " + joined(exist_fail, ", "),
-                 drops + " -- or start with existing_tables => 'clear' to empty and reload them");
-  }
-  // Existing target tables the task writes into: every source column must be there, and no
-  // other column may demand a value.
-  std::vector<std::string> cleared, incompatible, type_differs;
-  for (int idx : used_existing) {
-    const TargetTable& t = tables[idx];
-    std::string name = qualified_name(t.schema, t.name);
-    int n = spi_query(
-        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull AND NOT a.atthasdef "
-        "AND a.attidentity = '' AND a.attgenerated = '' FROM pg_attribute a "
-        "WHERE a.attrelid = format('%I.%I', $1, $2)::regclass AND a.attnum > 0 AND NOT a.attisdropped",
-        2, t.schema.c_str(), t.name.c_str());
-    std::map<std::string, std::pair<std::string, bool>> target;
-    for (int r = 0; r < n; r++) {
-      const char* col = spi_text(r, 1);
-      const char* type = spi_text(r, 2);
-      const char* required = spi_text(r, 3);
-      target[col ? col : ""] = {type ? type : "", required && required[0] == 't'};
-    }
-    std::vector<std::string> lacking, extra;
-    for (const TargetColumn& c : t.columns) {
-      auto f = target.find(c.name);
-      if (f == target.end()) {
-        lacking.push_back(quote_identifier(c.name.c_str()));
-        continue;
-      }
-      if (!c.pg_type.empty() && normalized_type(f->second.first) != normalized_type(c.pg_type))
-        type_differs.push_back(name + "." + quote_identifier(c.name.c_str()) + " is " + f->second.first +
-                               ", the source's maps to " + c.pg_type);
-    }
-    for (const auto& [col, info] : target) {
-      bool from_source = false;
-      for (const TargetColumn& c : t.columns) from_source = from_source || c.name == col;
-      if (!from_source && info.second) extra.push_back(quote_identifier(col.c_str()));
-    }
-    if (!lacking.empty())
-      incompatible.push_back(name + " lacks the source's column" + (lacking.size() > 1 ? "s " : " ") +
-                             capped(lacking, ", "));
-    if (!extra.empty())
-      incompatible.push_back(name + " has NOT NULL column" + (extra.size() > 1 ? "s " : " ") + capped(extra, ", ") +
-                             " without a default, which the source does not fill");
-    if (lacking.empty() && extra.empty() && clear && data) cleared.push_back(name);
-  }
-  if (!incompatible.empty())
-    conflict.add("failed", "existing target tables do not fit the source: " + joined(incompatible, "; "),
-                 "Drop them and let initial_sync create them (initial_sync => '{schema,data}'), or ALTER TABLE "
-                 "them to have the source's columns.");
-  if (!type_differs.empty())
-    conflict.add("warning", "column types differ from the mapping: " + joined(type_differs, "; "),
-                 "Values are converted on the way in; values outside the target type fail the task.");
-  if (!merged.empty())
-    conflict.add("warning", "source tables are merged into one target (existing_tables => 'append'): " +
-                                joined(merged, "; "),
-                 "Their primary keys must not collide: a duplicate key stops the task.");
-  if (!cleared.empty())
-    conflict.add("warning", "target tables exist and will be emptied (existing_tables => 'clear'): " +
-                                joined(cleared, ", "));
-  conflict.put(rsinfo, "target_conflict",
-               tables.empty() ? "no source table to check"
-                              : schema ? "no target table exists yet" : "the target tables exist and fit the source");
-
-  // ---------------------------------------------------------------- target_privileges
-  // The calling (session) role must be able to create what the task creates (the functions are
-  // SECURITY DEFINER, so current_user is the extension's owner).
-  CheckItem privileges;
-  char* session_name = GetUserNameFromId(GetSessionUserId(), false);
-  const char* role = quote_identifier(session_name);
-  const char* database = quote_identifier(get_database_name(MyDatabaseId));
-  std::set<std::string> no_db_create, no_schema_create;
-  std::vector<std::string> no_write;
-  if (schema) {
-    for (const TargetTable& t : tables) {
-      bool schema_exists = OidIsValid(get_namespace_oid(t.schema.c_str(), true));
-      if (schema_exists) {
-        if (!spi_bool("SELECT has_schema_privilege(session_user, $1, 'CREATE')", t.schema.c_str()))
-          no_schema_create.insert(t.schema);
-      } else if (!spi_bool("SELECT has_database_privilege(session_user, current_database(), 'CREATE')")) {
-        no_db_create.insert(t.schema);
-      }
-    }
-  }
-  for (int idx : used_existing) {
-    const TargetTable& t = tables[idx];
-    const char* sql = clear && data
-                          ? "SELECT has_table_privilege(session_user, format('%I.%I', $1, $2), 'INSERT') AND "
-                            "has_table_privilege(session_user, format('%I.%I', $1, $2), 'TRUNCATE')"
-                          : "SELECT has_table_privilege(session_user, format('%I.%I', $1, $2), 'INSERT') AND "
-                            "has_table_privilege(session_user, format('%I.%I', $1, $2), 'UPDATE') AND "
-                            "has_table_privilege(session_user, format('%I.%I', $1, $2), 'DELETE')";
-    if (!spi_bool(sql, t.schema.c_str(), t.name.c_str())) no_write.push_back(qualified_name(t.schema, t.name));
-  }
-  if (!no_db_create.empty()) {
-    std::vector<std::string> s;
-    for (const std::string& n : no_db_create) s.push_back(quote_identifier(n.c_str()));
-    privileges.add("failed",
-                   "role " + std::string(role) + " may not create the schema" + (s.size() > 1 ? "s " : " ") +
-                       joined(s, ", ") + " (no CREATE on database " + database + ")",
-                   "GRANT CREATE ON DATABASE " + std::string(database) + " TO " + role);
-  }
-  if (!no_schema_create.empty()) {
-    std::vector<std::string> s, grants;
-    for (const std::string& n : no_schema_create) {
-      s.push_back(quote_identifier(n.c_str()));
-      grants.push_back("GRANT CREATE ON SCHEMA " + std::string(quote_identifier(n.c_str())) + " TO " + role);
-    }
-    privileges.add("failed",
-                   "role " + std::string(role) + " may not create tables in schema" + (s.size() > 1 ? "s " : " ") +
-                       joined(s, ", "),
-                   joined(grants, "; "));
-  }
-  if (!no_write.empty()) {
-    std::vector<std::string> grants;
-    for (const std::string& n : no_write)
-      grants.push_back("GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON " + n + " TO " + role);
-    privileges.add("failed", "role " + std::string(role) + " may not write to " + joined(no_write, ", "),
-                   joined(grants, "; "));
-  }
-  privileges.put(rsinfo, "target_privileges",
-                 schema ? "role " + std::string(role) + " can create the target schemas and tables"
-                        : "role " + std::string(role) + " can write to the target tables (initial_sync has no schema)");
-
-  // ---------------------------------------------------------------- distribution_keys
-  CheckItem distribution;
-  bool greenplum = spi_bool("SELECT version() ~* 'greenplum'");
-  bool citus = spi_bool("SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')");
-  std::string platform = greenplum ? "Greenplum" : citus ? "Citus" : "";
-  if (platform.empty()) {
-    distribution.put(rsinfo, "distribution_keys", "plain PostgreSQL: distribution keys are recorded only");
-  } else {
-    std::string cluster;
-    if (citus) cluster = check_citus_cluster(distribution) + "; ";  // "shards on ...; "
-    // options.reference_tables: reference tables have no distribution key to keep in unique keys.
-    int reference_count = spi_query(
-        "SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof($1::jsonb -> 'reference_tables') = 'array' "
-        "THEN $1::jsonb -> 'reference_tables' ELSE '[]' END)",
-        1, options_text);
-    std::vector<std::string> reference_patterns;
-    for (int i = 0; i < reference_count; i++) reference_patterns.push_back(spi_text(i, 1));
-    mysql_sync::ObjectPatterns references(reference_patterns);
-    for (const TargetTable& t : tables) {
-      size_t dot = t.source.find('.');
-      if (citus && references.matches(t.source.substr(0, dot), t.source.substr(dot + 1))) continue;
-      std::vector<std::string> dist = t.distribution_key;
-      if (dist.empty() && !t.primary_key.empty()) dist.push_back(t.primary_key[0]);
-      if (dist.empty()) {
-        distribution.add("failed", t.source + " has no distribution key (no primary key)",
-                         "Give " + t.source + " a primary key (see primary_keys).");
-        continue;
-      }
-      std::vector<std::string> broken;
-      for (const std::vector<std::string>& key : t.unique_keys) {
-        bool covered = true;
-        for (const std::string& d : dist) {
-          bool in = false;
-          for (const std::string& k : key) in = in || k == d;
-          covered = covered && in;
-        }
-        if (!covered) broken.push_back("(" + joined(key, ", ") + ")");
-      }
-      if (broken.empty()) continue;
-      // A column every unique key has would work.
-      std::string common;
-      for (const std::string& c : t.unique_keys[0]) {
-        bool all = true;
-        for (const auto& key : t.unique_keys) {
-          bool in = false;
-          for (const std::string& k : key) in = in || k == c;
-          all = all && in;
-        }
-        if (all) {
-          common = c;
-          break;
-        }
-      }
-      distribution.add("failed",
-                       t.source + ": the distribution key (" + joined(dist, ", ") + ") is not part of the unique key" +
-                           (broken.size() > 1 ? "s " : " ") + joined(broken, ", ") + ", which " + platform +
-                           " cannot enforce then",
-                       common.empty() ? "Drop or widen those unique keys on the source, or leave " + t.source +
-                                            " out of objects."
-                                      : "table_keys => '{\"" + t.source + "\": {\"distribution_key\": [\"" + common +
-                                            "\"]}}'");
-    }
-    distribution.put(rsinfo, "distribution_keys",
-                     platform + ": " + cluster + "every distribution key is part of its table's unique keys");
-  }
-  SPI_finish();
-  delete found;
-  delete table_keys;
+  SPI_finish();  // the facts' text lived in SPI's memory
   return (Datum)0;
 }
