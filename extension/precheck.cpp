@@ -230,8 +230,9 @@ MYSQL_SYNC_FUNCTION(mysql_sync_precheck) {
   int64 server_id = 0;
   char* start_file = nullptr;
   int64 start_pos = 0;
+  const char* consistency = "auto";
   if (spi_query("SELECT ($1::jsonb ->> 'server_id')::numeric::bigint, $1::jsonb -> 'start_position' ->> 'file', "
-                "($1::jsonb -> 'start_position' ->> 'pos')::numeric::bigint",
+                "($1::jsonb -> 'start_position' ->> 'pos')::numeric::bigint, $1::jsonb ->> 'consistency'",
                 1, options_text) == 1) {
     const char* sid = spi_text(0, 1);
     const char* file = spi_text(0, 2);
@@ -239,6 +240,7 @@ MYSQL_SYNC_FUNCTION(mysql_sync_precheck) {
     if (sid) server_id = strtoll(sid, nullptr, 10);
     if (file) start_file = pstrdup(file);
     if (pos) start_pos = strtoll(pos, nullptr, 10);
+    if (spi_text(0, 4)) consistency = pstrdup(spi_text(0, 4));
   }
   // table_keys: {"db.table": {"primary_key": [...], "distribution_key": [...]}}
   std::map<std::string, TableKeysEntry>* table_keys = nullptr;
@@ -271,6 +273,7 @@ MYSQL_SYNC_FUNCTION(mysql_sync_precheck) {
     mysql_sync::PrecheckOptions options;
     options.server_id = (uint32_t)server_id;
     options.full_load = data;
+    options.consistency = consistency;
     if (start_file) {
       options.start_file = start_file;
       options.start_pos = (uint64_t)start_pos;

@@ -135,8 +135,19 @@ bool access_denied(const SyncError& e) { return e.sqlstate() == "42501"; }
 // ------------------------------------------------------------------------------------------------
 // Individual items.
 
-PrecheckRow check_version(const ServerVersion& v) {
+PrecheckRow check_version(const ServerVersion& v, const PrecheckOptions& options) {
   std::string name = std::string(v.mariadb ? "MariaDB " : "MySQL ") + v.text;
+  if (options.full_load) {
+    // How the copies' chunks (task/chunk_reader.h) stand in the binlog: no lock either way.
+    if (!v.mariadb && options.consistency == "snapshot")
+      return row("version", "failed",
+                 name + ": options.consistency \"snapshot\" needs MariaDB (MySQL reports no binlog position of a "
+                        "consistent snapshot)",
+                 "options => '{\"consistency\": \"watermark\"}' (or leave it out: \"auto\")");
+    bool snapshot = options.consistency == "snapshot" || (v.mariadb && options.consistency != "watermark");
+    name += snapshot ? "; copies read each chunk at its exact snapshot position (no lock)"
+                     : "; copies reconcile each chunk with the binlog between its low and high watermarks (no lock)";
+  }
   bool ok = v.mariadb ? v.major >= 10 : (v.major == 5 && v.minor >= 1) || v.major == 8 || v.major == 9;
   if (!ok)
     return row("version", "failed", name + " is not supported (MySQL 5.1 to 9.x, MariaDB 10.0 and later)",
@@ -563,7 +574,7 @@ SourcePrecheck precheck_source(const SourceUri& uri, const ObjectPatterns& patte
         unmatched.push_back(pattern);
     }
 
-  guarded("version", [&] { return check_version(version); });
+  guarded("version", [&] { return check_version(version, options); });
   guarded("binlog_enabled", [&] { return check_binlog_enabled(*client); });
   guarded("binlog_format", [&] { return check_binlog_format(*client); });
   guarded("binlog_row_image", [&] { return check_row_image(*client); });
@@ -578,7 +589,6 @@ SourcePrecheck precheck_source(const SourceUri& uri, const ObjectPatterns& patte
     PrivilegeNeeds needs;
     needs.mariadb = version.mariadb;
     needs.binlog_monitor_name = version.mariadb && version.at_least(10, 5, 2);
-    needs.reload = !version.mariadb && options.full_load;
     return check_privileges(*client, needs, patterns, out.tables, unmatched, &invisible);
   });
 

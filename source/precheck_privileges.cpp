@@ -314,10 +314,6 @@ PrecheckRow check_privileges(MysqlClient& client, const PrivilegeNeeds& needs, c
     global_missing.push_back(monitor);
     why.push_back(monitor + " (for SHOW MASTER STATUS and SHOW BINARY LOGS)");
   }
-  if (needs.reload && !grants.global("RELOAD")) {
-    global_missing.push_back("RELOAD");
-    why.push_back("RELOAD (the full load's snapshot takes FLUSH TABLES WITH READ LOCK for a moment)");
-  }
   if (!global_missing.empty()) statements.push_back("GRANT " + join(global_missing, ", ") + " ON *.* TO " + account);
 
   // SELECT on the synced tables.
@@ -387,8 +383,8 @@ PrecheckRow check_privileges(MysqlClient& client, const PrivilegeNeeds& needs, c
       partial_hint.push_back("GRANT SELECT ON " + backquoted(t.schema) + ".* TO " + account);
     }
   }
-  std::string have = join(std::vector<std::string>{"REPLICATION SLAVE", monitor}, ", ") +
-                     (needs.reload ? ", RELOAD" : "") + " and SELECT on " + std::to_string(tables.size()) +
+  std::string have = join(std::vector<std::string>{"REPLICATION SLAVE", monitor}, ", ") + " and SELECT on " +
+                     std::to_string(tables.size()) +
                      (tables.size() == 1 ? " table" : " tables");
   if (!partial.empty())
     return make_row("warning",

@@ -56,7 +56,6 @@ std::string quoted_account(const std::string& current_user);
 struct PrivilegeNeeds {
   bool mariadb = false;
   bool binlog_monitor_name = false;  // MariaDB 10.5.2+: REPLICATION CLIENT is called BINLOG MONITOR
-  bool reload = false;               // MySQL full load: FLUSH TABLES WITH READ LOCK
 };
 
 // The privileges row. `tables` are the tables the user can see that match the patterns;

@@ -45,22 +45,9 @@ std::optional<std::string> single_value(MysqlClient& client, const std::string& 
   return result.rows[0][0];
 }
 
-// MariaDB: START TRANSACTION WITH CONSISTENT SNAPSHOT records the binlog position of the snapshot
-// itself (binlog_snapshot_file/position), so no global read lock is needed (mariadb-dump does
-// the same). The GTID of that position comes from BINLOG_GTID_POS().
+// MariaDB: the snapshot and the GTID of its position (BINLOG_GTID_POS()).
 BinlogPosition mariadb_snapshot(MysqlClient& client) {
-  client.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
-  BinlogPosition position;
-  for (auto& row : client.query("SHOW STATUS LIKE 'binlog_snapshot_%'").rows) {
-    std::string name = row[0].value_or("");
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (name == "binlog_snapshot_file") position.file = row[1].value_or("");
-    if (name == "binlog_snapshot_position") position.pos = to_position(row[1]);
-  }
-  if (position.file.empty()) {
-    client.execute("ROLLBACK");
-    binlog_disabled(client);
-  }
+  BinlogPosition position = begin_exact_snapshot(client);
   position.gtid = single_value(client, "SELECT BINLOG_GTID_POS(" + client.quote_string(position.file) + ", " +
                                            std::to_string(position.pos) + ")")
                       .value_or("");
@@ -103,6 +90,28 @@ BinlogPosition current_binlog_position(MysqlClient& client) {
   } else {
     for (size_t i = 0; i < status.columns.size(); ++i)
       if (status.columns[i] == "Executed_Gtid_Set") position.gtid = without_newlines(status.rows[0][i].value_or(""));
+  }
+  return position;
+}
+
+BinlogPosition begin_exact_snapshot(MysqlClient& client) {
+  if (!client.is_mariadb())
+    throw SourceError("0A000",
+                      "the MySQL source at " + source_endpoint(client.uri()) +
+                          " gives no binlog position of a consistent snapshot (MariaDB's binlog_snapshot_position)",
+                      "Use options.consistency \"watermark\" (the default on MySQL).", 0, false);
+  client.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+  client.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+  BinlogPosition position;
+  for (auto& row : client.query("SHOW STATUS LIKE 'binlog_snapshot_%'").rows) {
+    std::string name = row[0].value_or("");
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name == "binlog_snapshot_file") position.file = row[1].value_or("");
+    if (name == "binlog_snapshot_position") position.pos = to_position(row[1]);
+  }
+  if (position.file.empty()) {
+    client.execute("ROLLBACK");
+    binlog_disabled(client);
   }
   return position;
 }

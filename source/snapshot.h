@@ -1,4 +1,5 @@
-// The consistent starting point of an initial copy: every table read as of one binlog position.
+// Reads of the source as of a known binlog position: verify()'s snapshot, and a backfill's chunks
+// (task/chunk_reader.h) read at an exact snapshot position.
 #pragma once
 #include "common/cxx_zone.h"
 
@@ -7,10 +8,17 @@
 
 namespace mysql_sync {
 
-// FLUSH TABLES WITH READ LOCK (held for milliseconds), read the binlog position and GTID, START
+// verify(): MariaDB: begin_exact_snapshot with the position's GTID. MySQL: FLUSH TABLES WITH READ
+// LOCK (held for milliseconds), read the binlog position and GTID, START
 // TRANSACTION WITH CONSISTENT SNAPSHOT, UNLOCK TABLES. Every later read on `client` sees the data
 // exactly as of the returned position, until the client commits. Throws SourceError.
 BinlogPosition begin_consistent_snapshot(MysqlClient& client);
+
+// MariaDB: START TRANSACTION WITH CONSISTENT SNAPSHOT (repeatable read), whose binlog position
+// MariaDB records itself (binlog_snapshot_file/position): no lock, nothing written. Every later
+// read on `client` sees exactly the transactions up to the returned position (no GTID) until the
+// client commits. Throws SourceError 0A000 on MySQL, which has no such position.
+BinlogPosition begin_exact_snapshot(MysqlClient& client);
 
 // The source's current binlog end (SHOW MASTER STATUS / SHOW BINARY LOG STATUS, gtid_binlog_pos).
 BinlogPosition current_binlog_position(MysqlClient& client);

@@ -170,18 +170,20 @@ ALTER TABLE mysql_sync.table_requests
   ADD CONSTRAINT table_requests_kind_check CHECK (kind IN ('resync', 'add', 'remove', 'repair'));
 ALTER TABLE mysql_sync.table_state ADD COLUMN unlogged_rows_ignored bigint NOT NULL DEFAULT 0;
 
+-- One backfill engine copies every table in chunks (the initial load, alter_sync, resync_table):
+-- table_state keeps each copy's progress in `backfill` and counts its chunks; the positions of
+-- 0.1.0's snapshot copies go (a copy never runs ahead of the stream any more).
+ALTER TABLE mysql_sync.table_state DROP COLUMN copy_file, DROP COLUMN copy_pos, DROP COLUMN copy_ranges,
+  ADD COLUMN backfill jsonb, ADD COLUMN chunks_copied bigint NOT NULL DEFAULT 0;
+
+-- Counters as committed: every chunk of a copy commits its rows with its last key.
 CREATE OR REPLACE VIEW mysql_sync.table_status AS
   SELECT t.task, t.source_table, format('%s.%s', t.target_schema, t.target_name) AS target_table,
-         t.state,
-         CASE WHEN t.state = 'copying' AND l.pid IS NOT NULL
-              THEN t.rows_copied + GREATEST(COALESCE(l.rows_copied, 0) - s.rows_copied, 0)
-              ELSE t.rows_copied END AS rows_copied,
-         t.rows_estimate, t.changes_applied, t.invalid_values, t.last_error,
-         -- Beyond the contract's columns: statements ignored by options.ddl.unlogged_rows.
-         t.unlogged_rows_ignored
-    FROM mysql_sync.table_state t
-    JOIN mysql_sync.task_state s ON s.task = t.task
-    LEFT JOIN mysql_sync._live_status() l ON l.task = t.task;
+         t.state, t.rows_copied, t.rows_estimate, t.changes_applied, t.invalid_values, t.last_error,
+         -- Beyond the contract's columns: statements ignored by options.ddl.unlogged_rows, and the
+         -- chunks of the table's copy written so far.
+         t.unlogged_rows_ignored, t.chunks_copied
+    FROM mysql_sync.table_state t;
 
 CREATE OR REPLACE FUNCTION mysql_sync._validate_arguments(source text, objects text[], initial_sync text[],
     existing_tables text, operations text[], name_map jsonb, table_keys jsonb, options jsonb)
@@ -293,6 +295,12 @@ BEGIN
         RAISE EXCEPTION 'invalid options.max_rows_per_second %', v
           USING ERRCODE = 'invalid_parameter_value', HINT = 'A whole number of rows per second, at least 1.';
       END IF;
+    WHEN 'consistency' THEN
+      IF v NOT IN ('"auto"', '"snapshot"', '"watermark"') THEN
+        RAISE EXCEPTION 'invalid options.consistency %', v
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'Use "auto" (MariaDB: exact snapshot positions; MySQL: watermarks), "snapshot" (MariaDB only) or "watermark".';
+      END IF;
     WHEN 'foreign_keys' THEN
       IF jsonb_typeof(v) <> 'boolean' THEN
         RAISE EXCEPTION 'invalid options.foreign_keys %', v
@@ -320,7 +328,7 @@ BEGIN
     ELSE
       RAISE EXCEPTION 'unknown option "%"', k
         USING ERRCODE = 'invalid_parameter_value',
-              HINT = 'Known options: server_id, start_position, parallel, max_rows_per_second, invalid_dates, foreign_keys, ddl, skip_precheck.';
+              HINT = 'Known options: server_id, start_position, parallel, max_rows_per_second, consistency, invalid_dates, foreign_keys, ddl, skip_precheck.';
     END CASE;
   END LOOP;
 END

@@ -75,17 +75,16 @@ CREATE TABLE mysql_sync.table_state (
   changes_applied bigint NOT NULL DEFAULT 0,
   invalid_values  bigint NOT NULL DEFAULT 0,
   last_error      text,
-  copy_file       text,     -- the table's copy holds every change up to this binlog position
-  copy_pos        bigint,
-  -- A table copied in key ranges and resumed from a newer snapshot: the older parts of its key
-  -- space, [{"upto": key, "file", "pos"}, ...] ascending (keys up to `upto` hold every change up to
-  -- that position; the keys above the last are as of copy_file/copy_pos). While the table is
-  -- copying: the ranges committed so far, the last `upto` being the last completed key.
-  copy_ranges     jsonb,
   created_target  boolean NOT NULL DEFAULT false,  -- the initial sync created the target table
   -- Statements that changed the table's rows without row events (partition maintenance, IMPORT
   -- TABLESPACE) ignored by options.ddl.unlogged_rows = 'ignore' since its last copy.
   unlogged_rows_ignored bigint NOT NULL DEFAULT 0,
+  -- While the table is copied (the initial load, alter_sync, resync_table): the backfill's kind
+  -- and, per segment of its key, the last key of the last chunk written, {"kind": "load",
+  -- "keys_pending": true, "segments": [{"from": null, "upto": null, "after": ["41"], "done":
+  -- false}]}; NULL once the copy is done. A resumed copy goes on after those keys.
+  backfill        jsonb,
+  chunks_copied   bigint NOT NULL DEFAULT 0,  -- chunks of the copy written
   PRIMARY KEY (task, source_table),
   CHECK (state IN ('pending', 'copying', 'synced', 'failed', 'skipped', 'paused'))
 );
@@ -273,6 +272,12 @@ BEGIN
         RAISE EXCEPTION 'invalid options.max_rows_per_second %', v
           USING ERRCODE = 'invalid_parameter_value', HINT = 'A whole number of rows per second, at least 1.';
       END IF;
+    WHEN 'consistency' THEN
+      IF v NOT IN ('"auto"', '"snapshot"', '"watermark"') THEN
+        RAISE EXCEPTION 'invalid options.consistency %', v
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'Use "auto" (MariaDB: exact snapshot positions; MySQL: watermarks), "snapshot" (MariaDB only) or "watermark".';
+      END IF;
     WHEN 'foreign_keys' THEN
       IF jsonb_typeof(v) <> 'boolean' THEN
         RAISE EXCEPTION 'invalid options.foreign_keys %', v
@@ -300,7 +305,7 @@ BEGIN
     ELSE
       RAISE EXCEPTION 'unknown option "%"', k
         USING ERRCODE = 'invalid_parameter_value',
-              HINT = 'Known options: server_id, start_position, parallel, max_rows_per_second, invalid_dates, foreign_keys, ddl, skip_precheck.';
+              HINT = 'Known options: server_id, start_position, parallel, max_rows_per_second, consistency, invalid_dates, foreign_keys, ddl, skip_precheck.';
     END CASE;
   END LOOP;
 END
@@ -527,21 +532,14 @@ CREATE VIEW mysql_sync.status AS
     FROM mysql_sync.task_state s
     LEFT JOIN mysql_sync._live_status() l ON l.task = s.task;
 
--- While a table is copying, its rows_copied is live: its committed ranges plus the worker's count
--- in shared memory minus the rows of the task already committed (the range being written; with
--- options.parallel above 1 every copying table shows it).
+-- Counters as committed: every chunk of a copy commits its rows with its last key.
 CREATE VIEW mysql_sync.table_status AS
   SELECT t.task, t.source_table, format('%s.%s', t.target_schema, t.target_name) AS target_table,
-         t.state,
-         CASE WHEN t.state = 'copying' AND l.pid IS NOT NULL
-              THEN t.rows_copied + GREATEST(COALESCE(l.rows_copied, 0) - s.rows_copied, 0)
-              ELSE t.rows_copied END AS rows_copied,
-         t.rows_estimate, t.changes_applied, t.invalid_values, t.last_error,
-         -- Beyond the contract's columns: statements ignored by options.ddl.unlogged_rows.
-         t.unlogged_rows_ignored
-    FROM mysql_sync.table_state t
-    JOIN mysql_sync.task_state s ON s.task = t.task
-    LEFT JOIN mysql_sync._live_status() l ON l.task = t.task;
+         t.state, t.rows_copied, t.rows_estimate, t.changes_applied, t.invalid_values, t.last_error,
+         -- Beyond the contract's columns: statements ignored by options.ddl.unlogged_rows, and the
+         -- chunks of the table's copy written so far.
+         t.unlogged_rows_ignored, t.chunks_copied
+    FROM mysql_sync.table_state t;
 
 -- ---------------------------------------------------------------------------------------------
 -- User functions

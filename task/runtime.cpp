@@ -149,8 +149,7 @@ void TaskRuntime::make_reader(const BinlogPosition& start, size_t queue_capacity
   config.max_memory = max_memory;
   config.spill_dir = spill_dir;
   for (const SyncTable& table : tables) {
-    config.tables.push_back(ReaderTable{table.source_schema, table.source_name, table.shape,
-                                        table.copy_done ? table.copied_at : BinlogPosition()});
+    config.tables.push_back(ReaderTable{table.source_schema, table.source_name, table.shape});
     config.tracked.push_back(table.tracked());
   }
   config.patterns = patterns->patterns();
@@ -178,10 +177,7 @@ void TaskRuntime::start_monitor(double poll_seconds, std::function<void(const Mo
 void TaskRuntime::shut_down() {
   if (reader) reader->stop();
   if (monitor) monitor->stop();
-  copy_reading = nullptr;
-  copy.reset();
-  copy_slots.clear();
-  snapshot_client.reset();
+  backfills.readers.clear();
 }
 
 }  // namespace mysql_sync

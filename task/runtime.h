@@ -14,8 +14,7 @@
 #include "source/source_catalog.h"
 #include "source/source_uri.h"
 #include "task/copy_columns.h"
-#include "task/copy_feed.h"
-#include "task/copy_ranges.h"
+#include "task/backfill_plan.h"
 #include "ddl/ddl_plan.h"
 #include "ddl/name_map.h"
 #include "task/reader.h"
@@ -34,28 +33,15 @@ struct SyncTable {
   std::vector<std::string> primary_key;     // source column names (table_keys' when given)
   std::vector<std::string> distribution_key;  // source column names (table_keys', else the key's first)
   TableShape shape;
-  SourceTable source;  // as described at the start (initial sync only)
+  SourceTable source;  // its definition as of the applied position
 
-  // Initial sync, per table: its copy committed, as of the snapshot at `copied_at`. A change at or
-  // before copied_at is in the copy already and must not be applied again.
-  bool known = false;           // has a table_state row
   bool created_target = false;  // the initial sync created the target (keys and indexes follow the data)
-  bool copy_done = false;
-  BinlogPosition copied_at;  // the oldest position of copy_regions
-  int64_t rows_copied = 0;
-  // Which snapshot each key range of the copy came from (several after a resumed ranged copy);
-  // while copying, the ranges committed so far (task/copy_ranges.h).
-  CopyRegions copy_regions;
-
   bool active = true;  // false once a DDL dropped it or renamed it out of the task
-  // resync_table: the shadow table holds a fresh copy as of `resync_at`; it replaces the target
-  // when the stream reaches that position (bgworker/table_requests.h).
-  bool resync_pending = false;
-  BinlogPosition resync_at;
+  // resync_table: the shadow table its backfill fills (bgworker/table_requests.h).
   std::string shadow_name;
   // Its rows changed on the source without row events (options.ddl unlogged_rows): the target is
   // stale until a copy replaces it, so none of the table's changes are applied to it meanwhile
-  // (the copy holds them, or the resync's spool). Set by the repair request and by a failed repair.
+  // (the repair's shadow gets them). Set by the repair request and by a failed repair.
   bool awaits_repair = false;
 
   std::string source_table() const { return source_schema + "." + source_name; }
@@ -88,35 +74,20 @@ struct TaskRuntime {
   bool foreign_keys = false;                     // options.foreign_keys
   int64_t max_rows_per_second = 0;               // options.max_rows_per_second, 0 = unlimited
   int parallel = 2;  // options.parallel: source connections copying at once
+  Consistency consistency = Consistency::automatic;  // options.consistency
   std::vector<SyncTable> tables;
   DdlPolicies ddl_policies;   // options.ddl and whether operations include alter
   BinlogPosition approved_ddl;  // a DDL that paused the task here; resume_sync approved it
 
-  std::unique_ptr<MysqlClient> snapshot_client;  // holds the consistent snapshot during the copy
-  std::unique_ptr<CopyFeed> copy;
-  // resync_table's chunked copy: the resynced table's changes the stream applied to the old target
-  // after the snapshot, replayed into the fresh copy when it replaces the target.
-  std::unique_ptr<SpillWriter> resync_spool;
-  std::shared_ptr<SpillFile> resync_replay;  // the spool, read back when the shadow replaces the target
-  // Initial copy: options.parallel source connections, each in its own consistent snapshot,
-  // each reading one table at a time (range by range) ahead of the main thread's COPY.
-  struct CopySlot {
-    std::unique_ptr<MysqlClient> client;
-    BinlogPosition at;               // its snapshot
-    int table = -1;                  // the table it copies; -1 when idle
-    SourceTable source;              // the table's copy_source(): the columns it reads
-    int key_column = -1;             // a ranged copy's key column in `source`; -1: the table whole
-    std::unique_ptr<CopyFeed> feed;  // the range or table being read
-  };
-  std::vector<CopySlot> copy_slots;
-  CopyFeed* copy_reading = nullptr;  // the feed COPY FROM reads now
+  // The tables being copied (the initial load, alter_sync, resync_table), their readers and
+  // chunks (task/backfill_plan.h; bgworker/backfill.h runs them).
+  BackfillRun backfills;
+  std::string scratch;  // a text handed to the PostgreSQL zone, valid until the next use
   std::unique_ptr<Reader> reader;
   std::unique_ptr<SourceMonitor> monitor;  // started with the stream; readers made after it feed it
   std::unique_ptr<SourceItem> current;  // the item being applied
   BinlogPosition last_end;              // the newest transaction boundary seen by the apply
-  BinlogPosition copy_target;           // initial sync: every table is brought to this position
   std::vector<TableChange> spill_chunk;  // the part of a spilled transaction being applied
-  TableChange catch_up_part;             // half of a key-moving update (bgworker/copy_load.h)
 
   // Describes the source tables matching the patterns and maps them to targets. Throws
   // SyncError 42P01 when nothing matches, 0A000 for a column type that cannot be mapped,
