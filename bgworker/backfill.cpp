@@ -37,8 +37,17 @@ bool definition_error(unsigned mysql_errno) {
          || mysql_errno == 1412;  // table definition changed (after the snapshot began)
 }
 
-mysql_sync::BackfillRun& run(void) {
+mysql_sync::BackfillRun& run(void) noexcept {
   return worker_task.runtime->backfills;
+}
+
+// The backfill's segment `s`, and its oldest ready chunk (null when none), without temporaries.
+mysql_sync::BackfillSegment* segment_at(TableBackfill* backfill, size_t s) noexcept {
+  return backfill->segments.data() + s;
+}
+
+mysql_sync::Chunk* oldest_ready(mysql_sync::BackfillSegment* segment) noexcept {
+  return segment->ready.empty() ? nullptr : segment->ready.data()->get();
 }
 
 int64 now_us(void) {
@@ -60,7 +69,7 @@ mysql_sync::ReadSettings read_settings(void) {
   return settings;
 }
 
-bool split_wanted(const TableBackfill& backfill) {
+bool split_wanted(const TableBackfill& backfill) noexcept {
   return worker_task.runtime->parallel > 1 && backfill.rows_estimate >= 2 * (int64)mysql_sync_copy_range_rows;
 }
 
@@ -69,19 +78,26 @@ std::vector<size_t> key_columns_of(const SyncTable& table) {
   return std::vector<size_t>(table.shape.primary_key.begin(), table.shape.primary_key.end());
 }
 
+// A new generation of the backfill from its table's definition of now (C++; inside cxx_call).
+void restart_generation(TableBackfill& backfill) {
+  const SyncTable& table = worker_task.runtime->tables[backfill.table];
+  mysql_sync::start_generation(backfill, table.copy_source(), table.primary_key, key_columns_of(table),
+                               split_wanted(backfill));
+}
+
 const char* source_table_of(int index) {
-  const SyncTable& table = worker_task.runtime->tables[index];
-  return psprintf("%s.%s", table.source_schema.c_str(), table.source_name.c_str());
+  const SyncTable* table = task_table(index);
+  return psprintf("%s.%s", table->source_schema.c_str(), table->source_name.c_str());
 }
 
 // Whether `name` is db.table of `table`.
-bool names_table(const SyncTable& table, const char* name) {
-  size_t schema = table.source_schema.size();
-  return strncmp(name, table.source_schema.c_str(), schema) == 0 && name[schema] == '.' &&
-         strcmp(name + schema + 1, table.source_name.c_str()) == 0;
+bool names_table(const SyncTable* table, const char* name) noexcept {
+  size_t schema = table->source_schema.size();
+  return strncmp(name, table->source_schema.c_str(), schema) == 0 && name[schema] == '.' &&
+         strcmp(name + schema + 1, table->source_name.c_str()) == 0;
 }
 
-bool fills_shadow(BackfillKind kind) {
+bool fills_shadow(BackfillKind kind) noexcept {
   return kind == BackfillKind::resync || kind == BackfillKind::repair;
 }
 
@@ -119,13 +135,17 @@ struct ReadFailure {
   bool transient;
 };
 
-// Takes what the readers read: chunks wait for their write, bounds split their table.
-void collect(ReadFailure* failure) {
+// `text` into a fixed buffer (cut to fit).
+void copy_text(char* out, size_t size, const std::string& text) noexcept {
+  out[text.copy(out, size - 1)] = '\0';
+}
+
+// Takes what the readers read: chunks wait for their write, bounds split their table; the first
+// failed read goes to *failure (C++; inside cxx_call).
+void take_chunks(const mysql_sync::ReadSettings& settings, ReadFailure* failure) {
   mysql_sync::BackfillRun& backfills = run();
-  const mysql_sync::ReadSettings settings = read_settings();
   const int parts = worker_task.runtime->parallel;
-  memset(failure, 0, sizeof *failure);
-  MYSQL_SYNC_CXX(worker_task.label, {
+  {
     for (mysql_sync::ReaderSlot& slot : backfills.readers) {
       if (!slot.busy) continue;
       std::unique_ptr<mysql_sync::Chunk> chunk = slot.reader->take();
@@ -142,9 +162,9 @@ void collect(ReadFailure* failure) {
         if (failure->failed) continue;  // one at a time; the others are read again
         failure->failed = true;
         failure->serial = slot.serial;
-        strlcpy(failure->sqlstate, chunk->sqlstate.c_str(), sizeof failure->sqlstate);
-        strlcpy(failure->message, chunk->message.c_str(), sizeof failure->message);
-        strlcpy(failure->hint, chunk->hint.c_str(), sizeof failure->hint);
+        copy_text(failure->sqlstate, sizeof failure->sqlstate, chunk->sqlstate);
+        copy_text(failure->message, sizeof failure->message, chunk->message);
+        copy_text(failure->hint, sizeof failure->hint, chunk->hint);
         failure->mysql_errno = chunk->mysql_errno;
         failure->transient = chunk->transient;
         continue;
@@ -155,52 +175,61 @@ void collect(ReadFailure* failure) {
       else
         mysql_sync::chunk_read(*backfill, slot.segment, std::move(chunk), settings);
     }
-  });
+  }
+}
+
+void collect(ReadFailure* failure) {
+  const mysql_sync::ReadSettings settings = read_settings();
+  memset(failure, 0, sizeof *failure);
+  MYSQL_SYNC_CXX(worker_task.label, take_chunks(settings, failure));
 }
 
 // Gives the idle readers the next reads, while the chunks waiting for their write hold less than
-// half of mysql_sync.max_memory.
-void hand_out(void) {
+// `byte_limit` (C++; inside cxx_call).
+void give_orders(const mysql_sync::ReadSettings& settings, size_t byte_limit, int64 now) {
   mysql_sync::BackfillRun& backfills = run();
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  if (backfills.tables.empty()) return;
+  while ((int)backfills.readers.size() < runtime->parallel) {
+    mysql_sync::ReaderSlot slot;
+    slot.reader = std::make_unique<mysql_sync::ChunkReader>(runtime->uri);
+    backfills.readers.push_back(std::move(slot));
+  }
+  for (mysql_sync::ReaderSlot& slot : backfills.readers) {
+    if (slot.busy) continue;
+    if (backfills.ready_bytes() >= byte_limit) break;
+    std::optional<mysql_sync::ReadChoice> choice = mysql_sync::choose_read(backfills.tables, &backfills.cursor, now);
+    if (!choice) break;
+    TableBackfill& backfill = backfills.tables[choice->backfill];
+    mysql_sync::ChunkOrder order =
+        mysql_sync::make_order(backfill, choice->segment, backfills.next_order++, settings, now);
+    slot.serial = backfill.serial;
+    slot.segment = choice->segment;
+    slot.generation = backfill.generation;
+    slot.busy = true;
+    slot.reader->give(std::move(order));
+  }
+}
+
+// The readers' next reads; the chunks waiting for their write hold half of mysql_sync.max_memory
+// at most.
+void hand_out(void) {
   const mysql_sync::ReadSettings settings = read_settings();
   const size_t byte_limit = (size_t)mysql_sync_max_memory_kb * 1024 / 2;
   const int64 now = now_us();
-  MYSQL_SYNC_CXX(worker_task.label, {
-    if (backfills.tables.empty()) return;
-    while ((int)backfills.readers.size() < runtime->parallel) {
-      mysql_sync::ReaderSlot slot;
-      slot.reader = std::make_unique<mysql_sync::ChunkReader>(runtime->uri);
-      backfills.readers.push_back(std::move(slot));
-    }
-    for (mysql_sync::ReaderSlot& slot : backfills.readers) {
-      if (slot.busy) continue;
-      if (backfills.ready_bytes() >= byte_limit) break;
-      std::optional<mysql_sync::ReadChoice> choice = mysql_sync::choose_read(backfills.tables, &backfills.cursor, now);
-      if (!choice) break;
-      TableBackfill& backfill = backfills.tables[choice->backfill];
-      mysql_sync::ChunkOrder order =
-          mysql_sync::make_order(backfill, choice->segment, backfills.next_order++, settings, now);
-      slot.serial = backfill.serial;
-      slot.segment = choice->segment;
-      slot.generation = backfill.generation;
-      slot.busy = true;
-      slot.reader->give(std::move(order));
-    }
-  });
+  MYSQL_SYNC_CXX(worker_task.label, give_orders(settings, byte_limit, now));
 }
 
 // ---- writing --------------------------------------------------------------------------------
 
 // The next chunk the stream has passed (runtime->last_end >= its high position), if any.
-bool next_writable(uint64* serial, size_t* segment) {
-  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
-  for (TableBackfill& backfill : run().tables)
-    for (size_t s = 0; s < backfill.segments.size(); s++) {
-      const mysql_sync::BackfillSegment& seg = backfill.segments[s];
-      if (seg.ready.empty() || mysql_sync::compare_positions(runtime->last_end, seg.ready.front()->high) < 0)
-        continue;
-      *serial = backfill.serial;
+bool next_writable(uint64* serial, size_t* segment) noexcept {
+  const mysql_sync::BinlogPosition* stream = &worker_task.runtime->last_end;
+  for (TableBackfill* backfill = run().tables.data(); backfill != run().tables.data() + run().tables.size(); backfill++)
+    for (size_t s = 0; s < backfill->segments.size(); s++) {
+      const mysql_sync::Chunk* chunk = oldest_ready(segment_at(backfill, s));
+      if (chunk == nullptr || mysql_sync::compare_positions(*stream, chunk->high) < 0) continue;
+      *serial = backfill->serial;
       *segment = s;
       return true;
     }
@@ -211,7 +240,7 @@ bool next_writable(uint64* serial, size_t* segment) {
 void write_one(uint64 serial, size_t segment) {
   TableBackfill* backfill = run().of_serial(serial);
   const int index = (int)backfill->table;
-  const mysql_sync::Chunk* chunk = backfill->segments[segment].ready.front().get();
+  const mysql_sync::Chunk* chunk = oldest_ready(segment_at(backfill, segment));
   const int columns = (int)backfill->key_columns.size();
   int count = 0;
   MYSQL_SYNC_CXX(worker_task.label, count = (int)mysql_sync::keys_to_skip(*backfill, *chunk).size());
@@ -229,9 +258,13 @@ void write_one(uint64 serial, size_t segment) {
 
   begin_catalog_transaction();
   Oid relid = fills_shadow(backfill->kind) ? shadow_relid(index) : target_relid(index, false);
-  uint64 rows = write_chunk(index, relid, chunk->text.data(), chunk->text.size(), &skips, backfill->stream_wrote);
+  // rows_copied counts the rows the chunk read (those the stream wrote first are counted, once).
+  const uint64 rows = chunk->rows;
+  uint64 written =
+      write_chunk(index, relid, chunk->text.c_str(), chunk->text.size(), &skips, backfill->stream_wrote);
+  elog(DEBUG1, "mysql_sync task \"%s\": chunk of %s: %llu rows read, %llu written, %d keys skipped", worker_task.name,
+       source_table_of(index), (unsigned long long)rows, (unsigned long long)written, count);
   MYSQL_SYNC_CXX(worker_task.label, mysql_sync::chunk_written(*backfill, segment));  // frees the chunk
-  backfill->rows_written += rows;
   store_state(backfill);
   char rows_text[32];
   snprintf(rows_text, sizeof rows_text, "%llu", (unsigned long long)rows);
@@ -309,6 +342,17 @@ void raise_read_failure(const ReadFailure* failure) {
                   failure->hint[0] ? errhint("%s", failure->hint) : 0));
 }
 
+// A backfill whose chunks are all written, if any.
+bool finished_one(uint64* serial) noexcept {
+  for (const TableBackfill* backfill = run().tables.data(); backfill != run().tables.data() + run().tables.size();
+       backfill++)
+    if (backfill->finished()) {
+      *serial = backfill->serial;
+      return true;
+    }
+  return false;
+}
+
 // Runs `work` for the backfill `serial`; its ERROR goes to handle_error.
 template <typename Work>
 void guarded(uint64 serial, Work work) {
@@ -322,12 +366,11 @@ void guarded(uint64 serial, Work work) {
 
 }  // namespace
 
-BackfillRole backfill_role(int table) {
-  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+BackfillRole backfill_role(int table) noexcept {
   TableBackfill* backfill = run().of_table((uint32)table);
   if (backfill == nullptr)
-    return (size_t)table < runtime->tables.size() && runtime->tables[table].awaits_repair ? BackfillRole::held
-                                                                                          : BackfillRole::none;
+    return (size_t)table < worker_task.runtime->tables.size() && task_table(table)->awaits_repair ? BackfillRole::held
+                                                                                                  : BackfillRole::none;
   switch (backfill->kind) {
     case BackfillKind::load:
     case BackfillKind::add:
@@ -340,25 +383,37 @@ BackfillRole backfill_role(int table) {
   return BackfillRole::none;
 }
 
-void backfill_begin(int index, BackfillKind kind, bool keys_pending) {
+namespace {
+
+// A new backfill of the table, from the stream's position (C++; inside cxx_call). `state`: its
+// stored state when it resumes, else null.
+TableBackfill* add_backfill(int index, BackfillKind kind, bool keys_pending, const char* state, int64 now) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  const SyncTable& table = runtime->tables[index];
+  TableBackfill backfill;
+  backfill.serial = run().next_serial++;
+  backfill.table = (uint32_t)index;
+  backfill.kind = kind;
+  backfill.keys_pending = keys_pending;
+  if (state != nullptr) {
+    backfill.paging = mysql_sync::key_paging(table.copy_source(), table.primary_key);
+    mysql_sync::load_backfill_state(backfill, state);
+    backfill.stream_wrote = true;  // before the restart, maybe
+  }
+  backfill.started_at = runtime->last_end;
+  backfill.started_us = now;
+  backfill.rows_estimate = table.source.rows_estimate;
+  restart_generation(backfill);
+  run().tables.push_back(std::move(backfill));
+  return &run().tables.back();
+}
+
+}  // namespace
+
+void backfill_begin(int index, BackfillKind kind, bool keys_pending) {
   const int64 now = now_us();
   TableBackfill* added = nullptr;
-  MYSQL_SYNC_CXX(worker_task.label, {
-    const SyncTable& table = runtime->tables[index];
-    TableBackfill backfill;
-    backfill.serial = run().next_serial++;
-    backfill.table = (uint32_t)index;
-    backfill.kind = kind;
-    backfill.keys_pending = keys_pending;
-    backfill.started_at = runtime->last_end;
-    backfill.started_us = now;
-    backfill.rows_estimate = table.source.rows_estimate;
-    mysql_sync::start_generation(backfill, table.copy_source(), table.primary_key, key_columns_of(table),
-                                 split_wanted(backfill));
-    run().tables.push_back(std::move(backfill));
-    added = &run().tables.back();
-  });
+  MYSQL_SYNC_CXX(worker_task.label, added = add_backfill(index, kind, keys_pending, nullptr, now));
   store_state(added);
   const char* args[2] = {worker_task.name, source_table_of(index)};
   spi_exec_text(
@@ -383,25 +438,12 @@ void backfill_resume(void) {
   for (int r = 0; r < rows; r++) {
     int index = -1;
     for (size_t i = 0; i < runtime->tables.size(); i++)
-      if (names_table(runtime->tables[i], cells[r * 4])) index = (int)i;
+      if (names_table(task_table((int)i), cells[r * 4])) index = (int)i;
     if (index < 0 || run().of_table((uint32)index) != nullptr) continue;  // gone, or begun by this worker
-    bool shadow = false;
-    MYSQL_SYNC_CXX(worker_task.label, {
-      const SyncTable& table = runtime->tables[index];
-      TableBackfill backfill;
-      backfill.serial = run().next_serial++;
-      backfill.table = (uint32_t)index;
-      backfill.paging = mysql_sync::key_paging(table.copy_source(), table.primary_key);
-      mysql_sync::load_backfill_state(backfill, cells[r * 4 + 1]);
-      backfill.started_at = runtime->last_end;
-      backfill.started_us = now;
-      backfill.rows_estimate = table.source.rows_estimate;
-      backfill.stream_wrote = true;  // before the restart, maybe
-      mysql_sync::start_generation(backfill, table.copy_source(), table.primary_key, key_columns_of(table),
-                                   split_wanted(backfill));
-      shadow = fills_shadow(backfill.kind);
-      run().tables.push_back(std::move(backfill));
-    });
+    TableBackfill* resumed = nullptr;
+    MYSQL_SYNC_CXX(worker_task.label,
+                   resumed = add_backfill(index, BackfillKind::load, false, cells[r * 4 + 1], now));
+    const bool shadow = fills_shadow(resumed->kind);
     if (shadow && !resume_resync(index)) {  // its shadow is gone: the resync starts again
       backfill_cancel(index);
       continue;
@@ -412,17 +454,18 @@ void backfill_resume(void) {
   end_catalog_transaction();
 }
 
-bool backfill_running(void) {
+bool backfill_running(void) noexcept {
   return !run().tables.empty();
 }
 
-bool backfill_loading(void) {
-  for (const TableBackfill& backfill : run().tables)
-    if (backfill.kind == BackfillKind::load) return true;
+bool backfill_loading(void) noexcept {
+  for (const TableBackfill* backfill = run().tables.data(); backfill != run().tables.data() + run().tables.size();
+       backfill++)
+    if (backfill->kind == BackfillKind::load) return true;
   return false;
 }
 
-long backfill_wait_ms(long idle_ms) {
+long backfill_wait_ms(long idle_ms) noexcept {
   return backfill_running() ? kWaitMs : idle_ms;
 }
 
@@ -440,17 +483,7 @@ void backfill_step(void) {
     guarded(serial, [&] { write_one(serial, segment); });
     if (TimestampDifferenceExceeds(started, GetCurrentTimestamp(), (int)kWriteBudgetMs)) break;
   }
-  for (;;) {
-    bool found = false;
-    for (const TableBackfill& backfill : run().tables)
-      if (backfill.finished()) {
-        serial = backfill.serial;
-        found = true;
-        break;
-      }
-    if (!found) break;
-    guarded(serial, [&] { finish_one(serial); });
-  }
+  while (finished_one(&serial)) guarded(serial, [&] { finish_one(serial); });
   hand_out();
   const int64 now = now_us();
   MYSQL_SYNC_CXX(worker_task.label, {
@@ -484,7 +517,8 @@ void backfill_table_changed(int index, bool restart) {
     restart_resync(index);
     return;
   }
-  if (!runtime->tables[index].active) {
+  const SyncTable* table = task_table(index);
+  if (!table->active) {
     backfill_cancel(index);
     return;
   }
@@ -492,9 +526,8 @@ void backfill_table_changed(int index, bool restart) {
   if (restart) {
     // Rows went without row events (TRUNCATE, a partition dropped): copied again into the emptied
     // target, as if the backfill began now.
-    const SyncTable& table = runtime->tables[index];
-    spi_exec_text(psprintf("TRUNCATE %s", quote_qualified_identifier(table.target_schema.c_str(),
-                                                                    table.target_name.c_str())),
+    spi_exec_text(psprintf("TRUNCATE %s", quote_qualified_identifier(table->target_schema.c_str(),
+                                                                    table->target_name.c_str())),
                   0, nullptr);
     const char* args[2] = {worker_task.name, source_table_of(index)};
     spi_exec_text("UPDATE mysql_sync.table_state SET rows_copied = 0, chunks_copied = 0 "
@@ -502,7 +535,6 @@ void backfill_table_changed(int index, bool restart) {
                   2, args);
   }
   MYSQL_SYNC_CXX(worker_task.label, {
-    const SyncTable& table = runtime->tables[index];
     if (restart) {
       backfill->segments.clear();
       backfill->planned = false;
@@ -511,8 +543,7 @@ void backfill_table_changed(int index, bool restart) {
       backfill->started_at = runtime->last_end;
       backfill->started_us = now;
     }
-    mysql_sync::start_generation(*backfill, table.copy_source(), table.primary_key, key_columns_of(table),
-                                 split_wanted(*backfill));
+    restart_generation(*backfill);
   });
   store_state(backfill);
   elog(LOG, "mysql_sync task \"%s\": the copy of %s goes on under its new definition%s", worker_task.name,
@@ -520,13 +551,15 @@ void backfill_table_changed(int index, bool restart) {
 }
 
 void backfill_tables_removed(const bool* removed) {
-  std::vector<TableBackfill>* tables = &run().tables;
-  for (size_t i = tables->size(); i-- > 0;)
-    if (removed[(*tables)[i].table]) erase((*tables)[i].serial);
-  for (TableBackfill& backfill : *tables) {
+  for (size_t i = run().tables.size(); i-- > 0;) {
+    const TableBackfill* backfill = run().tables.data() + i;
+    if (removed[backfill->table]) erase(backfill->serial);
+  }
+  for (TableBackfill* backfill = run().tables.data(); backfill != run().tables.data() + run().tables.size();
+       backfill++) {
     uint32 shift = 0;
-    for (uint32 t = 0; t < backfill.table; t++) shift += removed[t] ? 1 : 0;
-    backfill.table -= shift;
+    for (uint32 t = 0; t < backfill->table; t++) shift += removed[t] ? 1 : 0;
+    backfill->table -= shift;
   }
 }
 
@@ -540,8 +573,9 @@ void backfill_keep_detail(void) {
   StringInfoData detail;
   initStringInfo(&detail);
   int count = 0;
-  for (const TableBackfill& backfill : run().tables) {
-    if (count < 5) appendStringInfo(&detail, "%s%s", count ? ", " : "", source_table_of((int)backfill.table));
+  for (const TableBackfill* backfill = run().tables.data(); backfill != run().tables.data() + run().tables.size();
+       backfill++) {
+    if (count < 5) appendStringInfo(&detail, "%s%s", count ? ", " : "", source_table_of((int)backfill->table));
     count++;
   }
   if (count > 5) appendStringInfo(&detail, " and %d more", count - 5);

@@ -28,7 +28,7 @@ enum class BackfillRole : uint8_t {
   shadow_only,  // a repair: only to the shadow (the old target is stale)
   held,         // none at all: a stale target awaiting its repair (SyncTable::awaits_repair)
 };
-BackfillRole backfill_role(int table);
+BackfillRole backfill_role(int table) noexcept;
 
 // Starts the backfill of runtime->tables[index] (its target or shadow exists), inside the
 // caller's transaction: table_state gets state copying and the backfill's state. The stream
@@ -38,15 +38,15 @@ void backfill_begin(int index, mysql_sync::BackfillKind kind, bool keys_pending)
 // After the worker loaded its tables: resumes the backfills table_state records (own transaction).
 void backfill_resume(void);
 
-bool backfill_running(void);
+bool backfill_running(void) noexcept;
 // A table of the initial load is still being copied (the task is in full_load).
-bool backfill_loading(void);
+bool backfill_loading(void) noexcept;
 // Between two batches (no transaction open, everything up to runtime->last_end applied): writes
 // the chunks the stream has passed, each in its own transaction, gives the readers work, and
 // finishes the tables whose chunks are all written.
 void backfill_step(void);
 // How long the main loop may sleep: briefly while backfills run (chunks arrive on their own).
-long backfill_wait_ms(long idle_ms);
+long backfill_wait_ms(long idle_ms) noexcept;
 
 // Before the stream applies a change of a table being backfilled (inside the batch): the initial
 // load's target gets its primary key now if it has none yet (the change is looked up by it).

@@ -71,8 +71,7 @@ bool copy_unless_met(int index, Oid relid, uint64* rows) {
 
 // The target's quoted name of source column `column`, and its type with modifier.
 void key_column_sql(int index, Oid relid, size_t column, const char** name, const char** type) {
-  const SyncTable& table = worker_task.runtime->tables[index];
-  const char* target = table.target_columns[column].c_str();
+  const char* target = (task_table(index)->target_columns.data() + column)->c_str();
   AttrNumber attnum = get_attnum(relid, target);
   if (attnum == InvalidAttrNumber)
     ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
@@ -87,7 +86,7 @@ void key_column_sql(int index, Oid relid, size_t column, const char** name, cons
 }
 
 uint64 write_through_stage(int index, Oid relid, const ChunkSkips* skips) {
-  const SyncTable& table = worker_task.runtime->tables[index];
+  const SyncTable* table = task_table(index);
   const char* qualified =
       quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
   spi_exec_text(psprintf("CREATE TEMP TABLE %s (LIKE %s)", kStage, qualified), 0, nullptr);
@@ -106,7 +105,7 @@ uint64 write_through_stage(int index, Oid relid, const ChunkSkips* skips) {
     bool* elem_nulls = static_cast<bool*>(palloc(sizeof(bool) * skips->count));
     for (int k = 0; k < skips->columns; k++) {
       const char *name, *type;
-      key_column_sql(index, relid, table.shape.primary_key[k], &name, &type);
+      key_column_sql(index, relid, *(table->shape.primary_key.data() + k), &name, &type);
       appendStringInfo(&sql, "%s$%d::text[]", k ? ", " : "", k + 1);
       appendStringInfo(&where, "%ss.%s = k.k%d::%s", k ? " AND " : "", name, k + 1, type);
       for (int r = 0; r < skips->count; r++) {
@@ -129,9 +128,9 @@ uint64 write_through_stage(int index, Oid relid, const ChunkSkips* skips) {
 
   StringInfoData columns;
   initStringInfo(&columns);
-  for (size_t c = 0; c < table.target_columns.size(); c++)
-    if (!table.target_columns[c].empty())
-      appendStringInfo(&columns, "%s%s", columns.len ? ", " : "", quote_identifier(table.target_columns[c].c_str()));
+  for (const std::string* c = table->target_columns.data(); c != table->target_columns.data() + table->target_columns.size();
+       c++)
+    if (!c->empty()) appendStringInfo(&columns, "%s%s", columns.len ? ", " : "", quote_identifier(c->c_str()));
   char* insert = psprintf("INSERT INTO %s (%s) SELECT %s FROM pg_temp.%s ON CONFLICT DO NOTHING", qualified,
                           columns.data, columns.data, kStage);
   if (SPI_execute(insert, false, 0) != SPI_OK_INSERT)

@@ -481,8 +481,8 @@ void finish_resync(int index) {
   spi_exec_text("SELECT mysql_sync._swap_resynced_table($1, $2, $3)", 3, swap_args);
   set_target_identities(index);
   spi_exec_text(
-      "UPDATE mysql_sync.table_state SET state = 'synced', backfill = NULL, last_error = NULL "
-      " WHERE task = $1 AND source_table = $2",
+      "UPDATE mysql_sync.table_state SET state = 'synced', backfill = NULL, last_error = NULL, "
+      "       unlogged_rows_ignored = 0 WHERE task = $1 AND source_table = $2",
       2, args);
   spi_exec_text(
       "DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind IN ('resync', 'repair') AND object = $2", 2,

@@ -302,6 +302,9 @@ void stream_changes(void) {
       continue;
     }
 
+    // A DDL is a transaction of its own: the batch before it commits with the position before it
+    // (a DDL that pauses the task is then read again when it resumes).
+    if (batch.open && item->kind == SourceItem::Kind::transaction && !item->ddl.empty()) commit_batch();
     if (item->kind != SourceItem::Kind::failure)
       MYSQL_SYNC_CXX(worker_task.label, runtime->last_end = item->end);
     switch (item->kind) {
@@ -440,6 +443,10 @@ void start_reader(const mysql_sync::BinlogPosition& start) {
     runtime->make_reader(start, queue_capacity, max_memory, std::string(data_dir) + "/base/pgsql_tmp");
     runtime->reader->start();
   });
+}
+
+mysql_sync::SyncTable* task_table(int index) noexcept {
+  return worker_task.runtime->tables.data() + index;
 }
 
 bool operation_enabled(mysql_sync::RowOp op) {

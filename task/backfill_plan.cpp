@@ -53,19 +53,19 @@ std::optional<BackfillKind> backfill_kind_of(const std::string& name) {
   return std::nullopt;
 }
 
-TableBackfill* BackfillRun::of_table(uint32_t table) {
+TableBackfill* BackfillRun::of_table(uint32_t table) noexcept {
   for (TableBackfill& backfill : tables)
     if (backfill.table == table) return &backfill;
   return nullptr;
 }
 
-TableBackfill* BackfillRun::of_serial(uint64_t serial) {
+TableBackfill* BackfillRun::of_serial(uint64_t serial) noexcept {
   for (TableBackfill& backfill : tables)
     if (backfill.serial == serial) return &backfill;
   return nullptr;
 }
 
-size_t BackfillRun::ready_bytes() const {
+size_t BackfillRun::ready_bytes() const noexcept {
   size_t bytes = 0;
   for (const TableBackfill& backfill : tables)
     for (const BackfillSegment& segment : backfill.segments)
@@ -73,7 +73,7 @@ size_t BackfillRun::ready_bytes() const {
   return bytes;
 }
 
-bool TableBackfill::finished() const {
+bool TableBackfill::finished() const noexcept {
   if (!planned) return false;
   for (const BackfillSegment& segment : segments)
     if (!segment.done) return false;

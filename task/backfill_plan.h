@@ -76,12 +76,11 @@ struct TableBackfill {
   bool stream_wrote = false;  // the stream inserted rows: a chunk may meet them
   bool keys_pending = false;  // the initial load builds the target's keys after the rows
   std::vector<TouchedKey> touched;  // oldest first
-  uint64_t rows_written = 0;    // by this worker (messages)
   int64_t retry_after_us = 0;   // a read failed: no new read before then
   int retries = 0;
   // An unpaged table (task/chunk_keys.h: a key that may be NULL or cannot be compared) is read
   // in one chunk.
-  bool finished() const;
+  bool finished() const noexcept;
 };
 
 // A reader and what it reads.
@@ -100,9 +99,9 @@ struct BackfillRun {
   size_t cursor = 0;  // round robin of choose_read
   uint64_t next_serial = 1;
   uint64_t next_order = 1;
-  TableBackfill* of_table(uint32_t table);  // null when the table has no backfill
-  TableBackfill* of_serial(uint64_t serial);
-  size_t ready_bytes() const;  // COPY text of the chunks waiting for their write
+  TableBackfill* of_table(uint32_t table) noexcept;  // null when the table has no backfill
+  TableBackfill* of_serial(uint64_t serial) noexcept;
+  size_t ready_bytes() const noexcept;  // COPY text of the chunks waiting for their write
 };
 
 // The state of table_state.backfill: {"kind": "load", "keys_pending": false, "segments": [{"from":

@@ -25,7 +25,7 @@ void sleep_until_us(int64_t when_us) {
 
 }  // namespace
 
-int64_t wall_clock_us() {
+int64_t wall_clock_us() noexcept {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }

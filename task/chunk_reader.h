@@ -38,7 +38,7 @@ enum class Consistency : uint8_t {
 };
 
 // Whole microseconds since the epoch (the clock the chunks and the stream's notes share).
-int64_t wall_clock_us();
+int64_t wall_clock_us() noexcept;
 
 // What a reader is asked to read.
 struct ChunkOrder {

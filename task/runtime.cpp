@@ -10,7 +10,7 @@ namespace mysql_sync {
 namespace {
 
 // The number after the file name's last dot, or -1.
-long long file_number(const std::string& file) {
+long long file_number(const std::string& file) noexcept {
   size_t dot = file.rfind('.');
   if (dot == std::string::npos || dot + 1 >= file.size()) return -1;
   char* end = nullptr;
@@ -37,7 +37,7 @@ std::vector<uint16_t> column_indexes(const SourceTable& source, const std::vecto
 
 }  // namespace
 
-int compare_positions(const BinlogPosition& a, const BinlogPosition& b) {
+int compare_positions(const BinlogPosition& a, const BinlogPosition& b) noexcept {
   if (a.file != b.file) {
     long long na = file_number(a.file), nb = file_number(b.file);
     if (na >= 0 && nb >= 0 && na != nb) return na < nb ? -1 : 1;

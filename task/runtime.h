@@ -61,7 +61,7 @@ struct TableKeys {
 
 // Orders binlog positions: by the file's number (binlog.000009 < binlog.000010), then offset.
 // -1, 0 or 1.
-int compare_positions(const BinlogPosition& a, const BinlogPosition& b);
+int compare_positions(const BinlogPosition& a, const BinlogPosition& b) noexcept;
 
 struct TaskRuntime {
   std::string task;
