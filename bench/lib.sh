@@ -57,16 +57,12 @@ bench_cleanup() {
 # PostgreSQL under $WORK (as scripts/test does), so that the benchmark runs this tree's code and
 # the shared system installation is left alone. Sets PGBIN to the copy's binaries.
 bench_private_install() {
-  local lib=/usr/lib/postgresql/15 share=/usr/share/postgresql/15 dest=$WORK/pginst
+  local dest=$WORK/pginst
   say "building and installing into a private copy of PostgreSQL ($dest)"
-  mkdir -p "$dest${lib%/*}" "$dest${share%/*}"
-  cp -a "$lib" "$dest${lib%/*}/"
-  cp -a "$share" "$dest${share%/*}/"
-  chmod -R a+rX "$dest"
+  PGBIN=$("$ROOT/scripts/pg-private" "$dest")
   (cd "$ROOT" && make -j"$(nproc)" >"$WORK/build.log" 2>&1 && make install DESTDIR="$dest" >>"$WORK/build.log" 2>&1) ||
     die "build failed: $(tail -5 "$WORK/build.log")"
-  PGBIN=$dest$lib/bin
-  BENCH_SO=$dest$lib/lib/mysql_sync.so
+  BENCH_SO=${PGBIN%/bin}/lib/mysql_sync.so
 }
 
 # bench_install_rev REV: builds the git revision REV of this repository (git archive, so the work

@@ -1,6 +1,9 @@
 #include "extension/bridge.h"
 #include "bgworker/apply.h"
 
+#include "bgworker/citus.h"
+#include "bgworker/citus_apply.h"
+
 extern "C" {
 #include "access/genam.h"
 #include "access/htup_details.h"
@@ -61,6 +64,7 @@ struct TableApplier {
 // transaction's context), so an aborted transaction frees it with everything else.
 struct ExecTable {
   bool open;     // looked at in this batch
+  bool citus;    // a Citus table: its changes go through Citus (bgworker/citus_apply.h)
   bool use_spi;  // the executor path cannot serve this table exactly like SQL would
   Relation rel;
   Relation key_index;
@@ -133,16 +137,6 @@ void apply_error_callback(void* arg) {
                   errmsg("mysql_sync task \"%s\": target table %s has no column \"%s\"", worker_task.name,
                          qualified, name),
                   errhint("Add the column, or drop_sync and start_sync again to recreate the table.")));
-}
-
-void report_row_missing(const char* qualified, const char* what) {
-  ereport(ERROR,
-          (errcode(ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION),
-           errmsg("mysql_sync task \"%s\": the row to %s is not in %s", worker_task.name, what, qualified),
-           errdetail("The target has diverged from the source (a change made on the target, or rows "
-                     "copied outside the task)."),
-           errhint("Repair the row by hand and resume_sync, or drop_sync and start_sync again "
-                   "with existing_tables => 'clear'.")));
 }
 
 // The relation a change of table `index` goes to: its target, or the shadow a resync fills.
@@ -246,26 +240,13 @@ void prepare_applier(int index, bool shadow) {
   a->ready = true;
 }
 
-// The value as a C string for an input function. MySQL text may hold NUL characters, which
-// PostgreSQL text cannot: refuse them, since the C string would silently end at the first one.
-char* input_cstring(const std::string& text) {
-  if (memchr(text.data(), '\0', text.size()) != nullptr)
-    ereport(ERROR,
-            (errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
-             errmsg("mysql_sync task \"%s\": a value holds a NUL character, which PostgreSQL cannot store",
-                    worker_task.name),
-             errhint("Remove the NUL characters on the source (e.g. REPLACE(col, CHAR(0), '')), or map "
-                     "the column to bytea, then resume_sync.")));
-  return const_cast<char*>(text.c_str());
-}
-
 void fill_value(TableApplier* a, int column, const mysql_sync::Value& value, int slot) {
   if (!value) {
     a->values[slot] = (Datum)0;
     a->nulls[slot] = 'n';
   } else {
     a->values[slot] =
-        InputFunctionCall(&a->inputs[column], input_cstring(*value), a->ioparams[column], a->typmods[column]);
+        InputFunctionCall(&a->inputs[column], value_cstring(*value), a->ioparams[column], a->typmods[column]);
     a->nulls[slot] = ' ';
   }
 }
@@ -290,14 +271,14 @@ void apply_spi(int index, bool shadow, const TableChange& change, bool lenient) 
       ret = SPI_execute_plan(a->update_plan, a->values, a->nulls, false, 0);
       if (ret != SPI_OK_UPDATE) elog(ERROR, "%s: update failed (%d)", worker_task.label, ret);
       if (SPI_processed == 1) break;
-      if (!lenient) report_row_missing(a->qualified, "update");
+      if (!lenient) report_row_missing(a->qualified, "update", nullptr);
       spi_insert(a, change);  // a row not copied yet: its new version
       break;
     case RowOp::remove:
       for (int k = 0; k < a->npk; k++) fill_value(a, a->pk[k], change.before[a->pk[k]], k);
       ret = SPI_execute_plan(a->delete_plan, a->values, a->nulls, false, 0);
       if (ret != SPI_OK_DELETE) elog(ERROR, "%s: delete failed (%d)", worker_task.label, ret);
-      if (SPI_processed != 1 && !lenient) report_row_missing(a->qualified, "delete");
+      if (SPI_processed != 1 && !lenient) report_row_missing(a->qualified, "delete", nullptr);
       break;
   }
 }
@@ -364,6 +345,13 @@ void open_exec_table(int index, bool shadow) {
   RangeVar* rv = makeRangeVar(pstrdup(table.target_schema.c_str()), pstrdup(relation_name(index, shadow)), -1);
   Oid relid = RangeVarGetRelid(rv, RowExclusiveLock, true);
   if (!OidIsValid(relid)) shadow ? shadow_relid(index) : target_relid(index, false);  // ERROR naming it
+  // Locked first: a create_distributed_table of it commits before this or waits for the batch.
+  if (is_citus_table(relid)) {
+    t->citus = true;
+    t->use_spi = false;
+    citus_attach_table(index + (shadow ? applier_count : 0), index, relid, t->qualified);
+    return;
+  }
   Relation rel = table_open(relid, NoLock);
   TupleDesc desc = RelationGetDescr(rel);
   int ncols = (int)table.target_columns.size();
@@ -440,7 +428,7 @@ void open_exec_table(int index, bool shadow) {
 }
 
 void close_exec_table(ExecTable* t) {
-  if (!t->open || t->use_spi) return;
+  if (!t->open || t->use_spi || t->citus) return;
   index_endscan(t->scan);
   index_close(t->key_index, NoLock);
   EvalPlanQualEnd(&t->epq);
@@ -452,7 +440,7 @@ void close_exec_table(ExecTable* t) {
 }
 
 Datum input_value(ExecTable* t, int column, const std::string& text) {
-  return InputFunctionCall(&t->inputs[column], input_cstring(text), t->ioparams[column], t->typmods[column]);
+  return InputFunctionCall(&t->inputs[column], value_cstring(text), t->ioparams[column], t->typmods[column]);
 }
 
 // Finds the row with the key of `row` (its before image); on success found_slot holds it.
@@ -501,7 +489,7 @@ void apply_exec(ExecTable* t, const TableChange& change, bool lenient) {
       break;
     case RowOp::update:
       if (!find_row(t, change.before)) {
-        if (!lenient) report_row_missing(t->qualified, "update");
+        if (!lenient) report_row_missing(t->qualified, "update", nullptr);
         exec_insert(t, change);  // a row not copied yet: its new version
         break;
       }
@@ -511,7 +499,7 @@ void apply_exec(ExecTable* t, const TableChange& change, bool lenient) {
       break;
     case RowOp::remove:
       if (!find_row(t, change.before)) {
-        if (!lenient) report_row_missing(t->qualified, "delete");
+        if (!lenient) report_row_missing(t->qualified, "delete", nullptr);
         break;  // a row not copied yet
       }
       EvalPlanQualSetSlot(&t->epq, t->found_slot);
@@ -545,12 +533,17 @@ MYSQL_SYNC_VOID_ENTRY(apply_xact_callback, (XactEvent event, [[maybe_unused]] vo
     case XACT_EVENT_PRE_COMMIT:
     case XACT_EVENT_PARALLEL_PRE_COMMIT:
     case XACT_EVENT_PRE_PREPARE:
+      // Changes to Citus tables are written by apply_batch_end: committing without it would lose them.
+      if (citus_changes_pending())
+        elog(ERROR, "%s: the batch's changes to Citus tables were not written before its commit",
+             worker_task.label);
       close_exec_tables();
       break;
     case XACT_EVENT_ABORT:
     case XACT_EVENT_PARALLEL_ABORT:
       batch_context = nullptr;
       exec_tables = nullptr;
+      citus_discard_changes();
       break;
     default:
       break;
@@ -577,6 +570,31 @@ ExecTable* batch_table(int index, bool shadow) {
 }
 
 }  // namespace
+
+void report_row_missing(const char* qualified, const char* what, const char* key) {
+  ereport(ERROR, (errcode(ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION),
+                  key ? errmsg("mysql_sync task \"%s\": the row to %s with key %s is not in %s",
+                               worker_task.name, what, key, qualified)
+                      : errmsg("mysql_sync task \"%s\": the row to %s is not in %s", worker_task.name, what,
+                               qualified),
+                  errdetail("The target has diverged from the source (a change made on the target, or rows "
+                            "copied outside the task)."),
+                  errhint("Repair the row by hand and resume_sync, or drop_sync and start_sync again "
+                          "with existing_tables => 'clear'.")));
+}
+
+// The value as a C string for an input function. MySQL text may hold NUL characters, which
+// PostgreSQL text cannot: refuse them, since the C string would silently end at the first one.
+char* value_cstring(const std::string& text) {
+  if (memchr(text.data(), '\0', text.size()) != nullptr)
+    ereport(ERROR,
+            (errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+             errmsg("mysql_sync task \"%s\": a value holds a NUL character, which PostgreSQL cannot store",
+                    worker_task.name),
+             errhint("Remove the NUL characters on the source (e.g. REPLACE(col, CHAR(0), '')), or map "
+                     "the column to bytea, then resume_sync.")));
+  return const_cast<char*>(text.c_str());
+}
 
 Oid target_relid(int table, bool missing_ok) {
   const SyncTable& t = worker_task.runtime->tables[table];
@@ -607,6 +625,7 @@ void reset_appliers(void) {
   // Kept plans are small; they are dropped with the process. Start over with fresh slots.
   close_exec_tables();  // sized for the old table list
   int count = (int)worker_task.runtime->tables.size();
+  citus_reset_appliers(count);
   appliers = static_cast<TableApplier*>(
       MemoryContextAllocZero(TopMemoryContext, sizeof(TableApplier) * (2 * count + 1)));
   applier_count = count;
@@ -617,6 +636,7 @@ void reset_appliers(void) {
 }
 
 void apply_batch_end(void) {
+  citus_flush_changes();
   close_exec_tables();
 }
 
@@ -634,7 +654,9 @@ void apply_change(const TableChange& change, const mysql_sync::BinlogPosition& e
   error_context_stack = &callback;
 
   MemoryContext old = MemoryContextSwitchTo(row_context);
-  if (t->use_spi)
+  if (t->citus)
+    citus_add_change(index + (shadow ? applier_count : 0), change, lenient);
+  else if (t->use_spi)
     apply_spi(index, shadow, change, lenient);
   else
     apply_exec(t, change, lenient);

@@ -28,6 +28,14 @@ void apply_batch_end(void);
 // Forgets the prepared plans and column types (the table list changed).
 void reset_appliers(void);
 
+// ERROR 23000: the row to update or delete is not in the target (`what`: "update", "delete");
+// `key` names it when the caller knows it ("(id)=(5)"), else the apply's error context does.
+[[noreturn]] void report_row_missing(const char* qualified, const char* what, const char* key);
+
+// The value as a C string for an input function; ERROR for a NUL character, which PostgreSQL
+// text cannot hold (the C string would silently end there).
+char* value_cstring(const std::string& text);
+
 // Looks up a target table; ERROR 42P01 naming it (and the hint) when missing_ok is false.
 Oid target_relid(int table, bool missing_ok);
 // The table's resync shadow (SyncTable::shadow_name); ERROR 42P01 when missing.

@@ -3,7 +3,9 @@
 #include "bgworker/apply.h"
 #include "bgworker/catalog.h"
 #include "bgworker/chunk_write.h"
+#include "bgworker/citus.h"
 #include "bgworker/initial_sync.h"
+#include "bgworker/shmem.h"
 #include "bgworker/table_requests.h"
 #include "extension/bridge.h"
 #include "extension/guc.h"
@@ -258,6 +260,7 @@ void write_one(uint64 serial, size_t segment) {
 
   begin_catalog_transaction();
   Oid relid = fills_shadow(backfill->kind) ? shadow_relid(index) : target_relid(index, false);
+  publish_copy_table(worker_task.slot, source_table_of(index));
   // rows_copied counts the rows the chunk read (those the stream wrote first are counted, once).
   const uint64 rows = chunk->rows;
   uint64 written =
@@ -274,9 +277,12 @@ void write_one(uint64 serial, size_t segment) {
       "       invalid_values = invalid_values + $4::bigint WHERE task = $1 AND source_table = $2",
       4, args);
   spi_exec_text("UPDATE mysql_sync.task_state SET rows_copied = rows_copied + $3::bigint, updated_at = now() "
-                " WHERE task = $1",
+                " WHERE task = $1 RETURNING rows_copied",
                 3, args);
+  const int64 task_rows = SPI_processed == 1 ? atoll(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)) : 0;
   end_catalog_transaction();
+  // The live rows_copied and the copy's rate (status, table_status: percent_done, time_left).
+  publish_rows_copied(worker_task.slot, task_rows, 0);
 }
 
 // A backfill whose chunks are all written: the table is done.
@@ -526,9 +532,8 @@ void backfill_table_changed(int index, bool restart) {
   if (restart) {
     // Rows went without row events (TRUNCATE, a partition dropped): copied again into the emptied
     // target, as if the backfill began now.
-    spi_exec_text(psprintf("TRUNCATE %s", quote_qualified_identifier(table->target_schema.c_str(),
-                                                                    table->target_name.c_str())),
-                  0, nullptr);
+    const char* target = quote_qualified_identifier(table->target_schema.c_str(), table->target_name.c_str());
+    exec_on_target(target, psprintf("TRUNCATE %s", target));  // a Citus table's shards too
     const char* args[2] = {worker_task.name, source_table_of(index)};
     spi_exec_text("UPDATE mysql_sync.table_state SET rows_copied = 0, chunks_copied = 0 "
                   " WHERE task = $1 AND source_table = $2",

@@ -1,16 +1,20 @@
 #include "bgworker/catalog.h"
 
 #include "source/source_table_json.h"
+#include "bgworker/citus.h"
 #include "extension/bridge.h"
 
 extern "C" {
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "pgstat.h"
+#include "postmaster/postmaster.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/json.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -24,13 +28,29 @@ using mysql_sync::SyncTable;
 void begin_catalog_transaction(void) {
   SetCurrentStatementStartTimestamp();
   StartTransactionCommand();
+  // Where Citus is installed, a transaction block (bgworker/citus.h says why).
+  const bool citus = citus_installed();
+  if (citus) {
+    BeginTransactionBlock();
+    CommitTransactionCommand();
+    StartTransactionCommand();
+  }
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "%s: SPI_connect failed", worker_task.label);
   PushActiveSnapshot(GetTransactionSnapshot());
+  // Committed durably when Citus may write another node: it commits the nodes' prepared
+  // transactions once the local commit is done, so a local commit lost in a crash (the worker's
+  // synchronous_commit = off) would leave their writes applied without the position that covers
+  // them. A node alone writes only itself (or itself over a connection, whose commit flushes this
+  // one's too), and its position and rows are lost or kept together.
+  if (citus && citus_has_other_nodes())
+    (void)set_config_option("synchronous_commit", "on", PGC_SUSET, PGC_S_OVERRIDE, GUC_ACTION_LOCAL, true, 0,
+                            false);
 }
 
 void end_catalog_transaction(void) {
   SPI_finish();
   PopActiveSnapshot();
+  if (IsTransactionBlock()) (void)EndTransactionBlock(false);
   CommitTransactionCommand();
 }
 
@@ -89,7 +109,8 @@ bool load_task(void) {
       "       COALESCE((c.options ->> 'max_rows_per_second')::numeric::bigint, 0), "
       "       'alter' = ANY (c.operations), s.paused_ddl_file, s.paused_ddl_pos, "
       "       LEAST(COALESCE((c.options ->> 'parallel')::numeric, 2), 64)::int, "
-      "       COALESCE(c.options ->> 'consistency', 'auto') "
+      "       COALESCE(c.options ->> 'consistency', 'auto'), "
+      "       COALESCE((c.options ->> 'shard_count')::int, 0) "
       "  FROM mysql_sync.task_config c JOIN mysql_sync.task_state s USING (task) WHERE c.task = $1 "
       "   FOR SHARE OF c",  // waits for an uncommitted stop_sync or drop_sync of this task
       1, args);
@@ -119,6 +140,7 @@ bool load_task(void) {
   char* paused_ddl_pos = top_strdup(column_value(0, 19));
   int parallel = atoi(column_value(0, 20));
   char* consistency = top_strdup(column_value(0, 21));
+  int shard_count = atoi(column_value(0, 22));
 
   spi_exec_text("SELECT unnest(objects) FROM mysql_sync.task_config WHERE task = $1", 1, args);
   objects = column_strings(1, &object_count);
@@ -133,6 +155,12 @@ bool load_task(void) {
       1, args);
   char** ddl_kinds = column_strings(1, &ddl_count);
   char** ddl_policies = column_strings(2, &ddl_count);
+  int reference_count;
+  spi_exec_text(
+      "SELECT jsonb_array_elements_text(c.options -> 'reference_tables') FROM mysql_sync.task_config c "
+      "WHERE c.task = $1 AND jsonb_typeof(c.options -> 'reference_tables') = 'array'",
+      1, args);
+  char** reference_tables = column_strings(1, &reference_count);
 
   // table_keys: one row per table and key kind, columns as a text[] cell.
   spi_exec_text(
@@ -162,6 +190,8 @@ bool load_task(void) {
   end_catalog_transaction();
 
   mysql_sync::TaskRuntime* runtime = t->runtime;
+  const uint64 system_identifier = GetSystemIdentifier();
+  const uint16 pg_port = (uint16)PostPortNumber;
   MYSQL_SYNC_CXX(t->name, {
     runtime->task = t->name;
     runtime->uri = mysql_sync::SourceUri::parse(t->source);
@@ -172,12 +202,16 @@ bool load_task(void) {
     runtime->invalid_dates = strcmp(invalid_dates, "error") == 0 ? mysql_sync::InvalidDates::error
                                                                  : mysql_sync::InvalidDates::to_null;
     runtime->server_id = static_cast<uint32_t>(server_id);
+    runtime->identify(system_identifier, pg_port);
     runtime->foreign_keys = foreign_keys;
     runtime->max_rows_per_second = max_rows_per_second;
     runtime->parallel = parallel > 0 ? parallel : 1;
     runtime->consistency = strcmp(consistency, "snapshot") == 0    ? mysql_sync::Consistency::snapshot
                            : strcmp(consistency, "watermark") == 0 ? mysql_sync::Consistency::watermark
                                                                    : mysql_sync::Consistency::automatic;
+    runtime->shard_count = shard_count;
+    std::vector<std::string> references(reference_tables, reference_tables + reference_count);
+    runtime->reference_tables = std::make_unique<mysql_sync::ObjectPatterns>(references);
     runtime->ddl_policies = mysql_sync::DdlPolicies();
     runtime->ddl_policies.alter_enabled = alter_enabled;
     for (int i = 0; i < ddl_count; i++) runtime->ddl_policies.set(ddl_kinds[i], ddl_policies[i]);

@@ -57,6 +57,7 @@ void add_table_counters(int table, int64 changes, int64 invalid_values, int64 ro
 // Runs `sql` through SPI with text parameters (NULL pointers are SQL NULL); ERROR on failure.
 int spi_exec_text(const char* sql, int nargs, const char* const* args);
 
-// Starts/ends a transaction with SPI connected and a snapshot pushed.
+// Starts/ends a transaction with SPI connected and a snapshot pushed; a transaction block where
+// Citus is installed (bgworker/citus.h).
 void begin_catalog_transaction(void);
 void end_catalog_transaction(void);

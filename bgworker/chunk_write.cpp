@@ -1,6 +1,7 @@
 #include "bgworker/chunk_write.h"
 
 #include "bgworker/catalog.h"
+#include "bgworker/citus.h"
 #include "bgworker/initial_sync.h"
 #include "extension/bridge.h"
 
@@ -24,25 +25,18 @@ namespace {
 
 constexpr const char* kStage = "mysql_sync_chunk";
 
-// COPY's data-source callback has no argument: the chunk being written is described here.
-const char* chunk_text = nullptr;
-size_t chunk_size = 0;
-size_t chunk_offset = 0;
+// The chunk being written (COPY text).
+struct ChunkText {
+  const char* text;
+  size_t size;
+};
 
-int chunk_read(void* outbuf, int, int maxread) {
-  size_t n = Min((size_t)maxread, chunk_size - chunk_offset);
-  memcpy(outbuf, chunk_text + chunk_offset, n);
-  chunk_offset += n;
-  return (int)n;
-}
-
-uint64 copy_chunk(int index, Oid relid) {
-  chunk_offset = 0;
-  return copy_rows_into(index, relid, chunk_read);
+uint64 copy_chunk(int index, Oid relid, const ChunkText* chunk) {
+  return copy_text_into(index, relid, chunk->text, chunk->size);
 }
 
 // COPY straight in, in a subtransaction: false (nothing written) when a row is there already.
-bool copy_unless_met(int index, Oid relid, uint64* rows) {
+bool copy_unless_met(int index, Oid relid, const ChunkText* chunk, uint64* rows) {
   MemoryContext context = CurrentMemoryContext;
   ResourceOwner owner = CurrentResourceOwner;
   volatile bool met = false;
@@ -50,7 +44,7 @@ bool copy_unless_met(int index, Oid relid, uint64* rows) {
   BeginInternalSubTransaction(nullptr);
   PG_TRY();
   {
-    copied = copy_chunk(index, relid);
+    copied = copy_chunk(index, relid, chunk);
     ReleaseCurrentSubTransaction();
   }
   PG_CATCH();
@@ -85,13 +79,13 @@ void key_column_sql(int index, Oid relid, size_t column, const char** name, cons
   *type = format_type_with_typemod(typid, typmod);
 }
 
-uint64 write_through_stage(int index, Oid relid, const ChunkSkips* skips) {
+uint64 write_through_stage(int index, Oid relid, const ChunkText* chunk, const ChunkSkips* skips) {
   const SyncTable* table = task_table(index);
   const char* qualified =
       quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
   spi_exec_text(psprintf("CREATE TEMP TABLE %s (LIKE %s)", kStage, qualified), 0, nullptr);
   Oid stage = RangeVarGetRelid(makeRangeVar(pstrdup("pg_temp"), pstrdup(kStage), -1), NoLock, false);
-  copy_chunk(index, stage);
+  copy_chunk(index, stage, chunk);
 
   if (skips && skips->count > 0) {
     // DELETE FROM stage s USING unnest($1::text[], ...) k(k1, ...) WHERE s.a = k.k1::type AND ...
@@ -143,14 +137,14 @@ uint64 write_through_stage(int index, Oid relid, const ChunkSkips* skips) {
 }  // namespace
 
 uint64 write_chunk(int index, Oid relid, const char* text, size_t size, const ChunkSkips* skips, bool may_meet) {
-  chunk_text = text;
-  chunk_size = size;
+  const ChunkText chunk = {text, size};
   uint64 rows = 0;
   const bool skipping = skips && skips->count > 0;
+  // A Citus table's COPY reaches other nodes: a unique violation there is not undone by a local
+  // subtransaction as reliably, so a chunk that may meet rows takes the stage at once.
   if (!skipping && !may_meet)
-    rows = copy_chunk(index, relid);
-  else if (skipping || !copy_unless_met(index, relid, &rows))
-    rows = write_through_stage(index, relid, skips);
-  chunk_text = nullptr;
+    rows = copy_chunk(index, relid, &chunk);
+  else if (skipping || is_citus_table(relid) || !copy_unless_met(index, relid, &chunk, &rows))
+    rows = write_through_stage(index, relid, &chunk, skips);
   return rows;
 }

@@ -1,7 +1,7 @@
 // The write of one backfill chunk (task/backfill_plan.h) into its relation: the table's target,
 // or the shadow a resync fills. Every chunk of the initial load, alter_sync and resync_table goes
-// through write_chunk; its COPY goes through copy_rows_into (bgworker/initial_sync.h), where a
-// target that needs another route (a Citus table) takes it.
+// through write_chunk; its COPY goes through copy_text_into (bgworker/initial_sync.h), where a
+// target that needs another route (a Citus table: Citus's own COPY) takes it.
 #pragma once
 #include "bgworker/worker.h"
 
@@ -17,7 +17,7 @@ struct ChunkSkips {
 // inside the caller's transaction, and returns the rows inserted:
 //   - no key to skip and no row the stream may have inserted (may_meet false): COPY straight in;
 //   - may_meet: the same, and if a row is there already (a unique violation) the chunk is
-//     written as below instead;
+//     written as below instead (a Citus table: as below at once);
 //   - keys to skip: COPY into a temporary stage, the skipped keys deleted from it (compared as
 //     the target's types), then INSERT ... SELECT ... ON CONFLICT DO NOTHING: a row the stream
 //     wrote stands.

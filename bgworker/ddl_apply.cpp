@@ -3,6 +3,7 @@
 #include "bgworker/apply.h"
 #include "bgworker/backfill.h"
 #include "bgworker/catalog.h"
+#include "bgworker/citus.h"
 #include "bgworker/initial_sync.h"
 #include "bgworker/shmem.h"
 #include "bgworker/table_requests.h"
@@ -131,7 +132,15 @@ void apply_effect(const DdlPlan& plan, const DdlEffect& effect, const mysql_sync
   } else {
     old_source_table = pstrdup(runtime->tables[index].source_table().c_str());
   }
-  for (const std::string& sql : effect.sql) spi_exec_text(sql.c_str(), 0, nullptr);
+  if (created) {
+    for (const std::string& sql : effect.sql) spi_exec_text(sql.c_str(), 0, nullptr);
+  } else {
+    // Statements on the table as it is now named (Citus: through its shards too).
+    const SyncTable& before = runtime->tables[index];
+    const char* qualified =
+        quote_qualified_identifier(before.target_schema.c_str(), before.target_name.c_str());
+    for (const std::string& sql : effect.sql) exec_on_target(qualified, sql.c_str());
+  }
   if (!created) MYSQL_SYNC_CXX(worker_task.label, runtime->tables[index].follow(effect.after));
   for (const std::string& note : effect.notes)
     ereport(LOG,
@@ -152,10 +161,11 @@ void apply_effect(const DdlPlan& plan, const DdlEffect& effect, const mysql_sync
                   worker_task.name, table.source_table().c_str(), item->end.file.c_str(),
                   (unsigned long long)item->end.pos, table.target_schema.c_str(), table.target_name.c_str()),
            errhint("Drop or rename the PostgreSQL table, then resume_sync.")));
-    if (exists && strcmp(worker_task.existing_tables, "clear") == 0)
-      spi_exec_text(psprintf("TRUNCATE %s", quote_qualified_identifier(table.target_schema.c_str(),
-                                                                       table.target_name.c_str())),
-                    0, nullptr);
+    if (exists && strcmp(worker_task.existing_tables, "clear") == 0) {
+      const char* qualified =
+          quote_qualified_identifier(table.target_schema.c_str(), table.target_name.c_str());
+      exec_on_target(qualified, psprintf("TRUNCATE %s", qualified));
+    }
     if (!exists) {
       detect_target_dialect();
       create_target_table(index);

@@ -4,11 +4,15 @@
 #include "bgworker/apply.h"
 #include "bgworker/backfill.h"
 #include "bgworker/catalog.h"
+#include "bgworker/citus.h"
+#include "bgworker/citus_load.h"
 #include "ddl/dialect.h"
 #include "extension/bridge.h"
 
 extern "C" {
 #include "access/table.h"
+#include "catalog/pg_am_d.h"
+#include "commands/defrem.h"
 #include "access/xact.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
@@ -23,6 +27,7 @@ extern "C" {
 #include "storage/latch.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/regproc.h"
 #include "utils/rel.h"
 }
 
@@ -66,6 +71,56 @@ List* quoted_target_columns(const SyncTable& table, const std::vector<std::strin
       if (table.source.columns[c].name == name)
         out = lappend(out, pstrdup(quote_identifier(table.target_columns[c].c_str())));
   return out;
+}
+
+// One table's distribution DDL (ddl/dialect.h), copied out of the C++ zone.
+struct DistributionText {
+  char create_suffix[1024];
+  char after_create[128];
+  char params[3][2 * NAMEDATALEN + 8];
+  int nparams;
+  char note[512];
+};
+
+DistributionText distribution_text(const SyncTable& table, const char* qualified, bool reference) {
+  DistributionText out;
+  memset(&out, 0, sizeof out);
+  List* dist_quoted = quoted_target_columns(table, table.distribution_key);
+  const char* dialect_text = nullptr;
+  MYSQL_SYNC_CXX(worker_task.label, {
+    std::vector<std::string> quoted, names;
+    ListCell* lc;
+    foreach (lc, dist_quoted) quoted.push_back(static_cast<char*>(lfirst(lc)));
+    for (const std::string& d : table.distribution_key)
+      for (size_t c = 0; c < table.source.columns.size(); c++)
+        if (table.source.columns[c].name == d) names.push_back(table.target_columns[c]);
+    mysql_sync::CitusPlacement placement;
+    placement.reference = reference;
+    placement.shard_count = worker_task.runtime->shard_count;
+    mysql_sync::DistributionDdl d =
+        mysql_sync::distribution_ddl(dialect, qualified, quoted, names, placement);
+    if (d.create_suffix.size() >= sizeof out.create_suffix || d.params.size() > 3) {
+      dialect_text = "distribution clause too long";
+      return;
+    }
+    strlcpy(out.create_suffix, d.create_suffix.c_str(), sizeof out.create_suffix);
+    strlcpy(out.after_create, d.after_create.c_str(), sizeof out.after_create);
+    for (size_t i = 0; i < d.params.size(); i++)
+      strlcpy(out.params[i], d.params[i].c_str(), sizeof out.params[i]);
+    out.nparams = (int)d.params.size();
+    strlcpy(out.note, d.note.c_str(), sizeof out.note);
+  });
+  if (dialect_text) elog(ERROR, "%s: %s: %s", worker_task.label, qualified, dialect_text);
+  return out;
+}
+
+// Whether Citus can hash-distribute by the column: its type has a default hash operator class.
+bool hashable_column(const char* qualified, const char* column) {
+  RangeVar* rv = makeRangeVarFromNameList(stringToQualifiedNameList(qualified));
+  Oid relid = RangeVarGetRelid(rv, NoLock, false);
+  AttrNumber attnum = get_attnum(relid, column);
+  return attnum != InvalidAttrNumber &&
+         OidIsValid(GetDefaultOpClass(get_atttype(relid, attnum), HASH_AM_OID));
 }
 
 }  // namespace
@@ -114,25 +169,30 @@ void create_target_table(int index) {
   }
   appendStringInfoChar(&sql, ')');
 
-  mysql_sync::DistributionDdl distribution;
-  List* dist_quoted = quoted_target_columns(table, table.distribution_key);
+  // Citus: a reference table when options.reference_tables names it, or when the distribution
+  // column's type cannot be hashed (checked on the created table).
+  bool reference = false;
   MYSQL_SYNC_CXX(worker_task.label, {
-    std::vector<std::string> quoted, names;
-    ListCell* lc;
-    foreach (lc, dist_quoted) quoted.push_back(static_cast<char*>(lfirst(lc)));
-    for (const std::string& d : table.distribution_key)
-      for (size_t c = 0; c < table.source.columns.size(); c++)
-        if (table.source.columns[c].name == d) names.push_back(table.target_columns[c]);
-    distribution = mysql_sync::distribution_ddl(dialect, qualified, quoted, names);
+    const mysql_sync::ObjectPatterns* references = worker_task.runtime->reference_tables.get();
+    reference = references && references->matches(table.source_schema, table.source_name);
   });
-  appendStringInfoString(&sql, distribution.create_suffix.c_str());
+  DistributionText distribution = distribution_text(table, qualified, reference);
+  appendStringInfoString(&sql, distribution.create_suffix);
   spi_exec_text(sql.data, 0, nullptr);
-  if (!distribution.after_create.empty()) {
-    const char* args[2] = {distribution.params[0].c_str(), distribution.params[1].c_str()};
-    spi_exec_text(distribution.after_create.c_str(), 2, args);
+  if (dialect == mysql_sync::Dialect::citus && !reference && distribution.nparams >= 2 &&
+      !hashable_column(qualified, distribution.params[1])) {
+    elog(LOG,
+         "mysql_sync task \"%s\": %s: Citus cannot hash the distribution column \"%s\" (its type has no hash "
+         "operator class)",
+         worker_task.name, qualified, distribution.params[1]);
+    distribution = distribution_text(table, qualified, true);
   }
-  if (!distribution.note.empty() && dialect != mysql_sync::Dialect::postgresql)
-    elog(LOG, "mysql_sync task \"%s\": %s: %s", worker_task.name, qualified, distribution.note.c_str());
+  if (distribution.after_create[0] != '\0') {
+    const char* args[3] = {distribution.params[0], distribution.params[1], distribution.params[2]};
+    spi_exec_text(distribution.after_create, distribution.nparams, args);
+  }
+  if (distribution.note[0] != '\0' && dialect != mysql_sync::Dialect::postgresql)
+    elog(LOG, "mysql_sync task \"%s\": %s: %s", worker_task.name, qualified, distribution.note);
 
   if (!table.source.comment.empty()) {
     resetStringInfo(&sql);
@@ -187,6 +247,9 @@ void add_indexes(int index, bool missing_only) {
   const SyncTable& table = worker_task.runtime->tables[index];
   const char* qualified = qualified_target(table);
   Oid relid = target_relid(index, false);
+  // A Citus reference or local table has no distribution key to keep in unique indexes.
+  const bool one_shard = dialect == mysql_sync::Dialect::citus &&
+                         citus_table_kind(relid, nullptr) == CitusKind::single_shard;
   for (size_t i = 0; i < table.source.indexes.size(); i++) {
     const mysql_sync::SourceIndex& idx = table.source.indexes[i];
     const char* skip = nullptr;
@@ -212,7 +275,8 @@ void add_indexes(int index, bool missing_only) {
     std::string statement;
     MYSQL_SYNC_CXX(worker_task.label, {
       name = mysql_sync::object_name(table.target_name, idx.name);
-      if (unique && !mysql_sync::unique_index_allowed(dialect, table.distribution_key, idx.columns))
+      if (unique && !one_shard &&
+          !mysql_sync::unique_index_allowed(dialect, table.distribution_key, idx.columns))
         unique = false;
     });
     if (unique != idx.unique)
@@ -248,9 +312,11 @@ void set_identities(int index) {
     char* qualified = pstrdup(qualified_target(table));
     char* auto_increment = psprintf("%llu", (unsigned long long)table.source.auto_increment);
     const char* args[3] = {qualified, table.target_columns[c].c_str(), auto_increment};
+    // The maximum in a subquery: Citus computes it over the shards, setval runs here.
     char* sql = psprintf(
-        "SELECT setval(s, GREATEST(COALESCE(max(%s), 0) + 1, $3::numeric, 1)::bigint, false) "
-        "  FROM %s, pg_get_serial_sequence($1, $2) s WHERE s IS NOT NULL GROUP BY s",
+        "SELECT setval(s, GREATEST(COALESCE((SELECT max(%s) FROM %s), 0) + 1, $3::numeric, 1)::bigint, "
+        "false) "
+        "  FROM pg_get_serial_sequence($1, $2) s WHERE s IS NOT NULL",
         column, qualified);
     spi_exec_text(sql, 3, args);
   }
@@ -337,17 +403,15 @@ bool prepare_target_table(int index) {
              errmsg("mysql_sync task \"%s\": target table %s already exists", worker_task.name, qualified),
              errhint("Drop it, or start the task with existing_tables => 'clear' or 'append'.")));
   if (worker_task.sync_data && strcmp(worker_task.existing_tables, "clear") == 0) {
-    char* sql = psprintf("TRUNCATE %s", qualified);
-    spi_exec_text(sql, 0, nullptr);
+    exec_on_target(qualified, psprintf("TRUNCATE %s", qualified));
   }
   return false;
 }
 
-}  // namespace
-
-uint64 copy_rows_into(int index, Oid relid, copy_data_source_cb read) {
+// The in-process COPY: writes the relation itself.
+uint64 copy_into_relation(int index, Oid relid, copy_data_source_cb read) {
   const SyncTable& table = worker_task.runtime->tables[index];
-  // The fields of the feed's COPY text: the columns with a target column, as CopyFeed reads them.
+  // The fields of the COPY text: the columns with a target column, as CopyTextWriter writes them.
   int* copied = static_cast<int*>(palloc(sizeof(int) * (table.target_columns.size() + 1)));
   int count = 0;
   MYSQL_SYNC_CXX(worker_task.label, {
@@ -368,6 +432,31 @@ uint64 copy_rows_into(int index, Oid relid, copy_data_source_cb read) {
   free_parsestate(pstate);
   table_close(rel, NoLock);
   return processed;
+}
+
+// COPY's data-source callback has no argument: the text being copied in process.
+const char* copy_text = nullptr;
+size_t copy_text_size = 0;
+size_t copy_text_offset = 0;
+
+int read_copy_text(void* outbuf, int, int maxread) {
+  size_t n = Min((size_t)maxread, copy_text_size - copy_text_offset);
+  memcpy(outbuf, copy_text + copy_text_offset, n);
+  copy_text_offset += n;
+  return (int)n;
+}
+
+}  // namespace
+
+uint64 copy_text_into(int index, Oid relid, const char* text, size_t size) {
+  // The coordinator's relation of a Citus table is an empty shell: its rows go through Citus.
+  if (is_citus_table(relid)) return copy_text_via_citus(index, relid, text, size);
+  copy_text = text;
+  copy_text_size = size;
+  copy_text_offset = 0;
+  uint64 rows = copy_into_relation(index, relid, read_copy_text);
+  copy_text = nullptr;
+  return rows;
 }
 
 void register_tables(void) {
@@ -391,7 +480,7 @@ void run_initial_sync(void) {
   // The stream starts here; the backfills read the tables after it (bgworker/backfill.h).
   MYSQL_SYNC_CXX(worker_task.label, {
     mysql_sync::MysqlClient client(runtime->uri);
-    runtime->last_end = mysql_sync::current_binlog_position(client);
+    runtime->last_end = mysql_sync::stream_start_position(client);
     runtime->current = std::make_unique<mysql_sync::SourceItem>();
     runtime->current->end = runtime->last_end;
   });

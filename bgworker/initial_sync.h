@@ -7,10 +7,6 @@
 #pragma once
 #include "bgworker/worker.h"
 
-extern "C" {
-#include "commands/copy.h"
-}
-
 void run_initial_sync(void);
 
 // A table of the initial load has all its rows (own transaction): the keys and indexes it left for
@@ -41,6 +37,7 @@ bool prepare_added_table(int index);
 // Identity sequences past the copied maximum and the source's AUTO_INCREMENT counter.
 void set_target_identities(int index);
 
-// COPY FROM `read` (COPY's data-source callback) into `relid`, the columns being the table's
-// target columns in source order; inside the caller's transaction. Returns the rows.
-uint64 copy_rows_into(int index, Oid relid, copy_data_source_cb read);
+// COPY FROM the COPY text `text` (`size` bytes, whole rows) into `relid`, the columns being the
+// table's target columns in source order; inside the caller's transaction. Returns the rows. The
+// one write of a copied chunk: a Citus table's rows go through Citus (bgworker/citus_load.h).
+uint64 copy_text_into(int index, Oid relid, const char* text, size_t size);

@@ -5,6 +5,7 @@
 
 extern "C" {
 #include "storage/ipc.h"
+#include "utils/timestamp.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 }
@@ -63,6 +64,52 @@ pid_t note_table_requests(int slot_index) {
   pid_t pid = slot->pid;
   SpinLockRelease(&sync_shared->mutex);
   return pid;
+}
+
+constexpr int64 kRateWindowUs = 1000000;
+
+void publish_rows_copied(int slot_index, int64 rows, int64 in_flight) {
+  const TimestampTz now = GetCurrentTimestamp();
+  TaskSlot* slot = &sync_shared->slots[slot_index];
+  SpinLockAcquire(&sync_shared->mutex);
+  slot->rows_copied = rows;
+  slot->copy_rows_in_flight = in_flight;
+  CopyRate* rate = &slot->copy_rate;
+  if (rate->window_start == 0 || rows < rate->window_rows) {
+    rate->window_start = now;
+    rate->window_rows = rows;
+    rate->rows_per_second = 0;
+  } else if (now - rate->window_start >= kRateWindowUs) {
+    const double sample =
+        (double)(rows - rate->window_rows) * USECS_PER_SEC / (double)(now - rate->window_start);
+    rate->rows_per_second = rate->rows_per_second > 0 ? (rate->rows_per_second + sample) / 2 : sample;
+    rate->window_start = now;
+    rate->window_rows = rows;
+  }
+  SpinLockRelease(&sync_shared->mutex);
+}
+
+void publish_copy_table(int slot_index, const char* source_table) {
+  TaskSlot* slot = &sync_shared->slots[slot_index];
+  SpinLockAcquire(&sync_shared->mutex);
+  strlcpy(slot->copy_table, source_table, kTableNameSize);
+  slot->copy_rows_in_flight = 0;
+  SpinLockRelease(&sync_shared->mutex);
+}
+
+double copy_rate_at(const TaskSlot* slot, TimestampTz now) {
+  const CopyRate& rate = slot->copy_rate;
+  const int64 elapsed = now - rate.window_start;
+  if (rate.window_start == 0 || elapsed <= 2 * kRateWindowUs) return rate.rows_per_second;
+  const double since = (double)(slot->rows_copied - rate.window_rows) * USECS_PER_SEC / (double)elapsed;
+  return since < rate.rows_per_second ? since : rate.rows_per_second;
+}
+
+bool read_running_slot(int index, TaskSlot* copy) {
+  SpinLockAcquire(&sync_shared->mutex);
+  *copy = sync_shared->slots[index];
+  SpinLockRelease(&sync_shared->mutex);
+  return copy->in_use && copy->pid != 0;
 }
 
 int find_task_slot(const char* task) {

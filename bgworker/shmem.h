@@ -14,6 +14,16 @@ extern "C" {
 constexpr int kTaskNameSize = 64;
 constexpr int kStateSize = 16;
 constexpr int kFileNameSize = 256;
+constexpr int kTableNameSize = 2 * 256 + 2;  // db.table, MySQL names of up to 64 characters
+
+// The recent pace of the task's copy (rows_copied per second), for the views' time left: one
+// sample a second, each averaged with the ones before, so the figure follows changes of pace
+// within seconds.
+struct CopyRate {
+  TimestampTz window_start;  // 0: no sample yet
+  int64 window_rows;         // rows_copied when the current window started
+  double rows_per_second;    // 0 until a window is complete
+};
 
 struct TaskSlot {
   bool in_use;
@@ -25,6 +35,9 @@ struct TaskSlot {
   TimestampTz applied_source_time;  // source time up to which everything is applied
   TimestampTz last_event_at;        // when the reader last received anything
   int64 rows_copied;
+  CopyRate copy_rate;               // of rows_copied, while a copy runs
+  char copy_table[kTableNameSize];  // the table the running (or last) COPY writes, db.table
+  int64 copy_rows_in_flight;        // its rows of that COPY, not yet in table_state
   int64 changes_applied;
   int64 transactions_applied;
 
@@ -40,6 +53,7 @@ struct TaskSlot {
   char verify_at_file[kFileNameSize];  // ... with this committed position
   int64 verify_at_pos;
   uint32 verify_released;  // the request the requester released
+  bool verify_hold;        // hold until released, however long (a Citus target: see verify_pause.h)
   // The source monitor's figures, written by its thread (atomics: no lock, no PostgreSQL call);
   // kUnknownFigure when not known.
   pg_atomic_uint64 bytes_behind;
@@ -64,6 +78,21 @@ void wake_launcher(void);
 
 // Slot lookup by task name; -1 when none. Caller holds no lock.
 int find_task_slot(const char* task);
+
+// The worker's live rows_copied (the task's committed rows plus those of the copy under way), of
+// which `in_flight` are rows of copy_table not yet committed to its table_state; also samples the
+// copy's rate. A count lower than before (a dropped copy) starts the rate afresh.
+void publish_rows_copied(int slot_index, int64 rows, int64 in_flight);
+
+// A COPY into the table db.table begins (none of its rows in flight yet).
+void publish_copy_table(int slot_index, const char* source_table);
+
+// The slot's copy rate as of `now` (rows per second, 0 when not known): a copy that published no
+// count for more than two windows (its worker stalled or stopped copying) counts its pace since.
+double copy_rate_at(const TaskSlot* slot, TimestampTz now);
+
+// A copy of slot `index` taken under the lock; false when no worker runs in it.
+bool read_running_slot(int index, TaskSlot* copy);
 
 // mysql_sync.table_requests has new rows for the slot's task (table_requests_waiting() sees the
 // bumped counter). Returns the slot's worker pid, 0 when none runs.

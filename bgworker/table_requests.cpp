@@ -3,6 +3,7 @@
 #include "bgworker/apply.h"
 #include "bgworker/backfill.h"
 #include "bgworker/catalog.h"
+#include "bgworker/citus.h"
 #include "bgworker/initial_sync.h"
 #include "bgworker/shmem.h"
 #include "extension/bridge.h"
@@ -121,8 +122,10 @@ char* shadow_name_of(const SyncTable& table) {
   return psprintf("%.*s%s", keep, name, kShadowSuffix);
 }
 
-const char* qualified_shadow(const SyncTable& table) {
-  return quote_qualified_identifier(table.target_schema.c_str(), shadow_name_of(table));
+// Drops the table's resync shadow, if any (a Citus table's as origin: bgworker/citus.h).
+void drop_shadow(const SyncTable& table) {
+  const char* shadow = quote_qualified_identifier(table.target_schema.c_str(), shadow_name_of(table));
+  exec_on_target(shadow, psprintf("DROP TABLE IF EXISTS %s", shadow));
 }
 
 // After an ERROR caught while servicing a request: the transaction is rolled back. Returns the
@@ -222,9 +225,8 @@ bool service_removals(void) {
     const SyncTable& table = runtime->tables[i];
     BackfillRole role = backfill_role((int)i);
     if (role == BackfillRole::with_shadow || role == BackfillRole::shadow_only) {
-      char* sql = psprintf("DROP TABLE IF EXISTS %s", quote_qualified_identifier(table.target_schema.c_str(),
-                                                                                 table.shadow_name.c_str()));
-      spi_exec_text(sql, 0, nullptr);
+      const char* shadow = quote_qualified_identifier(table.target_schema.c_str(), table.shadow_name.c_str());
+      exec_on_target(shadow, psprintf("DROP TABLE IF EXISTS %s", shadow));
     }
     const char* args[2] = {worker_task.name, source_table_name((int)i)};
     spi_exec_text("DELETE FROM mysql_sync.table_state WHERE task = $1 AND source_table = $2", 2, args);
@@ -364,8 +366,9 @@ void copy_into_shadow(const Request& request, int index) {
                     "depend on it",
                     worker_task.name, request.object, qualified, blockers),
              errhint("Drop them, call resync_table again, and create them again afterwards.")));
-  spi_exec_text(psprintf("DROP TABLE IF EXISTS %s", shadow_qualified), 0, nullptr);  // of an abandoned run
+  exec_on_target(shadow_qualified, psprintf("DROP TABLE IF EXISTS %s", shadow_qualified));  // of an abandoned run
   spi_exec_text(psprintf("CREATE TABLE %s (LIKE %s INCLUDING ALL)", shadow_qualified, qualified), 0, nullptr);
+  distribute_like(shadow_qualified, qualified);  // a Citus target's shadow is one too, colocated with it
   char estimate[32];
   snprintf(estimate, sizeof estimate, "%lld", (long long)table.source.rows_estimate);
   const char* args[3] = {worker_task.name, request.object, estimate};
@@ -398,7 +401,7 @@ void abandon_resync(int index, const char* object, ErrorData* edata) {
                                  edata->hint ? edata->hint : "");
   const char* args[4] = {worker_task.name, object, message, table.awaits_repair ? "failed" : "synced"};
   begin_catalog_transaction();
-  spi_exec_text(psprintf("DROP TABLE IF EXISTS %s", qualified_shadow(table)), 0, nullptr);
+  drop_shadow(table);
   spi_exec_text(
       "UPDATE mysql_sync.table_state SET state = $4, last_error = $3, backfill = NULL "
       " WHERE task = $1 AND source_table = $2",
@@ -478,7 +481,9 @@ void finish_resync(int index) {
   const char* swap_args[3] = {table.target_schema.c_str(), table.target_name.c_str(), table.shadow_name.c_str()};
   const char* args[2] = {worker_task.name, object};
   begin_catalog_transaction();
-  spi_exec_text("SELECT mysql_sync._swap_resynced_table($1, $2, $3)", 3, swap_args);
+  // It drops the old target: for a Citus table as origin (bgworker/citus.h).
+  exec_on_target(quote_qualified_identifier(table.target_schema.c_str(), table.target_name.c_str()),
+                 "SELECT mysql_sync._swap_resynced_table($1, $2, $3)", 3, swap_args);
   set_target_identities(index);
   spi_exec_text(
       "UPDATE mysql_sync.table_state SET state = 'synced', backfill = NULL, last_error = NULL, "
@@ -494,6 +499,7 @@ void finish_resync(int index) {
   set_detail(nullptr);
   end_catalog_transaction();
   reset_appliers();  // the target is another relation now
+  analyze_citus_table(quote_qualified_identifier(table.target_schema.c_str(), table.target_name.c_str()));
   MYSQL_SYNC_CXX(worker_task.name, table.awaits_repair = false);
   elog(LOG, "mysql_sync task \"%s\": resync of %s done: the fresh copy (%s rows in %s chunks) replaced the target at "
             "%s:%llu",
@@ -514,10 +520,10 @@ void backfill_failed(int index, mysql_sync::BackfillKind kind, ErrorData* edata)
   const SyncTable& table = runtime->tables[index];
   const char* args[2] = {worker_task.name, object};
   begin_catalog_transaction();
-  if (table.created_target)
-    spi_exec_text(psprintf("DROP TABLE IF EXISTS %s", quote_qualified_identifier(table.target_schema.c_str(),
-                                                                                 table.target_name.c_str())),
-                  0, nullptr);
+  if (table.created_target) {
+    const char* target = quote_qualified_identifier(table.target_schema.c_str(), table.target_name.c_str());
+    exec_on_target(target, psprintf("DROP TABLE IF EXISTS %s", target));
+  }
   spi_exec_text("DELETE FROM mysql_sync.table_state WHERE task = $1 AND source_table = $2", 2, args);
   spi_exec_text("DELETE FROM mysql_sync.schema_history WHERE task = $1 AND source_table = $2", 2, args);
   end_catalog_transaction();
@@ -533,7 +539,7 @@ void backfill_failed(int index, mysql_sync::BackfillKind kind, ErrorData* edata)
 void restart_resync(int index) {
   const SyncTable& table = worker_task.runtime->tables[index];
   const char* args[3] = {worker_task.name, source_table_name(index), table.awaits_repair ? "pending" : "synced"};
-  spi_exec_text(psprintf("DROP TABLE IF EXISTS %s", qualified_shadow(table)), 0, nullptr);
+  drop_shadow(table);
   spi_exec_text(
       "UPDATE mysql_sync.table_state SET state = $3, backfill = NULL WHERE task = $1 AND source_table = $2", 3,
       args);

@@ -58,8 +58,12 @@ void verify_pause_point(const mysql_sync::BinlogPosition* next_end, const mysql_
   if (here) commit_pending();  // the committed state is now every transaction up to P
 
   Latch* requester = nullptr;
+  pid_t requester_pid = 0;
+  bool hold = false;
   SpinLockAcquire(&sync_shared->mutex);
   if (slot->verify_request == id) {
+    requester_pid = slot->verify_requester;
+    hold = slot->verify_hold;
     slot->verify_answered = id;
     slot->verify_past = past;
     strlcpy(slot->verify_at_file, applied.file.c_str(), kFileNameSize);
@@ -72,16 +76,23 @@ void verify_pause_point(const mysql_sync::BinlogPosition* next_end, const mysql_
   SetLatch(requester);
   if (past) return;
 
-  ereport(LOG, (errmsg("mysql_sync task \"%s\": holding at binlog %s:%lld while verify() takes its snapshot",
-                       worker_task.name, applied.file.c_str(), (long long)applied.pos)));
-  // Hold still until the verifier has its snapshot (or gives up, or 10 s pass).
+  ereport(LOG, (errmsg("mysql_sync task \"%s\": holding at binlog %s:%lld while verify() %s",
+                       worker_task.name, applied.file.c_str(), (long long)applied.pos,
+                       hold ? "reads the Citus tables" : "takes its snapshot")));
+  // Hold still until the verifier has its snapshot (or gives up, or 10 s pass); a holding
+  // verifier (Citus) until it has read the target, for as long as its backend lives.
   TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), kWorkerHoldMs);
   for (;;) {
     SpinLockAcquire(&sync_shared->mutex);
     bool done = slot->verify_released == id || slot->verify_request != id;
     SpinLockRelease(&sync_shared->mutex);
     if (done) break;
-    long left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
+    if (hold && BackendPidGetProc(requester_pid) == nullptr) {
+      ereport(LOG, (errmsg("mysql_sync task \"%s\": the verify() holding the worker is gone; going on",
+                           worker_task.name)));
+      break;
+    }
+    long left = hold ? kPollMs : TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
     if (left <= 0) {
       ereport(LOG,
               (errmsg("mysql_sync task \"%s\": verify() did not release the worker within %ld s; going on",
@@ -107,7 +118,7 @@ static void withdraw_request(int slot_index, uint32 id) {
 }
 
 bool verify_request_pause(const char* task, int slot_index, pid_t worker_pid, const char* file, int64 pos,
-                          long timeout_ms, VerifyPauseAnswer* answer) {
+                          long timeout_ms, bool hold, VerifyPauseAnswer* answer) {
   TaskSlot* slot = &sync_shared->slots[slot_index];
   SpinLockAcquire(&sync_shared->mutex);
   pid_t holder = slot->verify_request != 0 ? slot->verify_requester : 0;
@@ -126,6 +137,7 @@ bool verify_request_pause(const char* task, int slot_index, pid_t worker_pid, co
   slot->verify_request = id;
   slot->verify_requester = MyProcPid;
   slot->verify_latch = MyLatch;
+  slot->verify_hold = hold;
   strlcpy(slot->verify_file, file, kFileNameSize);
   slot->verify_pos = pos;
   SpinLockRelease(&sync_shared->mutex);

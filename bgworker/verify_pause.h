@@ -26,8 +26,11 @@ struct VerifyPauseAnswer {
 // Asks the worker of slot `slot` (pid `worker_pid`) to pause at file:pos; waits up to
 // `timeout_ms`. False when the worker is gone (exited) meanwhile. ERROR 57014 on timeout, 55006
 // when another verify of the task holds the request. The request is withdrawn on every error.
+// `hold`: the worker holds until released, without its 10 s limit (while the requester lives):
+// a Citus target is read on every node in that node's own snapshot, so the target must not
+// change until verify has read it all.
 bool verify_request_pause(const char* task, int slot, pid_t worker_pid, const char* file, int64 pos,
-                          long timeout_ms, VerifyPauseAnswer* answer);
+                          long timeout_ms, bool hold, VerifyPauseAnswer* answer);
 
 // Lets the worker go on (after the target snapshot is taken).
 void verify_release_pause(int slot, pid_t worker_pid, uint32 id);

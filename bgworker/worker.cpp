@@ -361,8 +361,14 @@ void run_task(void) {
   note_worker_start();
   SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
   SetConfigOption("session_replication_role", "replica", PGC_SUSET, PGC_S_OVERRIDE);
+  // Citus keeps one connection per node between transactions by default; a batch or copied range
+  // writes every shard over a connection of its own, which each transaction would open (fork and
+  // TLS handshake on the node) again.
+  SetConfigOption("citus.max_cached_conns_per_worker", "64", PGC_USERSET, PGC_S_OVERRIDE);
 
-  if (worker_task.source_file == nullptr) {
+  // No position yet: an initial sync makes one (a GTID position alone, from options.start_position
+  // or set_source, is one).
+  if (worker_task.source_file == nullptr && worker_task.source_gtid == nullptr) {
     run_initial_sync();
     mysql_sync::BinlogPosition& start = worker_task.runtime->current->end;
     worker_task.source_file = MemoryContextStrdup(TopMemoryContext, start.file.c_str());
@@ -486,6 +492,9 @@ MYSQL_SYNC_VOID_ENTRY(mysql_sync_worker_main, (Datum arg), (arg)) {
     slot->pid = MyProcPid;
     slot->state[0] = '\0';
     slot->rows_copied = 0;
+    slot->copy_rate = CopyRate();
+    slot->copy_table[0] = '\0';
+    slot->copy_rows_in_flight = 0;
     pg_atomic_write_u64(&slot->bytes_behind, kUnknownFigure);
     pg_atomic_write_u64(&slot->retention_left_s, kUnknownFigure);
   }

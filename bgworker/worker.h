@@ -26,7 +26,7 @@ struct WorkerTask {
 
   // persisted state at start
   char state[16];
-  char* source_file;  // null before the initial sync finished
+  char* source_file;  // null before the initial sync finished (or with a GTID position only)
   int64 source_pos;
   char* source_gtid;
 

@@ -52,13 +52,17 @@ const char* dialect_name(Dialect dialect) {
 
 DistributionDdl distribution_ddl(Dialect dialect, const std::string& qualified_table,
                                  const std::vector<std::string>& quoted_columns,
-                                 const std::vector<std::string>& column_names) {
+                                 const std::vector<std::string>& column_names, const CitusPlacement& citus) {
   DistributionDdl out;
+  if (dialect == Dialect::citus && (citus.reference || quoted_columns.empty())) {
+    out.after_create = "SELECT create_reference_table($1::regclass)";
+    out.params = {qualified_table};
+    out.note = quoted_columns.empty() ? "no distribution key: a reference table" : "a reference table";
+    return out;
+  }
   if (quoted_columns.empty()) {
     if (dialect == Dialect::greenplum) out.create_suffix = " DISTRIBUTED RANDOMLY";
-    if (dialect != Dialect::postgresql) out.note = "no distribution key: " + std::string(
-                                                       dialect == Dialect::greenplum ? "distributed randomly"
-                                                                                     : "left a local table");
+    if (dialect != Dialect::postgresql) out.note = "no distribution key: distributed randomly";
     return out;
   }
   switch (dialect) {
@@ -71,6 +75,10 @@ DistributionDdl distribution_ddl(Dialect dialect, const std::string& qualified_t
     case Dialect::citus:
       out.after_create = "SELECT create_distributed_table($1::regclass, $2)";
       out.params = {qualified_table, column_names.front()};
+      if (citus.shard_count > 0) {
+        out.after_create = "SELECT create_distributed_table($1::regclass, $2, shard_count => $3::int)";
+        out.params.push_back(std::to_string(citus.shard_count));
+      }
       if (column_names.size() > 1)
         out.note = "Citus distributes by one column: " + quoted_columns.front() + " of (" +
                    joined(quoted_columns, ", ") + ")";

@@ -24,11 +24,20 @@ struct DistributionDdl {
   std::string note;                 // what was recorded or left out, for the log; "" when all applied
 };
 
+// How a Citus table is made: a reference table (options.reference_tables, or no usable
+// distribution key), else hash-distributed into `shard_count` shards (0: Citus's
+// citus.shard_count), colocated with the tables of the same key type and shard count.
+struct CitusPlacement {
+  bool reference = false;
+  int shard_count = 0;
+};
+
 // `qualified_table` and `quoted_columns` are quoted identifiers; `column_names` are the same
 // columns unquoted (Citus takes the column's name as a value).
 DistributionDdl distribution_ddl(Dialect dialect, const std::string& qualified_table,
                                  const std::vector<std::string>& quoted_columns,
-                                 const std::vector<std::string>& column_names);
+                                 const std::vector<std::string>& column_names,
+                                 const CitusPlacement& citus = CitusPlacement());
 
 // Whether a unique index on `index_columns` can be created: Greenplum and Citus only enforce
 // uniqueness on keys that contain every distribution column.

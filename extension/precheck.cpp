@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "source/binlog_stream.h"
 #include "source/object_patterns.h"
 #include "source/precheck.h"
 #include "source/source_uri.h"
@@ -16,6 +17,7 @@
 #include "extension/sql_args.h"
 
 extern "C" {
+#include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
@@ -23,6 +25,7 @@ extern "C" {
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "nodes/makefuncs.h"
+#include "postmaster/postmaster.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -205,6 +208,49 @@ std::string normalized_type(std::string t) {
   return t;
 }
 
+// The Citus cluster can take the tables: citus is loaded first, some node holds shards, every
+// worker node answers. Failures go into `item`; returns what was found (inside SPI).
+std::string check_citus_cluster(CheckItem& item) {
+  spi_query("SELECT current_setting('shared_preload_libraries')", 0);
+  std::string preload = spi_text(0, 1) ? spi_text(0, 1) : "";
+  std::string first = preload.substr(0, preload.find(','));
+  first.erase(0, first.find_first_not_of(" \t\""));
+  first.erase(first.find_last_not_of(" \t\"") + 1);
+  if (first != "citus")
+    item.add("failed", "citus is not the first of shared_preload_libraries ('" + preload + "')",
+             "shared_preload_libraries = 'citus,mysql_sync' in postgresql.conf (citus first), then restart "
+             "PostgreSQL");
+
+  int holders = spi_query(
+      "SELECT format('%s:%s', nodename, nodeport) FROM pg_catalog.pg_dist_node "
+      " WHERE isactive AND noderole = 'primary' AND shouldhaveshards ORDER BY nodeid",
+      0);
+  std::vector<std::string> nodes;
+  for (int i = 0; i < holders; i++) nodes.push_back(spi_text(i, 1));
+  if (holders == 0)
+    item.add(
+        "failed",
+        "no node of the Citus cluster holds shards (pg_dist_node has no active node that should have shards)",
+        "SELECT citus_add_node('<worker host>', <port>) for each worker node; or, to keep the shards on this "
+        "node: SELECT citus_set_coordinator_host('<this host>', <port>); SELECT "
+        "citus_set_node_property('<this host>', <port>, 'shouldhaveshards', true)");
+
+  // An unreachable node fails at once when refused; a silent one within the timeout.
+  spi_query("SELECT set_config('citus.node_connection_timeout', '5000', true)", 0);
+  int down = spi_query(
+      "SELECT format('%s:%s (%s)', nodename, nodeport, result) FROM "
+      "pg_catalog.run_command_on_workers('SELECT 1') "
+      " WHERE NOT success ORDER BY nodename, nodeport",
+      0);
+  std::vector<std::string> unreachable;
+  for (int i = 0; i < down; i++) unreachable.push_back(spi_text(i, 1));
+  if (down > 0)
+    item.add("failed", "Citus worker nodes cannot be reached: " + capped(unreachable, ", "),
+             "Start them, or take them out of the cluster: SELECT citus_disable_node('<host>', <port>)");
+  return "shards on " + (nodes.empty() ? std::string("no node") : capped(nodes, ", ")) +
+         (down == 0 ? ", every worker node answers" : "");
+}
+
 }  // namespace
 
 MYSQL_SYNC_FUNCTION(mysql_sync_precheck) {
@@ -231,17 +277,27 @@ MYSQL_SYNC_FUNCTION(mysql_sync_precheck) {
   char* start_file = nullptr;
   int64 start_pos = 0;
   const char* consistency = "auto";
-  if (spi_query("SELECT ($1::jsonb ->> 'server_id')::numeric::bigint, $1::jsonb -> 'start_position' ->> 'file', "
-                "($1::jsonb -> 'start_position' ->> 'pos')::numeric::bigint, $1::jsonb ->> 'consistency'",
-                1, options_text) == 1) {
+  char* start_gtid = nullptr;
+  char* task_name = nullptr;  // '_task': start_sync and set_source name the task
+  if (spi_query(
+          "SELECT ($1::jsonb ->> 'server_id')::numeric::bigint, $1::jsonb -> 'start_position' ->> 'file', "
+          "($1::jsonb -> 'start_position' ->> 'pos')::numeric::bigint, "
+          "$1::jsonb -> 'start_position' ->> 'gtid', $1::jsonb ->> '_task', $1::jsonb ->> 'consistency'",
+          1, options_text) == 1) {
     const char* sid = spi_text(0, 1);
     const char* file = spi_text(0, 2);
     const char* pos = spi_text(0, 3);
+    const char* gtid = spi_text(0, 4);
+    const char* task = spi_text(0, 5);
     if (sid) server_id = strtoll(sid, nullptr, 10);
     if (file) start_file = pstrdup(file);
     if (pos) start_pos = strtoll(pos, nullptr, 10);
-    if (spi_text(0, 4)) consistency = pstrdup(spi_text(0, 4));
+    if (gtid) start_gtid = pstrdup(gtid);
+    if (task) task_name = pstrdup(task);
+    if (spi_text(0, 6)) consistency = pstrdup(spi_text(0, 6));
   }
+  const uint64 system_identifier = GetSystemIdentifier();
+  const uint16 pg_port = (uint16)PostPortNumber;
   // table_keys: {"db.table": {"primary_key": [...], "distribution_key": [...]}}
   std::map<std::string, TableKeysEntry>* table_keys = nullptr;
   int key_count = spi_query(
@@ -277,6 +333,11 @@ MYSQL_SYNC_FUNCTION(mysql_sync_precheck) {
     if (start_file) {
       options.start_file = start_file;
       options.start_pos = (uint64_t)start_pos;
+    }
+    if (start_gtid) options.start_gtid = start_gtid;
+    if (task_name) {
+      options.own_report_host = mysql_sync::replica_report_host(task_name, system_identifier);
+      options.own_report_port = pg_port;
     }
     for (const auto& [name, entry] : *keys)
       if (!entry.primary_key.empty()) options.primary_keys[name] = entry.primary_key;
@@ -545,7 +606,19 @@ MYSQL_SYNC_FUNCTION(mysql_sync_precheck) {
   if (platform.empty()) {
     distribution.put(rsinfo, "distribution_keys", "plain PostgreSQL: distribution keys are recorded only");
   } else {
+    std::string cluster;
+    if (citus) cluster = check_citus_cluster(distribution) + "; ";  // "shards on ...; "
+    // options.reference_tables: reference tables have no distribution key to keep in unique keys.
+    int reference_count = spi_query(
+        "SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof($1::jsonb -> 'reference_tables') = 'array' "
+        "THEN $1::jsonb -> 'reference_tables' ELSE '[]' END)",
+        1, options_text);
+    std::vector<std::string> reference_patterns;
+    for (int i = 0; i < reference_count; i++) reference_patterns.push_back(spi_text(i, 1));
+    mysql_sync::ObjectPatterns references(reference_patterns);
     for (const TargetTable& t : tables) {
+      size_t dot = t.source.find('.');
+      if (citus && references.matches(t.source.substr(0, dot), t.source.substr(dot + 1))) continue;
       std::vector<std::string> dist = t.distribution_key;
       if (dist.empty() && !t.primary_key.empty()) dist.push_back(t.primary_key[0]);
       if (dist.empty()) {
@@ -588,7 +661,7 @@ MYSQL_SYNC_FUNCTION(mysql_sync_precheck) {
                                             "\"]}}'");
     }
     distribution.put(rsinfo, "distribution_keys",
-                     platform + ": every distribution key is part of its table's unique keys");
+                     platform + ": " + cluster + "every distribution key is part of its table's unique keys");
   }
   SPI_finish();
   delete found;

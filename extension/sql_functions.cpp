@@ -9,6 +9,7 @@
 
 #include "bgworker/shmem.h"
 #include "extension/bridge.h"
+#include "extension/commit_wakeup.h"
 #include "extension/sql_args.h"
 
 extern "C" {
@@ -32,6 +33,7 @@ PG_FUNCTION_INFO_V1(mysql_sync_preloaded);
 PG_FUNCTION_INFO_V1(mysql_sync_check_source);
 PG_FUNCTION_INFO_V1(mysql_sync_check_objects);
 PG_FUNCTION_INFO_V1(mysql_sync_live_status);
+PG_FUNCTION_INFO_V1(mysql_sync_live_copy);
 PG_FUNCTION_INFO_V1(mysql_sync_signal_task);
 PG_FUNCTION_INFO_V1(mysql_sync_binlog_events);
 PG_FUNCTION_INFO_V1(mysql_sync_cluster_identity);
@@ -82,10 +84,7 @@ MYSQL_SYNC_FUNCTION(mysql_sync_live_status) {
   if (sync_shared == nullptr) return (Datum)0;  // not preloaded: no workers
   for (int i = 0; i < sync_shared->slot_count; i++) {
     TaskSlot slot;
-    SpinLockAcquire(&sync_shared->mutex);
-    slot = sync_shared->slots[i];
-    SpinLockRelease(&sync_shared->mutex);
-    if (!slot.in_use || slot.pid == 0) continue;
+    if (!read_running_slot(i, &slot)) continue;
     Datum values[12];
     bool nulls[12] = {false};
     values[0] = CStringGetTextDatum(slot.task);
@@ -114,14 +113,22 @@ MYSQL_SYNC_FUNCTION(mysql_sync_live_status) {
   return (Datum)0;
 }
 
-// The launcher reads the task table, so it must look only once the caller's change is
-// committed: wake it from a commit callback (a wake-up before the commit finds nothing new and
-// leaves the task waiting a whole naptime).
-static bool wake_at_commit = false;
-
-MYSQL_SYNC_VOID_ENTRY(wake_launcher_on_commit, (XactEvent event, [[maybe_unused]] void* arg), (event, arg)) {
-  if (event == XACT_EVENT_COMMIT && wake_at_commit) wake_launcher();
-  if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT) wake_at_commit = false;
+// The copy of each running worker: the table its COPY writes, that COPY's rows not yet committed,
+// and the recent rate (rows per second; 0 when it is not known).
+MYSQL_SYNC_FUNCTION(mysql_sync_live_copy) {
+  ReturnSetInfo* rsinfo = (ReturnSetInfo*)fcinfo->resultinfo;
+  InitMaterializedSRF(fcinfo, 0);
+  if (sync_shared == nullptr) return (Datum)0;
+  const TimestampTz now = GetCurrentTimestamp();
+  for (int i = 0; i < sync_shared->slot_count; i++) {
+    TaskSlot slot;
+    if (!read_running_slot(i, &slot)) continue;
+    Datum values[4] = {CStringGetTextDatum(slot.task), CStringGetTextDatum(slot.copy_table),
+                       Int64GetDatum(slot.copy_rows_in_flight), Float8GetDatum(copy_rate_at(&slot, now))};
+    bool nulls[4] = {false, slot.copy_table[0] == '\0', false, false};
+    tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+  }
+  return (Datum)0;
 }
 
 MYSQL_SYNC_FUNCTION(mysql_sync_signal_task) {
@@ -146,12 +153,7 @@ MYSQL_SYNC_FUNCTION(mysql_sync_signal_task) {
       }
     }
   }
-  static bool callback_registered = false;
-  if (!callback_registered) {
-    RegisterXactCallback(wake_launcher_on_commit, nullptr);
-    callback_registered = true;
-  }
-  wake_at_commit = true;
+  wake_launcher_at_commit();
   PG_RETURN_BOOL(signalled);
 }
 

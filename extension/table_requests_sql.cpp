@@ -7,13 +7,11 @@
 
 #include "bgworker/shmem.h"
 #include "extension/bridge.h"
+#include "extension/commit_wakeup.h"
 #include "extension/sql_args.h"
 
 extern "C" {
-#include "access/xact.h"
 #include "funcapi.h"
-#include "storage/proc.h"
-#include "storage/procarray.h"
 #include "utils/builtins.h"
 
 PG_FUNCTION_INFO_V1(mysql_sync_signal_table_requests);
@@ -21,42 +19,10 @@ PG_FUNCTION_INFO_V1(mysql_sync_objects_match);
 PG_FUNCTION_INFO_V1(mysql_sync_source_tables);
 }
 
-namespace {
-
-// The tasks whose workers are woken when the caller's transaction commits (a wake-up before the
-// commit would find nothing new). Plain data: a few task names.
-constexpr int kMaxPending = 16;
-char pending_tasks[kMaxPending][kTaskNameSize];
-int pending_count = 0;
-bool callback_registered = false;
-
-void wake_worker(const char* task) {
-  int index = find_task_slot(task);
-  if (index < 0) return;  // no worker: it reads the requests when it starts
-  pid_t pid = note_table_requests(index);
-  if (pid == 0) return;
-  PGPROC* proc = BackendPidGetProc(pid);
-  if (proc != nullptr) SetLatch(&proc->procLatch);
-}
-
-MYSQL_SYNC_VOID_ENTRY(wake_on_commit, (XactEvent event, [[maybe_unused]] void* arg), (event, arg)) {
-  if (event == XACT_EVENT_COMMIT)
-    for (int i = 0; i < pending_count; i++) wake_worker(pending_tasks[i]);
-  if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT) pending_count = 0;
-}
-
-}  // namespace
-
 MYSQL_SYNC_FUNCTION(mysql_sync_signal_table_requests) {
   char* task = text_to_cstring(PG_GETARG_TEXT_PP(0));
   if (sync_shared == nullptr) PG_RETURN_VOID();  // not preloaded: no worker to wake
-  if (!callback_registered) {
-    RegisterXactCallback(wake_on_commit, nullptr);
-    callback_registered = true;
-  }
-  for (int i = 0; i < pending_count; i++)
-    if (strcmp(pending_tasks[i], task) == 0) PG_RETURN_VOID();
-  if (pending_count < kMaxPending) strlcpy(pending_tasks[pending_count++], task, kTaskNameSize);
+  wake_worker_at_commit(task);
   PG_RETURN_VOID();
 }
 

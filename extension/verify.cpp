@@ -20,6 +20,7 @@
 #include "task/verify_compare.h"
 #include "task/verify_source.h"
 
+#include "bgworker/citus.h"
 #include "bgworker/shmem.h"
 #include "bgworker/verify_pause.h"
 #include "extension/bridge.h"
@@ -460,6 +461,42 @@ Outcome verify_table(const char* task, TableInfo* table, Snapshot snapshot, cons
   return outcome;
 }
 
+// One result row per table (the target read in `snapshot`).
+void verify_tables(const char* task, TableInfo* tables, int table_count, Snapshot snapshot, const char* note,
+                   MemoryContext chunk_context, ReturnSetInfo* rsinfo) {
+  for (int i = 0; i < table_count; i++) {
+    Outcome outcome = verify_table(task, &tables[i], snapshot, note, chunk_context);
+    Datum values[7];
+    bool nulls[7] = {false, false, false, false, false, false, false};
+    values[0] = CStringGetTextDatum(tables[i].source_table);
+    values[1] = CStringGetTextDatum(
+        psprintf("%s.%s", tables[i].target_schema, tables[i].target_name));  // as table_status
+    values[2] = CStringGetTextDatum(outcome.status);
+    values[3] = Int64GetDatum(outcome.source_rows);
+    values[4] = Int64GetDatum(outcome.target_rows);
+    values[5] = Int64GetDatum(outcome.mismatched);
+    nulls[3] = nulls[4] = nulls[5] = !outcome.counts_known;
+    nulls[6] = outcome.detail == nullptr;
+    values[6] = outcome.detail ? CStringGetTextDatum(outcome.detail) : (Datum)0;
+    tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+  }
+}
+
+// Whether a target of the tables is a Citus table (inside SPI).
+bool any_citus_table(const TableInfo* tables, int count) {
+  Datum* relids = static_cast<Datum*>(palloc0(sizeof(Datum) * (count + 1)));
+  for (int i = 0; i < count; i++) relids[i] = ObjectIdGetDatum(tables[i].relid);
+  int dims[1] = {count};
+  int lbs[1] = {1};
+  Datum args[1] = {PointerGetDatum(
+      construct_md_array(relids, nullptr, 1, dims, lbs, OIDOID, sizeof(Oid), true, TYPALIGN_INT))};
+  Oid types[1] = {OIDARRAYOID};
+  SPI_execute_with_args(
+      "SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = ANY ($1))", 1, types,
+      args, nullptr, true, 1);
+  return strcmp(cell(0, 1), "t") == 0;
+}
+
 }  // namespace
 
 MYSQL_SYNC_FUNCTION(mysql_sync_verify) {
@@ -554,6 +591,12 @@ MYSQL_SYNC_FUNCTION(mysql_sync_verify) {
       session->described = mysql_sync::describe_tables(*session->client, mysql_sync::ObjectPatterns(names));
   });
 
+  // Citus reads each node in that node's own snapshot: the worker holds until the reads are done.
+  bool hold = citus_installed() && any_citus_table(tables, table_count);
+  int held_slot = -1;
+  pid_t held_worker = 0;
+  uint32 held_id = 0;
+
   char at_file[kFileNameSize] = "";
   int64 at_pos = 0;
   Snapshot snapshot = InvalidSnapshot;
@@ -584,7 +627,7 @@ MYSQL_SYNC_FUNCTION(mysql_sync_verify) {
                       errhint("Call verify when mysql_sync.status shows the task streaming.")));
     if (streaming) {
       VerifyPauseAnswer answer;
-      if (verify_request_pause(task, slot, worker, at_file, at_pos, kReachTimeoutMs, &answer)) {
+      if (verify_request_pause(task, slot, worker, at_file, at_pos, kReachTimeoutMs, hold, &answer)) {
         if (answer.past) {
           if (attempt >= kSnapshotAttempts)
             ereport(ERROR,
@@ -594,7 +637,13 @@ MYSQL_SYNC_FUNCTION(mysql_sync_verify) {
           continue;
         }
         snapshot = RegisterSnapshot(GetLatestSnapshot());
-        verify_release_pause(slot, worker, answer.id);
+        if (hold) {
+          held_slot = slot;
+          held_worker = worker;
+          held_id = answer.id;
+        } else {
+          verify_release_pause(slot, worker, answer.id);
+        }
         continue;
       }
       // The worker exited meanwhile: compare against what it committed.
@@ -611,22 +660,13 @@ MYSQL_SYNC_FUNCTION(mysql_sync_verify) {
           cell(0, 1), cell(0, 2), at_file, (long long)at_pos);
   }
 
-  for (int i = 0; i < table_count; i++) {
-    Outcome outcome = verify_table(task, &tables[i], snapshot, note, chunk_context);
-    Datum values[7];
-    bool nulls[7] = {false, false, false, false, false, false, false};
-    values[0] = CStringGetTextDatum(tables[i].source_table);
-    values[1] = CStringGetTextDatum(
-        psprintf("%s.%s", tables[i].target_schema, tables[i].target_name));  // as table_status
-    values[2] = CStringGetTextDatum(outcome.status);
-    values[3] = Int64GetDatum(outcome.source_rows);
-    values[4] = Int64GetDatum(outcome.target_rows);
-    values[5] = Int64GetDatum(outcome.mismatched);
-    nulls[3] = nulls[4] = nulls[5] = !outcome.counts_known;
-    nulls[6] = outcome.detail == nullptr;
-    values[6] = outcome.detail ? CStringGetTextDatum(outcome.detail) : (Datum)0;
-    tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+  PG_TRY();
+  { verify_tables(task, tables, table_count, snapshot, note, chunk_context, rsinfo); }
+  PG_FINALLY();
+  {
+    if (held_slot >= 0) verify_release_pause(held_slot, held_worker, held_id);
   }
+  PG_END_TRY();
 
   UnregisterSnapshot(snapshot);
   SPI_finish();

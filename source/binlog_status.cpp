@@ -12,27 +12,6 @@
 
 namespace mysql_sync {
 
-namespace {
-
-using Rows = std::vector<std::vector<std::optional<std::string>>>;
-
-Rows query_rows(st_mysql* m, const SourceUri& uri, const std::string& sql) {
-  if (mysql_real_query(m, sql.data(), sql.size()) != 0) throw last_mysql_error(m, uri, "running " + sql);
-  std::unique_ptr<MYSQL_RES, void (*)(MYSQL_RES*)> result(mysql_store_result(m), mysql_free_result);
-  if (!result) throw last_mysql_error(m, uri, "reading the result of " + sql);
-  unsigned count = mysql_num_fields(result.get());
-  Rows rows;
-  while (MYSQL_ROW row = mysql_fetch_row(result.get())) {
-    unsigned long* lengths = mysql_fetch_lengths(result.get());
-    auto& values = rows.emplace_back();
-    for (unsigned i = 0; i < count; ++i)
-      values.push_back(row[i] ? std::optional<std::string>(std::string(row[i], lengths[i])) : std::nullopt);
-  }
-  return rows;
-}
-
-}  // namespace
-
 BinlogStatusReader::BinlogStatusReader(SourceUri uri) : uri_(std::move(uri)) {}
 
 BinlogStatusReader::~BinlogStatusReader() = default;
@@ -59,7 +38,7 @@ SourceSnapshot BinlogStatusReader::read() {
     snapshot.polled_at =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
             .count();
-    Rows status;
+    QueryResultRows status;
     try {
       status = query_rows(m, uri_, "SHOW MASTER STATUS");
     } catch (const SourceError& e) {

@@ -62,6 +62,8 @@ MysqlHandle connect_mysql(const SourceUri& uri, const ConnectOptions& options) {
   mysql_optionsv(m, MYSQL_OPT_PROTOCOL, &protocol);
   mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
   set_tls_options(m, uri);
+  if (!uri.server_public_key.empty())
+    mysql_optionsv(m, MYSQL_SERVER_PUBLIC_KEY, uri.server_public_key.c_str());
 
   if (!mysql_real_connect(m, uri.host.c_str(), uri.user.c_str(), uri.password.c_str(), nullptr, uri.port,
                           nullptr, 0)) {
@@ -140,6 +142,21 @@ void run_statement(st_mysql* mysql, const SourceUri& uri, const std::string& sql
   if (mysql_real_query(mysql, sql.data(), sql.size()) != 0) throw last_mysql_error(mysql, uri, "running " + sql);
   // A statement may still return a result (SHOW, SELECT): discard it so the connection stays usable.
   if (MYSQL_RES* result = mysql_store_result(mysql)) mysql_free_result(result);
+}
+
+QueryResultRows query_rows(st_mysql* m, const SourceUri& uri, const std::string& sql) {
+  if (mysql_real_query(m, sql.data(), sql.size()) != 0) throw last_mysql_error(m, uri, "running " + sql);
+  std::unique_ptr<MYSQL_RES, void (*)(MYSQL_RES*)> result(mysql_store_result(m), mysql_free_result);
+  if (!result) throw last_mysql_error(m, uri, "reading the result of " + sql);
+  unsigned count = mysql_num_fields(result.get());
+  QueryResultRows rows;
+  while (MYSQL_ROW row = mysql_fetch_row(result.get())) {
+    unsigned long* lengths = mysql_fetch_lengths(result.get());
+    auto& values = rows.emplace_back();
+    for (unsigned i = 0; i < count; ++i)
+      values.push_back(row[i] ? std::optional<std::string>(std::string(row[i], lengths[i])) : std::nullopt);
+  }
+  return rows;
 }
 
 }  // namespace mysql_sync

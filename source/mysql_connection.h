@@ -5,7 +5,9 @@
 #include "common/cxx_zone.h"
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/errors.h"
 #include "source/source_uri.h"
@@ -45,5 +47,9 @@ ErrorClass classify_mysql_error(unsigned mysql_errno);
 
 // Runs a statement that returns no rows; throws last_mysql_error.
 void run_statement(st_mysql* mysql, const SourceUri& uri, const std::string& sql);
+
+// Runs a query and returns its rows (NULL as nullopt); throws last_mysql_error.
+using QueryResultRows = std::vector<std::vector<std::optional<std::string>>>;
+QueryResultRows query_rows(st_mysql* mysql, const SourceUri& uri, const std::string& sql);
 
 }  // namespace mysql_sync

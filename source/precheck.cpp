@@ -22,7 +22,10 @@
 
 #include "common/errors.h"
 #include "source/mysql_connection.h"
+#include "source/gtid_check.h"
+#include "source/precheck_mysql.h"
 #include "source/precheck_privileges.h"
+#include "source/server_version.h"
 
 namespace mysql_sync {
 namespace {
@@ -39,23 +42,6 @@ constexpr int64_t kBusyCheckRows = 1'000'000;     // the busy-source sample runs
 constexpr double kBusyWritesPerSecond = 1000;     // write statements per second that make a source busy
 constexpr int64_t kSuggestedServerId = 1001;      // first server_id suggested by a hint
 constexpr int64_t kMaxRetentionDays = 99;         // expire_logs_days' maximum (MariaDB: also the seconds')
-
-struct ServerVersion {
-  std::string text;
-  bool mariadb = false;
-  int major = 0, minor = 0, patch = 0;
-  bool at_least(int a, int b, int c = 0) const {
-    return major != a ? major > a : minor != b ? minor > b : patch >= c;
-  }
-};
-
-ServerVersion parse_server_version(const std::string& text) {
-  ServerVersion v;
-  v.text = text;
-  v.mariadb = text.find("MariaDB") != std::string::npos;
-  std::sscanf(text.c_str(), "%d.%d.%d", &v.major, &v.minor, &v.patch);
-  return v;
-}
 
 std::string upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
@@ -137,17 +123,12 @@ bool access_denied(const SyncError& e) { return e.sqlstate() == "42501"; }
 
 PrecheckRow check_version(const ServerVersion& v, const PrecheckOptions& options) {
   std::string name = std::string(v.mariadb ? "MariaDB " : "MySQL ") + v.text;
-  if (options.full_load) {
-    // How the copies' chunks (task/chunk_reader.h) stand in the binlog: no lock either way.
-    if (!v.mariadb && options.consistency == "snapshot")
-      return row("version", "failed",
-                 name + ": options.consistency \"snapshot\" needs MariaDB (MySQL reports no binlog position of a "
-                        "consistent snapshot)",
-                 "options => '{\"consistency\": \"watermark\"}' (or leave it out: \"auto\")");
-    bool snapshot = options.consistency == "snapshot" || (v.mariadb && options.consistency != "watermark");
-    name += snapshot ? "; copies read each chunk at its exact snapshot position (no lock)"
-                     : "; copies reconcile each chunk with the binlog between its low and high watermarks (no lock)";
-  }
+  // The copies' exact snapshot positions are MariaDB's (the privileges item names the method).
+  if (options.full_load && !v.mariadb && options.consistency == "snapshot")
+    return row("version", "failed",
+               name + ": options.consistency \"snapshot\" needs MariaDB (MySQL reports no binlog position of a "
+                      "consistent snapshot)",
+               "options => '{\"consistency\": \"watermark\"}' (or leave it out: \"auto\")");
   bool ok = v.mariadb ? v.major >= 10 : (v.major == 5 && v.minor >= 1) || v.major == 8 || v.major == 9;
   if (!ok)
     return row("version", "failed", name + " is not supported (MySQL 5.1 to 9.x, MariaDB 10.0 and later)",
@@ -162,9 +143,14 @@ PrecheckRow check_version(const ServerVersion& v, const PrecheckOptions& options
   return row("version", "passed", name);
 }
 
-PrecheckRow check_binlog_enabled(MysqlClient& client) {
+PrecheckRow check_binlog_enabled(MysqlClient& client, const ServerVersion& version) {
   std::string value = upper(single(client, "SELECT @@global.log_bin"));
-  if (value == "1" || value == "ON") return row("binlog_enabled", "passed", "log_bin is ON");
+  if (value == "1" || value == "ON") {
+    std::string note = gtid_mode_note(
+        version, version.mariadb ? ServerVariables{}
+                                 : name_values(client, "SHOW GLOBAL VARIABLES LIKE 'gtid\\_mode'"));
+    return row("binlog_enabled", "passed", "log_bin is ON" + (note.empty() ? "" : "; " + note));
+  }
   return row("binlog_enabled", "failed", "the binary log is disabled (log_bin is OFF): there are no changes to read",
              "Add log_bin = binlog under [mysqld] in my.cnf (mariadbd/mysqld --log-bin=binlog) and restart the "
              "server; log_bin cannot be changed while it runs.");
@@ -181,13 +167,21 @@ PrecheckRow check_binlog_format(MysqlClient& client) {
              "already open keep the old format until they reconnect");
 }
 
-PrecheckRow check_row_image(MysqlClient& client) {
-  auto vars = name_values(client, "SHOW GLOBAL VARIABLES LIKE 'binlog\\_row\\_image'");
-  const std::string hint =
-      "SET GLOBAL binlog_row_image = 'FULL' -- and binlog_row_image = FULL under [mysqld] in my.cnf";
-  if (vars.empty()) return row("binlog_row_image", "passed", "rows are logged in full (no binlog_row_image before MySQL 5.6)");
-  std::string image = upper(vars.begin()->second);
-  if (image == "FULL") return row("binlog_row_image", "passed", "binlog_row_image is FULL");
+PrecheckRow check_row_image(MysqlClient& client, const ServerVersion& version) {
+  auto vars = name_values(client,
+                          "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('binlog_row_image', "
+                          "'binlog_transaction_compression', 'binlog_row_value_options')");
+  const std::string hint = persistent_setting_hint(version, "binlog_row_image", "FULL");
+  if (!vars.count("binlog_row_image"))
+    return row("binlog_row_image", "passed",
+               "rows are logged in full (no binlog_row_image before MySQL 5.6)");
+  std::string image = upper(vars["binlog_row_image"]);
+  if (image == "FULL") {
+    // MySQL 8: compressed transactions and partial JSON come along with full images.
+    PrecheckFinding values = row_value_finding(vars, image);
+    return row("binlog_row_image", values.status.c_str(),
+               "binlog_row_image is FULL" + (values.detail.empty() ? "" : "; " + values.detail), values.hint);
+  }
   if (image == "NOBLOB")
     return row("binlog_row_image", "warning",
                "binlog_row_image is NOBLOB: an UPDATE that leaves a BLOB/TEXT column unchanged does not log it, "
@@ -197,7 +191,7 @@ PrecheckRow check_row_image(MysqlClient& client) {
              "binlog_row_image is " + image + ", not FULL: updates and deletes log only some columns", hint);
 }
 
-PrecheckRow check_row_metadata(MysqlClient& client) {
+PrecheckRow check_row_metadata(MysqlClient& client, const ServerVersion& version) {
   auto vars = name_values(client, "SHOW GLOBAL VARIABLES LIKE 'binlog\\_row\\_metadata'");
   if (vars.empty())
     return row("binlog_row_metadata", "warning",
@@ -208,7 +202,7 @@ PrecheckRow check_row_metadata(MysqlClient& client) {
   if (value == "FULL") return row("binlog_row_metadata", "passed", "binlog_row_metadata is FULL");
   return row("binlog_row_metadata", "warning",
              "binlog_row_metadata is " + value + ": column names come from the schema read at the start",
-             "SET GLOBAL binlog_row_metadata = 'FULL' -- and binlog_row_metadata = FULL under [mysqld] in my.cnf");
+             persistent_setting_hint(version, "binlog_row_metadata", "FULL"));
 }
 
 struct RetentionInput {
@@ -216,7 +210,50 @@ struct RetentionInput {
   const ServerVersion* version;
   int64_t load_rows = 0;  // rows of the full load (0: none)
   std::string account;
+  ManagedService service = ManagedService::none;
 };
+
+// The binlog retention of Amazon RDS / Aurora: 'binlog retention hours', not the expiry variables
+// (RDS purges by its own setting). Its seconds (0: unknown or purged at once) for the load-time
+// comparison.
+PrecheckFinding managed_retention(MysqlClient& client, ManagedService service, double& seconds) {
+  bool found = false;
+  std::optional<std::string> hours;
+  // A procedure's result comes with a second one (its status): on a connection of its own.
+  MysqlClient rds(client.uri());
+  for (const auto& r : rds.query("CALL mysql.rds_show_configuration").rows)
+    if (r.size() >= 2 && r[0] && lower(*r[0]) == "binlog retention hours") {
+      found = true;
+      hours = r[1];
+    }
+  seconds = hours ? std::atof(hours->c_str()) * 3600 : 0;
+  return rds_retention_finding(service, found, hours);
+}
+
+// options.start_position's GTID set / position against the source's GTIDs (what set_source checks
+// a new source with): "" when it can start there, else the failure.
+std::pair<std::string, std::string> gtid_start_problem(MysqlClient& client, const ServerVersion& version,
+                                                       const std::string& start_gtid) {
+  GtidSet set = GtidSet::parse(start_gtid);
+  if ((set.flavor() == GtidFlavor::mariadb) != version.mariadb)
+    return {"start_position " + start_gtid + " is a " +
+                (version.mariadb ? "MySQL GTID set" : "MariaDB GTID position") + ", but the source is " +
+                (version.mariadb ? "MariaDB" : "MySQL"),
+            "Give a GTID of the source's kind, or a source of the position's kind."};
+  if (!version.mariadb && upper(single(client, "SELECT @@global.gtid_mode")) != "ON")
+    return {"start_position is a GTID set, but the source's gtid_mode is not ON",
+            "SET PERSIST gtid_mode = ON (through OFF_PERMISSIVE and ON_PERMISSIVE, with "
+            "enforce_gtid_consistency = ON), "
+            "or start from a file position."};
+  try {
+    ServerGtids server =
+        read_server_gtids(version.mariadb, [&](const std::string& sql) { return client.query(sql).rows; });
+    check_gtid_start(set, server, source_endpoint(client.uri()));
+  } catch (const SourceError& e) {
+    return {e.what(), e.hint()};
+  }
+  return {"", ""};
+}
 
 PrecheckRow check_retention(MysqlClient& client, const RetentionInput& in) {
   auto vars = name_values(client,
@@ -243,14 +280,20 @@ PrecheckRow check_retention(MysqlClient& client, const RetentionInput& in) {
     return "SET GLOBAL binlog_expire_logs_seconds = " + secs + " -- and binlog_expire_logs_seconds = " + secs +
            " under [mysqld] in my.cnf";
   };
-  const std::string fix_hint = retention_hint(7);
+  std::string fix_hint = retention_hint(7);
 
   std::string status = "passed";
   std::vector<std::string> details, hints;
   auto raise = [&](const std::string& s) {
     if (s == "failed" || (s == "warning" && status == "passed")) status = s;
   };
-  if (seconds <= 0) {
+  if (in.service != ManagedService::none) {
+    PrecheckFinding managed = managed_retention(client, in.service, seconds);
+    raise(managed.status);
+    details.push_back(managed.detail);
+    if (!managed.hint.empty()) hints.push_back(managed.hint);
+    fix_hint = managed.hint;
+  } else if (seconds <= 0) {
     details.push_back("binlogs never expire");
   } else {
     std::string kept = setting + " keeps binlogs for " + days_text(seconds);
@@ -318,6 +361,18 @@ PrecheckRow check_retention(MysqlClient& client, const RetentionInput& in) {
     }
   }
 
+  if (!o.start_gtid.empty()) {
+    auto [problem, hint] = gtid_start_problem(client, *in.version, o.start_gtid);
+    if (problem.empty()) {
+      details.push_back("start_position " + o.start_gtid +
+                        ": the source has every transaction of it and keeps the later ones");
+    } else {
+      raise("failed");
+      details.push_back(problem);
+      hints.push_back(hint);
+    }
+  }
+
   // A long full load: the binlog written meanwhile must still be there when it ends.
   if (in.load_rows > 0) {
     double load_seconds = in.load_rows / kPrecheckLoadRowsPerSecond;
@@ -368,28 +423,32 @@ PrecheckRow check_retention(MysqlClient& client, const RetentionInput& in) {
   return row("binlog_retention", status.c_str(), join(details, "; "), join(hints, "; "));
 }
 
-PrecheckRow check_server_id(MysqlClient& client, const ServerVersion& v, uint32_t task_id, const std::string& account) {
+PrecheckRow check_server_id(MysqlClient& client, const ServerVersion& v, const PrecheckOptions& options,
+                            const std::string& account) {
+  const uint32_t task_id = options.server_id;
   std::string id = single(client, "SELECT @@global.server_id");
   if (id.empty() || id == "0")
     return row("server_id", "failed", "the source has server_id 0, so it refuses replicas",
                "SET GLOBAL server_id = 1 -- and server_id = 1 under [mysqld] in my.cnf");
   // The replicas that registered (each replica's server_id must be unique among them).
   std::set<std::string> used = {id};
-  std::vector<std::pair<std::string, std::string>> replicas;  // id, host:port
+  struct Replica {
+    std::string id, host, port;
+  };
+  std::vector<Replica> replicas;
   std::string list_error;
   bool denied = false;
   try {
-    bool new_name = !v.mariadb && v.at_least(8, 0, 22);
-    for (const auto& r : client.query(new_name ? "SHOW REPLICAS" : "SHOW SLAVE HOSTS").rows) {
+    for (const auto& r : client.query(replicas_statement(v)).rows) {
       if (r.empty() || !r[0]) continue;
-      std::string host = r.size() > 2 ? r[1].value_or("") + ":" + r[2].value_or("") : "";
-      replicas.emplace_back(*r[0], host);
+      replicas.push_back(
+          Replica{*r[0], r.size() > 1 ? r[1].value_or("") : "", r.size() > 2 ? r[2].value_or("") : ""});
       used.insert(*r[0]);
     }
   } catch (const SyncError& e) {
     list_error = e.what();
     denied = access_denied(e) || std::string(e.what()).find("ccess denied") != std::string::npos;
-    if (denied) list_error = std::string(v.mariadb ? "SHOW SLAVE HOSTS" : "SHOW REPLICAS") + " is not allowed";
+    if (denied) list_error = std::string(replicas_statement(v)) + " is not allowed";
   }
   int64_t suggestion = kSuggestedServerId;
   while (used.count(std::to_string(suggestion))) suggestion++;
@@ -398,12 +457,22 @@ PrecheckRow check_server_id(MysqlClient& client, const ServerVersion& v, uint32_
   std::string task = std::to_string(task_id);
   if (task_id != 0 && task == id)
     return row("server_id", "failed", "the task's server_id " + task + " is the source's own server_id", fix);
-  for (const auto& [rid, host] : replicas)
-    if (task_id != 0 && rid == task)
-      return row("server_id", "failed",
-                 "the replica at " + host + " already uses server_id " + task +
-                     "; two replicas with one server_id disconnect each other",
-                 fix);
+  std::string own_note;
+  for (const Replica& r : replicas) {
+    if (task_id == 0 || r.id != task) continue;
+    // The task's own earlier connection (drop_sync and start_sync again, a restart): the source
+    // replaces it when the task connects with the same server_id.
+    if (!options.own_report_host.empty() && r.host == options.own_report_host &&
+        r.port == std::to_string(options.own_report_port)) {
+      own_note = "; the replica listed with server_id " + task + " is this task's earlier connection (" +
+                 r.host + ":" + r.port + "), which the source replaces when the task connects";
+      continue;
+    }
+    return row("server_id", "failed",
+               "the replica at " + r.host + ":" + r.port + " already uses server_id " + task +
+                   "; two replicas with one server_id disconnect each other",
+               fix);
+  }
   std::string detail = "source server_id " + id;
   if (task_id != 0)
     detail += ", task server_id " + task;
@@ -419,7 +488,7 @@ PrecheckRow check_server_id(MysqlClient& client, const ServerVersion& v, uint32_
                detail + "; could not list the source's replicas to compare (" + list_error + ")", hint);
   }
   detail += "; " + std::to_string(replicas.size()) + (replicas.size() == 1 ? " registered replica" : " registered replicas");
-  return row("server_id", "passed", detail);
+  return row("server_id", "passed", detail + own_note);
 }
 
 // gh-ost (_t_gho, _t_ghc, _t_del) and pt-online-schema-change (_t_new, _t_old) tables: the
@@ -489,6 +558,27 @@ std::pair<std::string, std::string> describe_connection_failure(const SourceUri&
   size_t code = words.rfind(" (MySQL error ");
   if (code != std::string::npos) words = words.substr(0, code);
 
+  // caching_sha2_password (MySQL 8's default) without TLS sends the password RSA-encrypted with
+  // the server's public key: from server_public_key, else asked of the server.
+  if (mysql_errno == 2061 && words.find("RSA public key") != std::string::npos)
+    return {"caching_sha2_password login of '" + uri.user + "' at " + endpoint +
+                " without TLS needs the server's RSA public key, which could not be read: " + words,
+            uri.server_public_key.empty()
+                ? "Use TLS (?ssl_mode=require), or give the server's key as "
+                  "?server_public_key=/path/public_key.pem "
+                  "(SHOW STATUS LIKE 'Caching_sha2_password_rsa_public_key' on the source prints it; "
+                  "libmariadb asks "
+                  "the server for it otherwise, as get-server-public-key does, which needs the server's "
+                  "caching_sha2_password_auto_generate_rsa_keys)"
+                : "Check that " + uri.server_public_key +
+                      " is readable by PostgreSQL and holds the server's key (SHOW STATUS LIKE "
+                      "'Caching_sha2_password_rsa_public_key'), or use TLS (?ssl_mode=require)."};
+  if (mysql_errno == 2059)
+    return {"the client library cannot load the authentication plugin the account of '" + uri.user + "' at " +
+                endpoint + " uses: " + words,
+            "Install libmariadb's plugins (Debian: libmariadb3 ships caching_sha2_password.so), or give the "
+            "account "
+            "a plugin the client has: ALTER USER ... IDENTIFIED WITH caching_sha2_password BY '...'."};
   if (sqlstate == "28000") {
     if (mysql_errno == 1130)
       return {"user '" + uri.user + "' may not connect to " + endpoint + " from this host: " + words,
@@ -575,20 +665,29 @@ SourcePrecheck precheck_source(const SourceUri& uri, const ObjectPatterns& patte
     }
 
   guarded("version", [&] { return check_version(version, options); });
-  guarded("binlog_enabled", [&] { return check_binlog_enabled(*client); });
+  ManagedService service = ManagedService::none;
+  if (!version.mariadb) {
+    try {
+      service = managed_service(
+          name_values(*client, "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('basedir', 'aurora_version')"));
+    } catch (const SyncError&) {
+    }
+  }
+  guarded("binlog_enabled", [&] { return check_binlog_enabled(*client, version); });
   guarded("binlog_format", [&] { return check_binlog_format(*client); });
-  guarded("binlog_row_image", [&] { return check_row_image(*client); });
-  guarded("binlog_row_metadata", [&] { return check_row_metadata(*client); });
+  guarded("binlog_row_image", [&] { return check_row_image(*client, version); });
+  guarded("binlog_row_metadata", [&] { return check_row_metadata(*client, version); });
   guarded("binlog_retention", [&] {
-    RetentionInput in{&options, &version, options.full_load ? load_rows : 0, account};
+    RetentionInput in{&options, &version, options.full_load ? load_rows : 0, account, service};
     return check_retention(*client, in);
   });
-  guarded("server_id", [&] { return check_server_id(*client, version, options.server_id, account); });
+  guarded("server_id", [&] { return check_server_id(*client, version, options, account); });
   std::vector<std::string> invisible;
   guarded("privileges", [&] {
     PrivilegeNeeds needs;
     needs.mariadb = version.mariadb;
     needs.binlog_monitor_name = version.mariadb && version.at_least(10, 5, 2);
+    if (options.full_load) needs.copy_note = copy_method_note(version, options.consistency);
     return check_privileges(*client, needs, patterns, out.tables, unmatched, &invisible);
   });
 

@@ -36,6 +36,13 @@ struct PrecheckOptions {
   // options.start_position (only with initial_sync '{}'): the file must still be on the source.
   std::string start_file;
   uint64_t start_pos = 0;
+  // options.start_position's GTID set (MySQL) or position (MariaDB): the source must hold every
+  // transaction of it and still have every later one (set_source checks a new source so).
+  std::string start_gtid;
+  // How the task's own replica connection is listed (replica_report_host), when the task is known:
+  // a replica with the task's server_id listed so is the task's earlier connection, no clash.
+  std::string own_report_host;
+  uint16_t own_report_port = 0;
   // table_keys' primary_key entries: "db.table" -> columns (a table without its own primary key
   // passes primary_keys with one).
   std::map<std::string, std::vector<std::string>> primary_keys;

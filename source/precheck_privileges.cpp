@@ -384,8 +384,8 @@ PrecheckRow check_privileges(MysqlClient& client, const PrivilegeNeeds& needs, c
     }
   }
   std::string have = join(std::vector<std::string>{"REPLICATION SLAVE", monitor}, ", ") + " and SELECT on " +
-                     std::to_string(tables.size()) +
-                     (tables.size() == 1 ? " table" : " tables");
+                     std::to_string(tables.size()) + (tables.size() == 1 ? " table" : " tables") +
+                     (needs.copy_note.empty() ? "" : "; " + needs.copy_note);
   if (!partial.empty())
     return make_row("warning",
                     "user " + account + via + " has " + have + ", but reads " + join(partial, ", ") +

@@ -56,6 +56,7 @@ std::string quoted_account(const std::string& current_user);
 struct PrivilegeNeeds {
   bool mariadb = false;
   bool binlog_monitor_name = false;  // MariaDB 10.5.2+: REPLICATION CLIENT is called BINLOG MONITOR
+  std::string copy_note;              // how the full load copies (added to the detail)
 };
 
 // The privileges row. `tables` are the tables the user can see that match the patterns;

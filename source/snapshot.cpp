@@ -5,22 +5,11 @@
 
 #include "common/errors.h"
 #include "source/mysql_connection.h"
+#include "source/server_version.h"
 
 namespace mysql_sync {
 
 namespace {
-
-struct Version {
-  int major = 0, minor = 0;
-};
-
-Version parse_version(const std::string& text) {
-  Version v;
-  char* end = nullptr;
-  v.major = static_cast<int>(std::strtol(text.c_str(), &end, 10));
-  if (end && *end == '.') v.minor = static_cast<int>(std::strtol(end + 1, nullptr, 10));
-  return v;
-}
 
 [[noreturn]] void binlog_disabled(MysqlClient& client) {
   throw SourceError("55000",
@@ -45,19 +34,38 @@ std::optional<std::string> single_value(MysqlClient& client, const std::string& 
   return result.rows[0][0];
 }
 
-// MariaDB: the snapshot and the GTID of its position (BINLOG_GTID_POS()).
-BinlogPosition mariadb_snapshot(MysqlClient& client) {
-  BinlogPosition position = begin_exact_snapshot(client);
+// MariaDB: the GTID position of exactly `position` (BINLOG_GTID_POS()).
+void set_mariadb_gtid(MysqlClient& client, BinlogPosition& position) {
   position.gtid = single_value(client, "SELECT BINLOG_GTID_POS(" + client.quote_string(position.file) + ", " +
                                            std::to_string(position.pos) + ")")
                       .value_or("");
+}
+
+// MariaDB: the snapshot and the GTID of its position.
+BinlogPosition mariadb_snapshot(MysqlClient& client) {
+  BinlogPosition position = begin_exact_snapshot(client);
+  set_mariadb_gtid(client, position);
   return position;
+}
+
+bool refused(const SourceError& e) {
+  return e.sqlstate() == "42501" || e.sqlstate() == "28000" || e.mysql_errno() == 1045 ||
+         e.mysql_errno() == 1227;
 }
 
 // MySQL: no writes commit while the global read lock is held, so the position read under it is
 // the snapshot's. The lock lasts milliseconds and is released on every path.
 BinlogPosition locked_snapshot(MysqlClient& client) {
-  client.execute("FLUSH TABLES WITH READ LOCK");
+  try {
+    client.execute("FLUSH TABLES WITH READ LOCK");
+  } catch (const SourceError& e) {
+    if (!refused(e)) throw;
+    throw SourceError(e.sqlstate(),
+                      std::string(e.what()) + " (verify's consistent snapshot needs a global read lock)",
+                      "GRANT RELOAD ON *.* TO the sync user. Amazon RDS and Aurora refuse the lock to every "
+                      "user: compare there with verify() on a MariaDB or self-managed replica.",
+                      e.mysql_errno(), false);
+  }
   try {
     BinlogPosition position = current_binlog_position(client);
     client.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
@@ -77,10 +85,7 @@ BinlogPosition locked_snapshot(MysqlClient& client) {
 
 BinlogPosition current_binlog_position(MysqlClient& client) {
   const bool mariadb = client.is_mariadb();
-  Version version = parse_version(client.server_version());
-  // MySQL 8.2 renamed SHOW MASTER STATUS (8.4 removed the old name).
-  bool new_name = !mariadb && (version.major > 8 || (version.major == 8 && version.minor >= 2));
-  QueryResult status = client.query(new_name ? "SHOW BINARY LOG STATUS" : "SHOW MASTER STATUS");
+  QueryResult status = client.query(binlog_status_statement(parse_server_version(client.server_version())));
   if (status.rows.empty() || !status.rows[0][0]) binlog_disabled(client);
   BinlogPosition position;
   position.file = *status.rows[0][0];
@@ -91,6 +96,12 @@ BinlogPosition current_binlog_position(MysqlClient& client) {
     for (size_t i = 0; i < status.columns.size(); ++i)
       if (status.columns[i] == "Executed_Gtid_Set") position.gtid = without_newlines(status.rows[0][i].value_or(""));
   }
+  return position;
+}
+
+BinlogPosition stream_start_position(MysqlClient& client) {
+  BinlogPosition position = current_binlog_position(client);
+  if (client.is_mariadb()) set_mariadb_gtid(client, position);
   return position;
 }
 

@@ -110,7 +110,7 @@ void parse_host_port(std::string_view text, SourceUri& uri) {
 }
 
 void parse_query(std::string_view query, SourceUri& uri) {
-  bool seen_mode = false, seen_ca = false;
+  bool seen_mode = false, seen_ca = false, seen_key = false;
   while (!query.empty()) {
     size_t amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
@@ -132,8 +132,13 @@ void parse_query(std::string_view query, SourceUri& uri) {
       seen_ca = true;
       if (value.empty()) fail("ssl_ca is empty");
       uri.ssl_ca = value;
+    } else if (key == "server_public_key") {
+      if (seen_key) fail("server_public_key is given twice");
+      seen_key = true;
+      if (value.empty()) fail("server_public_key is empty");
+      uri.server_public_key = value;
     } else {
-      fail("unknown option \"" + key + "\" (accepted: ssl_mode, ssl_ca)");
+      fail("unknown option \"" + key + "\" (accepted: ssl_mode, ssl_ca, server_public_key)");
     }
   }
   if (!uri.ssl_ca.empty()) {
@@ -185,6 +190,8 @@ std::string SourceUri::masked() const {
   std::string query;
   if (!ssl_mode.empty()) query += "ssl_mode=" + ssl_mode;
   if (!ssl_ca.empty()) query += (query.empty() ? "" : "&") + std::string("ssl_ca=") + ssl_ca;
+  if (!server_public_key.empty())
+    query += (query.empty() ? "" : "&") + std::string("server_public_key=") + server_public_key;
   if (!query.empty()) out += "?" + query;
   return out;
 }

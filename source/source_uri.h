@@ -1,4 +1,5 @@
-// The `source` argument of start_sync: mysql://user:password@host:port[?ssl_mode=...&ssl_ca=...]
+// The `source` argument of start_sync:
+// mysql://user:password@host:port[?ssl_mode=...&ssl_ca=...&server_public_key=...]
 #pragma once
 #include "common/cxx_zone.h"
 
@@ -13,6 +14,9 @@ struct SourceUri {
   unsigned port = 3306;
   std::string ssl_mode;  // "", disable, require, verify_ca, verify_identity
   std::string ssl_ca;    // file path
+  // caching_sha2_password without TLS: the server's RSA public key (PEM file). Without it the
+  // client asks the server for its key (what MySQL's clients call get-server-public-key).
+  std::string server_public_key;
 
   // Throws SyncError 22023 with a hint showing the expected form. User and password are
   // percent-decoded.

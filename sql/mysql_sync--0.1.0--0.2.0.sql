@@ -119,9 +119,11 @@ BEGIN
   sid := COALESCE((options ->> 'server_id')::bigint,
                   mysql_sync._derived_server_id(task_name, me.system_identifier, me.timeline));
   skip := COALESCE(ARRAY(SELECT jsonb_array_elements_text(options -> 'skip_precheck')), '{}');
+  -- '_task' tells the precheck the task's name: it recognises the task's own earlier replica
+  -- connection by the report host the name gives (source/binlog_stream.h).
   FOR check_row IN SELECT * FROM mysql_sync._precheck(source, objects, initial_sync, existing_tables,
                                                       operations, name_map, table_keys,
-                                                      options || jsonb_build_object('server_id', sid))
+                                                      options || jsonb_build_object('server_id', sid, '_task', task_name))
   LOOP
     IF check_row.status = 'failed' AND NOT check_row.item = ANY (skip) THEN
       failures := failures || format(E'\n  %s: %s (fix: %s)', check_row.item, check_row.detail,
@@ -152,6 +154,9 @@ BEGIN
        SET source_file = options -> 'start_position' ->> 'file',
            source_pos = (options -> 'start_position' ->> 'pos')::bigint
      WHERE task = task_name;
+  ELSIF options ? 'start_position' THEN
+    -- A GTID set (MySQL) or position (MariaDB): the stream starts after its transactions.
+    UPDATE mysql_sync.task_state SET source_gtid = options -> 'start_position' ->> 'gtid' WHERE task = task_name;
   END IF;
   PERFORM mysql_sync._warn_if_no_slot(task_name);
   PERFORM mysql_sync._signal_task(task_name, false);
@@ -176,15 +181,9 @@ ALTER TABLE mysql_sync.table_state ADD COLUMN unlogged_rows_ignored bigint NOT N
 ALTER TABLE mysql_sync.table_state DROP COLUMN copy_file, DROP COLUMN copy_pos, DROP COLUMN copy_ranges,
   ADD COLUMN backfill jsonb, ADD COLUMN chunks_copied bigint NOT NULL DEFAULT 0;
 
--- Counters as committed: every chunk of a copy commits its rows with its last key.
-CREATE OR REPLACE VIEW mysql_sync.table_status AS
-  SELECT t.task, t.source_table, format('%s.%s', t.target_schema, t.target_name) AS target_table,
-         t.state, t.rows_copied, t.rows_estimate, t.changes_applied, t.invalid_values, t.last_error,
-         -- Beyond the contract's columns: statements ignored by options.ddl.unlogged_rows, and the
-         -- chunks of the table's copy written so far.
-         t.unlogged_rows_ignored, t.chunks_copied
-    FROM mysql_sync.table_state t;
+-- (table_status gains unlogged_rows_ignored and chunks_copied with the progress columns below.)
 
+-- options.shard_count and options.reference_tables (Citus targets) are validated here too.
 CREATE OR REPLACE FUNCTION mysql_sync._validate_arguments(source text, objects text[], initial_sync text[],
     existing_tables text, operations text[], name_map jsonb, table_keys jsonb, options jsonb)
   RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
@@ -256,14 +255,14 @@ BEGIN
         RAISE EXCEPTION 'options.start_position needs initial_sync => ''{}'''
           USING ERRCODE = 'invalid_parameter_value', HINT = 'An initial copy starts from its own snapshot position.';
       END IF;
-      IF jsonb_typeof(v) = 'object' AND v ? 'gtid' THEN
-        RAISE EXCEPTION 'options.start_position with a gtid is not supported yet'
-          USING ERRCODE = 'feature_not_supported', HINT = 'Give {"file": "binlog.000042", "pos": 4}.';
-      END IF;
-      IF jsonb_typeof(v) <> 'object' OR NOT v ? 'file' OR jsonb_typeof(v -> 'pos') IS DISTINCT FROM 'number'
+      IF jsonb_typeof(v) = 'object' AND v ? 'gtid' AND (SELECT count(*) FROM jsonb_object_keys(v)) = 1
+         AND jsonb_typeof(v -> 'gtid') = 'string' AND (v ->> 'gtid') ~ '\S' THEN
+        -- A GTID set (MySQL) or position (MariaDB): 22023 naming the bad part.
+        PERFORM mysql_sync._check_gtid(v ->> 'gtid');
+      ELSIF jsonb_typeof(v) <> 'object' OR NOT v ? 'file' OR jsonb_typeof(v -> 'pos') IS DISTINCT FROM 'number'
          OR (SELECT count(*) FROM jsonb_object_keys(v)) <> 2 THEN
         RAISE EXCEPTION 'invalid options.start_position %', v
-          USING ERRCODE = 'invalid_parameter_value', HINT = 'Use {"file": "binlog.000042", "pos": 4}.';
+          USING ERRCODE = 'invalid_parameter_value', HINT = 'Use {"file": "binlog.000042", "pos": 4}, or a GTID set (MySQL) or position (MariaDB): {"gtid": "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-100"}, {"gtid": "0-1-100"}.';
       END IF;
     WHEN 'invalid_dates' THEN
       IF v NOT IN ('"null"', '"error"') THEN
@@ -325,11 +324,31 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Policies: apply, ignore, pause, fail.';
         END IF;
       END LOOP;
+    WHEN 'shard_count' THEN
+      IF jsonb_typeof(v) <> 'number' OR (v #>> '{}') !~ '^[0-9]+$' OR (v #>> '{}')::numeric NOT BETWEEN 1 AND 64000 THEN
+        RAISE EXCEPTION 'invalid options.shard_count %', v
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'A whole number of shards for each distributed table the task creates, from 1 to 64000.';
+      END IF;
+    WHEN 'reference_tables' THEN
+      IF jsonb_typeof(v) <> 'array' OR EXISTS (
+           SELECT FROM jsonb_array_elements(v) e
+            WHERE jsonb_typeof(e) <> 'string' OR (e #>> '{}') !~ '^[^.]+\.[^.]+$') THEN
+        RAISE EXCEPTION 'invalid options.reference_tables %', v
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'An array of db.table patterns (* and % match any characters), e.g. ["shop.country", "shop.code_%"].';
+      END IF;
     ELSE
       RAISE EXCEPTION 'unknown option "%"', k
         USING ERRCODE = 'invalid_parameter_value',
-              HINT = 'Known options: server_id, start_position, parallel, max_rows_per_second, consistency, invalid_dates, foreign_keys, ddl, skip_precheck.';
+              HINT = 'Known options: server_id, start_position, parallel, max_rows_per_second, consistency, invalid_dates, foreign_keys, ddl, skip_precheck, shard_count, reference_tables.';
     END CASE;
+    IF k IN ('shard_count', 'reference_tables') AND NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+      RAISE EXCEPTION 'options.% is for Citus, and the citus extension is not installed in database %', k,
+                      current_database()
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'CREATE EXTENSION citus (with citus first in shared_preload_libraries), or leave the option out.';
+    END IF;
   END LOOP;
 END
 $$;
@@ -368,3 +387,305 @@ BEGIN
   DELETE FROM mysql_sync.task_config WHERE task = task_name;
 END
 $$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Load progress: status and table_status gain percent_done and time_left (at the end).
+-- ---------------------------------------------------------------------------------------------
+-- The copy of the running workers (shared memory): the table their COPY writes (db.table), its rows
+-- not yet in table_state, and the recent copy rate (rows per second, 0 when not known).
+CREATE FUNCTION mysql_sync._live_copy(OUT task text, OUT copy_table text, OUT rows_in_flight bigint,
+    OUT rows_per_second double precision)
+  RETURNS SETOF record LANGUAGE c AS 'MODULE_PATHNAME', 'mysql_sync_live_copy';
+
+-- A copy's progress for the views: the percentage of the estimated rows done (100 once finished;
+-- at most 99.9 before, as the estimate can be low) and the time left at the given rate (0 once
+-- finished; NULL when the rate is not known or the copy is past the estimate).
+CREATE FUNCTION mysql_sync._progress(done bigint, estimate bigint, finished boolean,
+    rows_per_second double precision, OUT percent_done numeric, OUT time_left interval)
+  LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN finished THEN 100.0
+              WHEN estimate > 0 THEN LEAST(round(100.0 * done / estimate, 1), 99.9) END,
+         CASE WHEN finished THEN interval '0'
+              WHEN estimate > done AND rows_per_second > 0
+              THEN make_interval(secs => ceil((estimate - done) / rows_per_second)) END
+$$;
+
+CREATE OR REPLACE VIEW mysql_sync.status AS
+  SELECT s.task,
+         CASE WHEN l.pid IS NOT NULL AND l.state IS NOT NULL THEN l.state ELSE s.state END AS state,
+         s.detail,
+         COALESCE(l.source_file, s.source_file) AS source_file,
+         COALESCE(l.source_pos, s.source_pos) AS source_pos,
+         s.source_gtid,
+         CASE WHEN l.applied_source_time IS NOT NULL
+              THEN round(GREATEST(extract(epoch FROM now() - l.applied_source_time), 0)::numeric, 3)
+              WHEN s.last_commit_at IS NOT NULL
+              THEN round(GREATEST(extract(epoch FROM now() - s.last_commit_at), 0)::numeric, 3)
+         END AS lag_seconds,
+         l.last_event_at,
+         GREATEST(s.rows_copied, COALESCE(l.rows_copied, 0)) AS rows_copied,
+         s.rows_estimate,
+         GREATEST(s.changes_applied, COALESCE(l.changes_applied, 0)) AS changes_applied,
+         GREATEST(s.transactions_applied, COALESCE(l.transactions_applied, 0)) AS transactions_applied,
+         s.last_error, s.last_error_at, s.started_at, s.updated_at,
+         -- Beyond the contract's columns: the source monitor's figures while the worker runs, and
+         -- the initial load's progress (done once the task has a position and no table of the
+         -- initial load is left to copy: the stream runs while the load's backfills do).
+         l.bytes_behind,
+         make_interval(secs => l.retention_left_seconds) AS binlog_retention_left,
+         p.percent_done, p.time_left
+    FROM mysql_sync.task_state s
+    LEFT JOIN mysql_sync._live_status() l ON l.task = s.task
+    LEFT JOIN mysql_sync._live_copy() r ON r.task = s.task
+    CROSS JOIN LATERAL mysql_sync._progress(
+        GREATEST(s.rows_copied, COALESCE(l.rows_copied, 0)), s.rows_estimate,
+        (COALESCE(l.state, s.state) IN ('catching_up', 'streaming') OR s.source_file IS NOT NULL
+           OR s.source_gtid IS NOT NULL)
+          AND NOT EXISTS (SELECT FROM mysql_sync.table_state t
+                           WHERE t.task = s.task AND t.backfill ->> 'kind' = 'load'),
+        r.rows_per_second) p;
+
+-- While a table is copying, its rows_copied is live: its committed rows (table_state, every chunk
+-- commits its rows with its last key) plus those of the COPY writing it now. Its time left takes
+-- an equal share of the task's copy rate among the tables copying (options.parallel: one backend
+-- writes them all, by turns).
+CREATE OR REPLACE VIEW mysql_sync.table_status AS
+  SELECT t.task, t.source_table, format('%s.%s', t.target_schema, t.target_name) AS target_table,
+         t.state, c.rows_copied, t.rows_estimate, t.changes_applied, t.invalid_values, t.last_error,
+         p.percent_done, p.time_left,
+         -- Beyond the contract's columns: statements ignored by options.ddl.unlogged_rows, and the
+         -- chunks of the table's copy written so far.
+         t.unlogged_rows_ignored, t.chunks_copied
+    FROM mysql_sync.table_state t
+    LEFT JOIN mysql_sync._live_copy() l ON l.task = t.task
+    CROSS JOIN LATERAL (
+      SELECT CASE WHEN t.state = 'copying' AND l.copy_table = t.source_table
+                  THEN t.rows_copied + l.rows_in_flight ELSE t.rows_copied END AS rows_copied) c
+    CROSS JOIN LATERAL mysql_sync._progress(
+        c.rows_copied, t.rows_estimate, t.state = 'synced',
+        CASE WHEN t.state = 'copying'
+             THEN l.rows_per_second / (SELECT count(*) FROM mysql_sync.table_state o
+                                        WHERE o.task = t.task AND o.state = 'copying') END) p;
+
+REVOKE ALL ON FUNCTION mysql_sync._live_copy(),
+  mysql_sync._progress(bigint, bigint, boolean, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION mysql_sync._live_copy(),
+  mysql_sync._progress(bigint, bigint, boolean, double precision) TO mysql_sync_admin;
+GRANT EXECUTE ON FUNCTION mysql_sync._live_copy(),
+  mysql_sync._progress(bigint, bigint, boolean, double precision) TO pg_monitor;
+
+-- ---------------------------------------------------------------------------------------------
+-- MySQL 8 sources, GTID positions and source failover.
+-- ---------------------------------------------------------------------------------------------
+-- task_state.source_gtid held the last transaction's GTID in 0.1.0; from 0.2.0 it is the whole GTID
+-- set (MySQL) or position (MariaDB) and the stream resumes from it. A 0.1.0 value is no such set:
+-- dropped, the task resumes from its file position and learns its GTID set there.
+UPDATE mysql_sync.task_state SET source_gtid = NULL WHERE source_file IS NOT NULL;
+
+CREATE FUNCTION mysql_sync._check_gtid(gtid text) RETURNS void
+  LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'mysql_sync_check_gtid';
+
+CREATE OR REPLACE FUNCTION mysql_sync.resume_sync(task_name text) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  current_state text;
+BEGIN
+  SELECT s.state INTO current_state FROM mysql_sync.task_state s WHERE s.task = task_name FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'task "%" does not exist', task_name
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT task FROM mysql_sync.tasks lists the tasks.';
+  END IF;
+  UPDATE mysql_sync.task_config SET enabled = true WHERE task = task_name;
+  -- The worker sets the real state when it starts; until then say that it is catching up.
+  IF current_state IN ('paused', 'stopped', 'failed') THEN
+    UPDATE mysql_sync.task_state
+       SET state = CASE WHEN source_file IS NULL AND source_gtid IS NULL THEN 'prechecking' ELSE 'catching_up' END,
+           detail = 'resumed by resume_sync', updated_at = now()
+     WHERE task = task_name;
+  END IF;
+  PERFORM mysql_sync._warn_if_no_slot(task_name);
+  PERFORM mysql_sync._signal_task(task_name, false);
+END
+$$;
+
+
+-- Source failover: points a task at another server of the same replication topology (a promoted
+-- replica, a new primary). The task continues from its GTID position there, exactly once. The new
+-- server passes the precheck start_sync makes, starting from that position: it must hold every
+-- transaction the task applied (else the task is ahead of it) and still have every one it has not
+-- (else they were purged). The task must be paused first (stop_sync); set_source resumes it.
+CREATE FUNCTION mysql_sync.set_source(task_name text, source text) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  SET log_min_error_statement = panic  -- the failing statement holds the source password
+AS $$
+DECLARE
+  c record;
+  s record;
+  check_row record;
+  failures text := '';
+  skip text[];
+  waited int := 0;
+BEGIN
+  PERFORM mysql_sync._check_source(source);
+  SELECT * INTO c FROM mysql_sync.task_config tc WHERE tc.task = task_name FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'task "%" does not exist', task_name
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT task FROM mysql_sync.tasks lists the tasks.';
+  END IF;
+  SELECT * INTO s FROM mysql_sync.task_state ts WHERE ts.task = task_name;
+  -- The launcher runs enabled tasks that are not stopped (a stopped one needs a person).
+  IF c.enabled AND s.state <> 'stopped' THEN
+    RAISE EXCEPTION 'task "%" is running: stop it before pointing it at another source', task_name
+      USING ERRCODE = 'object_in_use',
+            HINT = format('SELECT mysql_sync.stop_sync(%L); then set_source again (it resumes the task).', task_name);
+  END IF;
+  -- stop_sync asked the worker to exit; its last batch commits (or not) before it does.
+  WHILE EXISTS (SELECT FROM mysql_sync._live_status() l WHERE l.task = task_name AND l.pid IS NOT NULL) LOOP
+    IF waited >= 300 THEN
+      RAISE EXCEPTION 'task "%": its worker has not exited 30 s after stop_sync', task_name
+        USING ERRCODE = 'object_in_use', HINT = 'Try again in a moment.';
+    END IF;
+    PERFORM pg_sleep(0.1);
+    waited := waited + 1;
+  END LOOP;
+  SELECT * INTO s FROM mysql_sync.task_state ts WHERE ts.task = task_name FOR UPDATE;  -- as the worker left it
+  IF s.source_gtid IS NULL OR s.source_gtid !~ '\S' THEN
+    RAISE EXCEPTION 'task "%" has no GTID position to continue from on another server', task_name
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('Its position is the file position %s:%s of the old source only.', s.source_file, s.source_pos),
+            HINT = 'Source failover needs GTIDs: MySQL with gtid_mode = ON (and enforce_gtid_consistency = ON) on '
+                   'the old source while the task ran, or MariaDB. Start from a fresh copy instead: drop_sync, then '
+                   'start_sync with existing_tables => ''clear''.';
+  END IF;
+  IF EXISTS (SELECT FROM mysql_sync.table_state t WHERE t.task = task_name AND t.state NOT IN ('synced', 'skipped')) THEN
+    RAISE EXCEPTION 'task "%": its tables are not all copied yet (initial load or resync_table in progress)', task_name
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Let the copies finish on the old source, or drop_sync and start_sync against the new one.';
+  END IF;
+  skip := COALESCE(ARRAY(SELECT jsonb_array_elements_text(c.options -> 'skip_precheck')), '{}');
+  FOR check_row IN SELECT * FROM mysql_sync._precheck(source, c.objects, '{}', c.existing_tables, c.operations,
+                                                      c.name_map, c.table_keys,
+                                                      (c.options - 'start_position') || jsonb_build_object(
+                                                        'server_id', c.server_id, '_task', task_name,
+                                                        'start_position', jsonb_build_object('gtid', s.source_gtid)))
+  LOOP
+    IF check_row.status = 'failed' AND NOT check_row.item = ANY (skip) THEN
+      failures := failures || format(E'\n  %s: %s (fix: %s)', check_row.item, check_row.detail,
+                                     COALESCE(replace(check_row.hint, '<task>', task_name), 'see the README'));
+    END IF;
+  END LOOP;
+  IF failures <> '' THEN
+    RAISE EXCEPTION 'task "%": the new source fails the precheck:%', task_name, failures
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Fix each item as its hint says; the task keeps its old source and stays paused.';
+  END IF;
+
+  UPDATE mysql_sync.task_config tc SET source = set_source.source, enabled = true WHERE tc.task = task_name;
+  -- The GTID position is the task's place on every server of the topology; file positions belong
+  -- to the old server's binlog.
+  UPDATE mysql_sync.task_state ts
+     SET source_file = NULL, source_pos = NULL, paused_ddl_file = NULL, paused_ddl_pos = NULL,
+         state = 'catching_up', detail = 'source set to ' || mysql_sync._mask_source(set_source.source) || ' by set_source',
+         run_attempts = 0, updated_at = now()
+   WHERE ts.task = task_name;
+  PERFORM mysql_sync._warn_if_no_slot(task_name);
+  PERFORM mysql_sync._signal_task(task_name, false);
+END
+$$;
+
+
+REVOKE ALL ON FUNCTION mysql_sync._check_gtid(text), mysql_sync.set_source(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION mysql_sync.set_source(text, text) TO mysql_sync_admin;
+
+-- A Citus target is analyzed by the worker after the swap (Citus's ANALYZE cannot follow the swap's local writes).
+-- The worker's swap at the end of a resync, in its transaction: the shadow copy replaces the
+-- target under the target's name, with its owner, privileges, table comment, and the names of its
+-- indexes (with their constraints) and identity sequences.
+CREATE OR REPLACE FUNCTION mysql_sync._swap_resynced_table(target_schema text, target_name text, shadow_name text)
+  RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  citus_table boolean;
+  target regclass := format('%I.%I', target_schema, target_name)::regclass;
+  shadow regclass := format('%I.%I', target_schema, shadow_name)::regclass;
+  blockers text := mysql_sync._resync_blockers(target);
+  owner_name name;
+  table_comment text := obj_description(target, 'pg_class');
+  grants text[];
+  g text;
+  ix record;
+  renames text[] := '{}';
+BEGIN
+  IF blockers IS NOT NULL THEN
+    RAISE EXCEPTION 'cannot replace %: % depend on it', target, blockers
+      USING ERRCODE = 'dependent_objects_still_exist',
+            HINT = 'Drop them, call resync_table again, and create them again afterwards.';
+  END IF;
+  SELECT r.rolname INTO owner_name FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE c.oid = target;
+  grants := ARRAY(
+    SELECT format('GRANT %s ON %I.%I TO %s%s', a.privilege_type, target_schema, target_name,
+                  CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END,
+                  CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
+      FROM pg_class c, aclexplode(c.relacl) a
+     WHERE c.oid = target AND a.grantee <> c.relowner);
+  -- The shadow's indexes and sequences take the old names: indexes matched by what they index
+  -- (the n-th of identical ones to the n-th, in creation order, as LIKE copies them).
+  FOR ix IN
+    WITH sig AS (
+      SELECT i.indrelid, i.indexrelid,
+             concat_ws('|', i.indkey::text, i.indclass::text, i.indisunique, i.indisprimary,
+                       pg_get_expr(i.indexprs, i.indrelid), pg_get_expr(i.indpred, i.indrelid)) AS s
+        FROM pg_index i WHERE i.indrelid IN (target, shadow)),
+    numbered AS (
+      SELECT sig.*, row_number() OVER (PARTITION BY indrelid, s ORDER BY indexrelid) AS k FROM sig)
+    SELECT n.indexrelid::regclass AS new_index, oc.relname AS old_name
+      FROM numbered n JOIN numbered o ON o.indrelid = target AND o.s = n.s AND o.k = n.k
+      JOIN pg_class oc ON oc.oid = o.indexrelid
+     WHERE n.indrelid = shadow
+  LOOP
+    renames := renames || format('ALTER INDEX %s RENAME TO %I', ix.new_index, ix.old_name);
+  END LOOP;
+  FOR ix IN
+    SELECT pg_get_serial_sequence(format('%I.%I', target_schema, shadow_name), a.attname) AS new_seq,
+           (SELECT c.relname FROM pg_class c
+             WHERE c.oid = pg_get_serial_sequence(format('%I.%I', target_schema, target_name), a.attname)::regclass)
+             AS old_name
+      FROM pg_attribute a
+     WHERE a.attrelid = shadow AND a.attnum > 0 AND NOT a.attisdropped
+  LOOP
+    IF ix.new_seq IS NOT NULL AND ix.old_name IS NOT NULL THEN
+      renames := renames || format('ALTER SEQUENCE %s RENAME TO %I', ix.new_seq, ix.old_name);
+      -- The fresh sequence goes on from where the old one was (the worker then moves it past the
+      -- copied rows and the source's AUTO_INCREMENT counter).
+      EXECUTE format('SELECT setval(%L, last_value, is_called) FROM %I.%I', ix.new_seq, target_schema, ix.old_name);
+    END IF;
+  END LOOP;
+  EXECUTE format('DROP TABLE %s', target);
+  EXECUTE format('ALTER TABLE %I.%I RENAME TO %I', target_schema, shadow_name, target_name);
+  FOREACH g IN ARRAY renames LOOP  -- the old names are free now
+    EXECUTE g;
+  END LOOP;
+  EXECUTE format('ALTER TABLE %I.%I OWNER TO %I', target_schema, target_name, owner_name);
+  FOREACH g IN ARRAY grants LOOP
+    EXECUTE g;
+  END LOOP;
+  IF table_comment IS NOT NULL THEN
+    EXECUTE format('COMMENT ON TABLE %I.%I IS %L', target_schema, target_name, table_comment);
+  END IF;
+  -- The planner's statistics at once. Citus analyzes a distributed table over connections of its
+  -- own, which cannot follow this transaction's writes on the node's own shards: the worker
+  -- analyzes a Citus table once the swap has committed.
+  IF to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+    citus_table := false;
+  ELSE
+    EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)'
+      INTO citus_table USING format('%I.%I', target_schema, target_name)::regclass;
+  END IF;
+  IF NOT citus_table THEN
+    EXECUTE format('ANALYZE %I.%I', target_schema, target_name);
+  END IF;
+END
+$$;
+

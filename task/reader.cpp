@@ -8,7 +8,9 @@
 
 #include "common/helper_thread.h"
 #include "source/binlog_stream.h"
+#include "source/gtid_set.h"
 #include "binlog/decoder.h"
+#include "binlog/event_types.h"
 #include "common/errors.h"
 #include "ddl/ddl_parser.h"
 #include "task/commit_time.h"
@@ -20,6 +22,88 @@ namespace mysql_sync {
 namespace {
 
 constexpr uint8_t kMariadbGtidEvent = 162;
+constexpr uint16_t kIgnorableFlag = 0x80;  // LOG_EVENT_IGNORABLE_F: a replica may skip it
+
+// The event types a stream may carry: those the decoder decodes, and those that change nothing in
+// row-based replication. Any other type stops the task (the load events of MySQL before 5.0,
+// pre-GA rows, types of later servers) unless it is flagged ignorable. Statement-based LOAD DATA
+// of 5.0 and later streams: its EXECUTE_LOAD_QUERY reaches the DDL planner as a statement (which
+// stops the task when it names a synced table), and BEGIN_LOAD_QUERY, APPEND_BLOCK and DELETE_FILE
+// only carry or drop the loaded file's bytes.
+bool streamable(uint8_t type) {
+  using namespace event_type;
+  if (type >= annotate_rows && type <= delete_rows_compressed) return type != start_encryption;
+  if (type < query || type > gtid_tagged) return false;
+  constexpr uint8_t kLoad = 6, kSlave = 7, kCreateFile = 8, kExecLoad = 10, kNewLoad = 12;  // before 5.0
+  const bool old_load =
+      type == kLoad || type == kSlave || type == kCreateFile || type == kExecLoad || type == kNewLoad;
+  const bool pre_ga_rows = type >= pre_ga_write_rows && type <= pre_ga_delete_rows;
+  return !old_load && !pre_ga_rows && type != incident;
+}
+
+// What the reader decodes of the events before a start position it reads only to learn the GTIDs.
+bool learning_event(uint8_t type) {
+  using namespace event_type;
+  return type == format_description || type == rotate || type == previous_gtids || type == gtid ||
+         type == gtid_tagged;
+}
+
+// Refuses what the task cannot apply: an unknown or unsupported event type, and an INCIDENT
+// (the source says that changes are missing from its binlog).
+void check_event_type(const Event& ev, const std::string& file, uint64_t offset) {
+  if (ev.type_code != event_type::incident && (streamable(ev.type_code) || (ev.flags & kIgnorableFlag)))
+    return;
+  const std::string where = file + ":" + std::to_string(offset);
+  if (ev.type_code == event_type::incident)
+    throw SyncError(
+        "55000",
+        "the source logged an INCIDENT event at binlog " + where +
+            ": changes may be missing from its binlog after this point",
+        "The target may lack changes the source made: copy the tables again (resync_table), or start "
+        "from a fresh copy with drop_sync and start_sync(..., existing_tables => 'clear').");
+  throw SyncError(
+      "0A000",
+      "binlog event type " + std::to_string(ev.type_code) + " (" + ev.name + ") at binlog " + where +
+          " is not supported",
+      "A server feature that writes this event is in use (the load events of MySQL before 5.0, the "
+      "rows events of 5.1 before 5.1.18, or a type newer than this version knows); please report it "
+      "with the output of mysql-sync-binlog --start-pos on that file.");
+}
+
+// The source's GTID set or position as the stream goes: the applied one, every file's
+// PREVIOUS_GTIDS / GTID_LIST, every transaction's GTID. A binlog that changes flavour (a MySQL
+// datadir continued by MariaDB) starts a set of the new flavour. The text is made once per change
+// (a transaction's end, then the positions after it, share it).
+class GtidTracker {
+ public:
+  explicit GtidTracker(const std::string& start) : set_(GtidSet::parse(start)), text_(set_.to_string()) {}
+  void add(const std::string& gtid) {
+    if (gtid.empty()) return;  // anonymous (gtid_mode OFF)
+    restart_on_new_flavour(gtid);
+    set_.add(gtid);
+    text_valid_ = false;
+  }
+  void merge(const std::string& set) {
+    if (set.empty()) return;
+    restart_on_new_flavour(set);
+    set_.merge(GtidSet::parse(set));
+    text_valid_ = false;
+  }
+  bool empty() const { return set_.empty(); }
+  const std::string& text() {
+    if (!text_valid_) text_ = set_.to_string();
+    text_valid_ = true;
+    return text_;
+  }
+
+ private:
+  void restart_on_new_flavour(const std::string& text) {
+    if (!set_.empty() && GtidSet::flavor_of(text) != set_.flavor()) set_ = GtidSet();
+  }
+  GtidSet set_;
+  std::string text_;
+  bool text_valid_ = true;
+};
 
 std::string table_key(const std::string& db, const std::string& table) {
   return db + '\0' + table;
@@ -284,7 +368,11 @@ void Reader::stream_once() {
   start.position = config_.start;
   start.server_id = config_.server_id;
   start.heartbeat_seconds = config_.heartbeat_seconds;
+  start.report_host = config_.report_host;
+  start.report_port = config_.report_port;
+  start.replica_uuid = config_.replica_uuid;
   BinlogStream stream(config_.uri, start);
+  const StreamPlan& plan = stream.plan();
   {
     std::lock_guard<std::mutex> lock(stream_mutex_);
     stream_ = &stream;
@@ -299,11 +387,15 @@ void Reader::stream_once() {
   if (stopping_.load()) return;
 
   std::string file = config_.start.file;
+  GtidTracker gtids(config_.start.gtid.empty() ? plan.start_gtid : config_.start.gtid);
+  // A GTID dump (or a start that reads a file from its beginning to learn its GTIDs) opens with a
+  // ROTATE to a file's start, before the resume point: not a position of ours. The position is
+  // known again from the first transaction (or heartbeat) on.
+  bool position_known = !plan.by_gtid && plan.learn_gtids_before == 0;
   std::unique_ptr<SourceItem> txn;     // the open transaction, if any
   std::unique_ptr<SpillWriter> spill;  // the open transaction's spill file, once it outgrew memory
   const size_t spill_at = config_.max_memory / 4;  // 0 = never
   bool txn_began = false;  // inside BEGIN ... COMMIT/XID (MariaDB's non-standalone GTID implies BEGIN)
-  std::string gtid = config_.start.gtid;
   TableMapPtr cached_map;  // held, so that a new map can never reuse its address
   uint32_t cached_index = 0;
 
@@ -315,7 +407,9 @@ void Reader::stream_once() {
     }
     txn->end.file = file;
     txn->end.pos = ev.end_pos;
-    txn->end.gtid = gtid;
+    txn->end.gtid = gtids.text();
+    txn->bytes += txn->end.gtid.size();  // a MySQL set of many servers' UUIDs is long
+    position_known = true;
     if (txn->source_time_us == 0) txn->source_time_us = commit_time_us(ev.timestamp, now_us());
     txn->kind = txn->changes.empty() && !txn->spill && txn->ddl.empty() ? SourceItem::Kind::position
                                                                         : SourceItem::Kind::transaction;
@@ -331,10 +425,10 @@ void Reader::stream_once() {
         // A real ROTATE (artificial ones have no timestamp) dates the end of the file it closes.
         if (ev.timestamp != 0 && config_.on_file_closed) config_.on_file_closed(file, ev.timestamp);
         file = ev.next_file;
-        if (!txn) {
+        if (!txn && position_known) {
           auto item = std::make_unique<SourceItem>();
           item->kind = SourceItem::Kind::position;
-          item->end = BinlogPosition{file, ev.next_pos, gtid};
+          item->end = BinlogPosition{file, ev.next_pos, gtids.text()};
           position_ = item->end;
           push(std::move(item));
         }
@@ -346,7 +440,7 @@ void Reader::stream_once() {
         txn = std::make_unique<SourceItem>();
         txn->kind = SourceItem::Kind::transaction;
         if (ev.commit_timestamp_us) txn->source_time_us = int64_t(ev.commit_timestamp_us);
-        gtid = ev.gtid;
+        gtids.add(ev.gtid);
         txn_began = ev.type_code == kMariadbGtidEvent && !ev.gtid_standalone;
         break;
       case EventKind::query:
@@ -365,13 +459,13 @@ void Reader::stream_once() {
           close_txn(ev);
         } else {
           if (!txn) txn = std::make_unique<SourceItem>();
-          bool go_on = plan_query(ev.sql, ev.schema, BinlogPosition{file, ev.end_pos, gtid}, txn->ddl);
+          bool go_on = plan_query(ev.sql, ev.schema, BinlogPosition{file, ev.end_pos, ""}, txn->ddl);
           if (!go_on) {
             // Pause or fail: the worker applies what came before and stops at this statement.
             txn->kind = SourceItem::Kind::transaction;
             txn->changes.clear();
             txn->spill.reset();
-            txn->end = BinlogPosition{file, ev.end_pos, gtid};
+            txn->end = BinlogPosition{file, ev.end_pos, gtids.text()};
             push(std::move(txn));
             stopping_.store(true);
             return;
@@ -433,31 +527,43 @@ void Reader::stream_once() {
           auto item = std::make_unique<SourceItem>();
           item->kind = SourceItem::Kind::heartbeat;
           item->end = position_;
-          if (!ev.next_file.empty() && ev.next_file == position_.file && ev.next_pos > position_.pos)
+          if (!position_known && !ev.next_file.empty()) {
+            // Everything before the source's position is sent or in our GTID set.
+            position_ = item->end = BinlogPosition{ev.next_file, ev.next_pos, gtids.text()};
+            position_known = true;
+          } else if (!ev.next_file.empty() && ev.next_file == position_.file && ev.next_pos > position_.pos) {
             item->end.pos = ev.next_pos;
+          }
           item->source_time_us = now_us();
           push(std::move(item));
         }
         break;
       case EventKind::transaction_payload:
-        for (Event& nested : ev.nested) handle(nested);
+        for (Event& nested : ev.nested) {
+          check_event_type(nested, file, nested.pos);
+          handle(nested);
+        }
         break;
       default:
+        // MySQL's PREVIOUS_GTIDS and MariaDB's GTID_LIST open each file with the set before it.
+        if (ev.type_code == event_type::previous_gtids || ev.type_code == event_type::gtid_list)
+          gtids.merge(ev.gtid);
         break;
     }
   };
 
   const uint8_t* data = nullptr;
   size_t size = 0;
+  Event ev;  // decoded into again and again: its buffers are reused
   while (!stopping_.load() && stream.next(data, size)) {
     last_event_at_us_.store(now_us(), std::memory_order_relaxed);
     uint64_t end = size >= 17 ? (uint64_t(data[13]) | uint64_t(data[14]) << 8 | uint64_t(data[15]) << 16 |
                                  uint64_t(data[16]) << 24)
                               : 0;
     uint64_t offset = end >= size ? end - size : 0;
-    Event ev;
+    if (offset < plan.learn_gtids_before && !learning_event(data[4])) continue;
     try {
-      ev = decoder.decode(data, size, offset);
+      decoder.decode(data, size, offset, ev);
     } catch (const ValueError& e) {
       throw ValueError(std::string(e.what()) + " (binlog " + file + ":" + std::to_string(offset) + ")",
                        e.sqlstate());
@@ -465,6 +571,14 @@ void Reader::stream_once() {
       throw SyncError(e.sqlstate(), std::string(e.what()) + " in binlog " + file,
                       "The event cannot be decoded; please report it with the output of "
                       "mysql-sync-binlog --start-pos on that file.");
+    }
+    check_event_type(ev, file, offset);
+    if (offset < plan.learn_gtids_before) {
+      // Before the start position: only the file's name and GTIDs count.
+      if (ev.kind == EventKind::rotate) file = ev.next_file;
+      if (ev.kind == EventKind::gtid) gtids.add(ev.gtid);
+      if (ev.type_code == event_type::previous_gtids) gtids.merge(ev.gtid);
+      continue;
     }
     handle(ev);
   }

@@ -38,6 +38,11 @@ struct ReaderTable {
 struct ReaderConfig {
   SourceUri uri;
   uint32_t server_id = 0;
+  // How the source lists the task's connection (source/binlog_stream.h).
+  std::string report_host = "mysql_sync";
+  uint16_t report_port = 0;
+  std::string replica_uuid;
+  // The applied position; its GTID set (when the source has GTIDs on) is where the stream resumes.
   BinlogPosition start;
   std::vector<ReaderTable> tables;
   // DDL replay: the source definition of each table (parallel to `tables`), what decides whether a

@@ -2,6 +2,7 @@
 
 #include "common/errors.h"
 #include "ddl/target_names.h"
+#include "source/binlog_stream.h"
 
 #include <cstdlib>
 
@@ -45,6 +46,12 @@ int compare_positions(const BinlogPosition& a, const BinlogPosition& b) noexcept
   }
   if (a.pos != b.pos) return a.pos < b.pos ? -1 : 1;
   return 0;
+}
+
+void TaskRuntime::identify(uint64_t system_identifier, uint16_t pg_port) {
+  report_host = replica_report_host(task, system_identifier);
+  report_port = pg_port;
+  replica_uuid = replica_uuid_of(task, system_identifier);
 }
 
 void TaskRuntime::describe_source() {
@@ -143,6 +150,9 @@ void TaskRuntime::make_reader(const BinlogPosition& start, size_t queue_capacity
   ReaderConfig config;
   config.uri = uri;
   config.server_id = server_id;
+  config.report_host = report_host;
+  config.report_port = report_port;
+  config.replica_uuid = replica_uuid;
   config.start = start;
   config.invalid_dates = invalid_dates;
   config.queue_capacity = queue_capacity;
@@ -178,6 +188,7 @@ void TaskRuntime::shut_down() {
   if (reader) reader->stop();
   if (monitor) monitor->stop();
   backfills.readers.clear();
+  copy_pipe.reset();
 }
 
 }  // namespace mysql_sync

@@ -15,6 +15,8 @@
 #include "source/source_uri.h"
 #include "task/copy_columns.h"
 #include "task/backfill_plan.h"
+#include "task/copy_pipe.h"
+#include "task/net_changes.h"
 #include "ddl/ddl_plan.h"
 #include "ddl/name_map.h"
 #include "task/reader.h"
@@ -70,11 +72,19 @@ struct TaskRuntime {
   NameMap names;
   InvalidDates invalid_dates = InvalidDates::to_null;
   uint32_t server_id = 0;
+  // How the source lists the task's replica connection (identify()).
+  std::string report_host = "mysql_sync";
+  uint16_t report_port = 0;
+  std::string replica_uuid;
   std::map<std::string, TableKeys> table_keys;  // "db.table" -> keys
   bool foreign_keys = false;                     // options.foreign_keys
   int64_t max_rows_per_second = 0;               // options.max_rows_per_second, 0 = unlimited
   int parallel = 2;  // options.parallel: source connections copying at once
   Consistency consistency = Consistency::automatic;  // options.consistency
+  // Citus: options.reference_tables (source tables made reference tables) and options.shard_count
+  // (0: Citus's citus.shard_count) for the tables the task creates.
+  std::unique_ptr<ObjectPatterns> reference_tables;
+  int shard_count = 0;
   std::vector<SyncTable> tables;
   DdlPolicies ddl_policies;   // options.ddl and whether operations include alter
   BinlogPosition approved_ddl;  // a DDL that paused the task here; resume_sync approved it
@@ -83,11 +93,17 @@ struct TaskRuntime {
   // chunks (task/backfill_plan.h; bgworker/backfill.h runs them).
   BackfillRun backfills;
   std::string scratch;  // a text handed to the PostgreSQL zone, valid until the next use
+  std::unique_ptr<CopyPipe> copy_pipe;  // a Citus target's COPY reads a chunk through it
   std::unique_ptr<Reader> reader;
   std::unique_ptr<SourceMonitor> monitor;  // started with the stream; readers made after it feed it
   std::unique_ptr<SourceItem> current;  // the item being applied
   BinlogPosition last_end;              // the newest transaction boundary seen by the apply
   std::vector<TableChange> spill_chunk;  // the part of a spilled transaction being applied
+  std::vector<NetChanges> citus_changes;  // per table: the batch's changes to a Citus target
+
+  // Names the task's replica connection after the task and the PostgreSQL cluster (its system
+  // identifier; the port is reported too): source/binlog_stream.h replica_report_host.
+  void identify(uint64_t system_identifier, uint16_t pg_port);
 
   // Describes the source tables matching the patterns and maps them to targets. Throws
   // SyncError 42P01 when nothing matches, 0A000 for a column type that cannot be mapped,

@@ -38,7 +38,7 @@ struct SourceItem {
   // normally none) are in this file, to be read back in chunks and applied in the same
   // PostgreSQL transaction. shared_ptr, as it needs no complete type here.
   std::shared_ptr<SpillFile> spill;
-  size_t bytes = 0;  // estimated heap bytes of `changes`, counted against the memory limit
+  size_t bytes = 0;  // estimated heap bytes of `changes` and of end.gtid, counted against the memory limit
   // DDL of the task's tables, in statement order, at `end` (a DDL is a transaction of its own).
   // A plan whose decision is pause or fail is the last item the reader sends.
   std::vector<DdlPlan> ddl;

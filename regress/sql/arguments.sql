@@ -106,6 +106,9 @@ SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1',
 SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"ddl": {"drop_everything": "apply"}}')$$);
 SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"ddl": {"drop_table": "maybe"}}')$$);
 SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', initial_sync => '{}', options => '{"start_position": {"gtid": "0-1-100"}}')$$);
+SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', initial_sync => '{}', options => '{"start_position": {"gtid": "3e11fa47-71ca-11e1-9e33-c80aa9429562:5-3"}}')$$);
+SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', initial_sync => '{}', options => '{"start_position": {"gtid": "0-1-100", "pos": 4}}')$$);
+SELECT pg_temp.try($$SELECT mysql_sync.precheck('mysql://sync:sync@127.0.0.1:1', '{shop.*}', options => '{"start_position": {"gtid": "0-1-100"}}')$$);
 -- verify of an unknown task, or without one.
 SELECT pg_temp.try($$SELECT * FROM mysql_sync.verify('t1')$$);
 SELECT pg_temp.try($$SELECT * FROM mysql_sync.verify('t1', 'shop.orders')$$);

@@ -1,3 +1,4 @@
+-- needs ../shared/fixtures/binlog/rust_mysql_common/mariadb-bin.000001 (scripts/test skips this test without it)
 -- binlog_events decodes a binlog file on the server's disk into the same JSON objects as the
 -- mysql-sync-binlog command. The file is a real MariaDB 10.5 binlog from the shared fixtures
 -- (../shared/fixtures/binlog, beside the source tree); its path is not printed.

@@ -14,12 +14,13 @@ SELECT table_name, column_name, data_type
 SELECT array_agg(column_name::text ORDER BY ordinal_position) = '{task, source, objects, initial_sync,
          existing_tables, operations, name_map, table_keys, options, enabled, created_at}' AS tasks_ok
   FROM information_schema.columns WHERE table_schema = 'mysql_sync' AND table_name = 'tasks';
--- The contract's columns first, in its order (more may follow: bytes_behind, binlog_retention_left).
+-- The contract's columns first, in its order (more may follow: bytes_behind, binlog_retention_left,
+-- percent_done, time_left).
 SELECT (array_agg(column_name::text ORDER BY ordinal_position))[1:16] = '{task, state, detail, source_file,
          source_pos, source_gtid, lag_seconds, last_event_at, rows_copied, rows_estimate, changes_applied,
          transactions_applied, last_error, last_error_at, started_at, updated_at}' AS status_ok
   FROM information_schema.columns WHERE table_schema = 'mysql_sync' AND table_name = 'status';
--- The contract's columns first (then unlogged_rows_ignored).
+-- The contract's columns first (then percent_done, time_left, unlogged_rows_ignored).
 SELECT (array_agg(column_name::text ORDER BY ordinal_position))[1:9] = '{task, source_table, target_table, state,
          rows_copied, rows_estimate, changes_applied, invalid_values, last_error}' AS table_status_ok
   FROM information_schema.columns WHERE table_schema = 'mysql_sync' AND table_name = 'table_status';

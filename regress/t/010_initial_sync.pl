@@ -17,7 +17,6 @@ use MysqlSyncTest;
 plan skip_all => 'mysql_sync is not installed (make install)' unless extension_installed();
 
 my $world_sql = "$FindBin::RealBin/../../../shared/fixtures/sampledb/world.sql";
-plan skip_all => "no $world_sql" unless -r $world_sql;
 
 my $my   = start_mariadb(name => 'src010');
 my $node = pg_node('pg010');
@@ -25,45 +24,49 @@ $node->safe_psql('postgres', 'CREATE EXTENSION mysql_sync');
 my $uri = $my->source_uri;
 
 # ----------------------------------------------------------------------------- world
-$my->load_file($world_sql);
-is($my->sql('SELECT COUNT(*) FROM world.city'), '4079', 'world loaded into MariaDB');
+subtest 'world (../shared/fixtures/sampledb/world.sql)' => sub {
+	plan skip_all => "needs ../shared/fixtures/sampledb/world.sql, which is not beside this checkout"
+	  unless -r $world_sql;
+	$my->load_file($world_sql);
+	is($my->sql('SELECT COUNT(*) FROM world.city'), '4079', 'world loaded into MariaDB');
 
-my $started = $node->safe_psql('postgres',
-	"SELECT task || ' ' || state FROM mysql_sync.start_sync('w', '$uri', '{world.*}')");
-like($started, qr/^w \w+$/, "start_sync('w') returns the task's status row ($started)");
+	my $started = $node->safe_psql('postgres',
+		"SELECT task || ' ' || state FROM mysql_sync.start_sync('w', '$uri', '{world.*}')");
+	like($started, qr/^w \w+$/, "start_sync('w') returns the task's status row ($started)");
 
-ok(wait_for_state($node, 'w', 'streaming'), 'task w reaches streaming');
-is( $node->safe_psql('postgres',
-		"SELECT string_agg(source_table || ':' || target_table || ':' || state || ':' || rows_copied, ' ' ORDER BY source_table) "
-		  . "FROM mysql_sync.table_status WHERE task = 'w'"),
-	'world.city:world.city:synced:4079 world.country:world.country:synced:239 '
-	  . 'world.countrylanguage:world.countrylanguage:synced:984',
-	'table_status: three tables synced with their row counts');
-compare_table($my, $node, $_) for qw(world.city world.country world.countrylanguage);
+	ok(wait_for_state($node, 'w', 'streaming'), 'task w reaches streaming');
+	is( $node->safe_psql('postgres',
+			"SELECT string_agg(source_table || ':' || target_table || ':' || state || ':' || rows_copied, ' ' ORDER BY source_table) "
+			  . "FROM mysql_sync.table_status WHERE task = 'w'"),
+		'world.city:world.city:synced:4079 world.country:world.country:synced:239 '
+		  . 'world.countrylanguage:world.countrylanguage:synced:984',
+		'table_status: three tables synced with their row counts');
+	compare_table($my, $node, $_) for qw(world.city world.country world.countrylanguage);
 
-my $ct = pg_column_types($node, 'world', 'country');
-is_deeply(
-	[ @{$ct}{qw(Code Name Continent SurfaceArea IndepYear Population LifeExpectancy GNP)} ],
-	[
-		'character(3)', 'character(52)', 'text', 'numeric(10,2)',
-		'smallint', 'integer', 'numeric(3,1)', 'numeric(10,2)'
-	],
-	'world.country column types');
-is( $node->safe_psql('postgres', q{
-		SELECT string_agg(a.attname, ',' ORDER BY array_position(i.indkey::int2[], a.attnum))
-		  FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
-		 WHERE i.indrelid = 'world.countrylanguage'::regclass AND i.indisprimary}),
-	'CountryCode,Language', 'countrylanguage keeps its composite primary key');
+	my $ct = pg_column_types($node, 'world', 'country');
+	is_deeply(
+		[ @{$ct}{qw(Code Name Continent SurfaceArea IndepYear Population LifeExpectancy GNP)} ],
+		[
+			'character(3)', 'character(52)', 'text', 'numeric(10,2)',
+			'smallint', 'integer', 'numeric(3,1)', 'numeric(10,2)'
+		],
+		'world.country column types');
+	is( $node->safe_psql('postgres', q{
+			SELECT string_agg(a.attname, ',' ORDER BY array_position(i.indkey::int2[], a.attnum))
+			  FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+			 WHERE i.indrelid = 'world.countrylanguage'::regclass AND i.indisprimary}),
+		'CountryCode,Language', 'countrylanguage keeps its composite primary key');
 
-# A few changes to world stream too.
-$my->sql(q{
-	UPDATE world.city SET Population = Population + 1 WHERE CountryCode = 'NLD';
-	DELETE FROM world.countrylanguage WHERE CountryCode = 'ABW';
-	INSERT INTO world.city (Name, CountryCode, District, Population) VALUES ('Zürich-Nord', 'CHE', 'Zürich', 12345);
-	UPDATE world.country SET Continent = 'Antarctica', GNP = NULL WHERE Code = 'ATA';});
-ok(wait_tables_equal($my, $node, [qw(world.city world.country world.countrylanguage)]),
-	'world changes streamed');
-compare_table($my, $node, $_) for qw(world.city world.country world.countrylanguage);
+	# A few changes to world stream too.
+	$my->sql(q{
+		UPDATE world.city SET Population = Population + 1 WHERE CountryCode = 'NLD';
+		DELETE FROM world.countrylanguage WHERE CountryCode = 'ABW';
+		INSERT INTO world.city (Name, CountryCode, District, Population) VALUES ('Zürich-Nord', 'CHE', 'Zürich', 12345);
+		UPDATE world.country SET Continent = 'Antarctica', GNP = NULL WHERE Code = 'ATA';});
+	ok(wait_tables_equal($my, $node, [qw(world.city world.country world.countrylanguage)]),
+		'world changes streamed');
+	compare_table($my, $node, $_) for qw(world.city world.country world.countrylanguage);
+};
 
 # ----------------------------------------------------------------------------- types
 $my->sql(q{

@@ -26,7 +26,6 @@ plan skip_all => 'mysql_sync is not installed (make install)' unless extension_i
 my $fixtures  = "$FindBin::RealBin/../../../shared/fixtures/sampledb";
 my $world_sql = "$fixtures/world.sql";
 my $worldx_sql = "$fixtures/world_x.mariadb.sql";
-plan skip_all => "no $world_sql or $worldx_sql" unless -r $world_sql && -r $worldx_sql;
 
 my $my   = start_mariadb(name => 'src076');
 my $node = pg_node('pg076');
@@ -36,80 +35,84 @@ my $uri = $my->source_uri;
 sub q1 { my ($sql) = @_; return $node->safe_psql('postgres', $sql); }
 
 # ----------------------------------------------------------------------------- world, world_x
-$my->load_file($world_sql);
-$my->load_file($worldx_sql);
-is($my->sql('SELECT COUNT(*) FROM world.city') . ' ' . $my->sql('SELECT COUNT(*) FROM world_x.city') . ' '
-	  . $my->sql('SELECT COUNT(*) FROM world_x.countryinfo'),
-	'4079 4079 239', 'world and world_x loaded into MariaDB');
+subtest 'world and world_x (../shared/fixtures/sampledb)' => sub {
+	plan skip_all => "needs ../shared/fixtures/sampledb/world.sql and world_x.mariadb.sql, which are not beside this checkout"
+	  unless -r $world_sql && -r $worldx_sql;
+	$my->load_file($world_sql);
+	$my->load_file($worldx_sql);
+	is($my->sql('SELECT COUNT(*) FROM world.city') . ' ' . $my->sql('SELECT COUNT(*) FROM world_x.city') . ' '
+		  . $my->sql('SELECT COUNT(*) FROM world_x.countryinfo'),
+		'4079 4079 239', 'world and world_x loaded into MariaDB');
 
-my @world  = qw(world.city world.country world.countrylanguage);
-my @worldx = qw(world_x.city world_x.country world_x.countryinfo world_x.countrylanguage);
+	my @world  = qw(world.city world.country world.countrylanguage);
+	my @worldx = qw(world_x.city world_x.country world_x.countryinfo world_x.countrylanguage);
 
-# Defaults: countryinfo has no primary key (only a unique key on a nullable generated column).
-my ($rc, $out, $err) = $node->psql('postgres', "SELECT mysql_sync.start_sync('s0', '$uri', '{world.*, world_x.*}')");
-like($err, qr/primary_keys: no primary key.*world_x\.countryinfo/s,
-	'with the defaults, countryinfo (no primary key) needs table_keys');
+	# Defaults: countryinfo has no primary key (only a unique key on a nullable generated column).
+	my ($rc, $out, $err) = $node->psql('postgres', "SELECT mysql_sync.start_sync('s0', '$uri', '{world.*, world_x.*}')");
+	like($err, qr/primary_keys: no primary key.*world_x\.countryinfo/s,
+		'with the defaults, countryinfo (no primary key) needs table_keys');
 
-q1("SELECT mysql_sync.start_sync('w', '$uri', '{world.*, world_x.*}',
-      table_keys => '{\"world_x.countryinfo\": {\"primary_key\": [\"_id\"]}}')");
-ok(wait_for_state($node, 'w', 'streaming'), 'task w (world and world_x) reaches streaming');
-is( q1(q{SELECT string_agg(source_table || ':' || state || ':' || rows_copied, ' ' ORDER BY source_table)
-           FROM mysql_sync.table_status WHERE task = 'w'}),
-	'world.city:synced:4079 world.country:synced:239 world.countrylanguage:synced:984 '
-	  . 'world_x.city:synced:4079 world_x.country:synced:239 world_x.countryinfo:synced:239 '
-	  . 'world_x.countrylanguage:synced:984',
-	'table_status: seven tables synced with their row counts');
-compare_table($my, $node, $_, name => "$_: initial copy equal") for @world, @worldx;
+	q1("SELECT mysql_sync.start_sync('w', '$uri', '{world.*, world_x.*}',
+	      table_keys => '{\"world_x.countryinfo\": {\"primary_key\": [\"_id\"]}}')");
+	ok(wait_for_state($node, 'w', 'streaming'), 'task w (world and world_x) reaches streaming');
+	is( q1(q{SELECT string_agg(source_table || ':' || state || ':' || rows_copied, ' ' ORDER BY source_table)
+	           FROM mysql_sync.table_status WHERE task = 'w'}),
+		'world.city:synced:4079 world.country:synced:239 world.countrylanguage:synced:984 '
+		  . 'world_x.city:synced:4079 world_x.country:synced:239 world_x.countryinfo:synced:239 '
+		  . 'world_x.countrylanguage:synced:984',
+		'table_status: seven tables synced with their row counts');
+	compare_table($my, $node, $_, name => "$_: initial copy equal") for @world, @worldx;
 
-# The generated columns are plain columns in the target, with the source's values.
-my $ci = pg_column_types($node, 'world_x', 'countryinfo');
-is(join(' ', map { "$_=" . ($ci->{$_} // '-') } qw(doc _id _json_schema)),
-	'doc=jsonb _id=bytea _json_schema=jsonb', 'countryinfo column types');
-is( q1(q{SELECT string_agg(attname || ':' || (attgenerated = '')::text, ' ' ORDER BY attnum) FROM pg_attribute
-          WHERE attrelid = 'world_x.countryinfo'::regclass AND attnum > 0}),
-	'doc:true _id:true _json_schema:true', 'generated columns arrive as plain (not generated) columns');
-is( q1(q{SELECT count(*) FILTER (WHERE convert_from(_id, 'UTF8') = doc ->> '_id')
-              || ' ' || count(*) FILTER (WHERE _json_schema = '{"type": "object"}')
-           FROM world_x.countryinfo}),
-	'239 239', 'their values are the source\'s: _id = doc->>_id, the virtual column\'s constant');
-is( q1(q{SELECT convert_from(_id, 'UTF8') || ' ' || (doc #>> '{geography,Continent}') FROM world_x.countryinfo
-          WHERE doc ->> 'Code' = 'NLD'}),
-	'00005de917d8000000000000009e Europe', 'JSON documents queryable in PostgreSQL');
+	# The generated columns are plain columns in the target, with the source's values.
+	my $ci = pg_column_types($node, 'world_x', 'countryinfo');
+	is(join(' ', map { "$_=" . ($ci->{$_} // '-') } qw(doc _id _json_schema)),
+		'doc=jsonb _id=bytea _json_schema=jsonb', 'countryinfo column types');
+	is( q1(q{SELECT string_agg(attname || ':' || (attgenerated = '')::text, ' ' ORDER BY attnum) FROM pg_attribute
+	          WHERE attrelid = 'world_x.countryinfo'::regclass AND attnum > 0}),
+		'doc:true _id:true _json_schema:true', 'generated columns arrive as plain (not generated) columns');
+	is( q1(q{SELECT count(*) FILTER (WHERE convert_from(_id, 'UTF8') = doc ->> '_id')
+	              || ' ' || count(*) FILTER (WHERE _json_schema = '{"type": "object"}')
+	           FROM world_x.countryinfo}),
+		'239 239', 'their values are the source\'s: _id = doc->>_id, the virtual column\'s constant');
+	is( q1(q{SELECT convert_from(_id, 'UTF8') || ' ' || (doc #>> '{geography,Continent}') FROM world_x.countryinfo
+	          WHERE doc ->> 'Code' = 'NLD'}),
+		'00005de917d8000000000000009e Europe', 'JSON documents queryable in PostgreSQL');
 
-# A write workload on both samples while streaming: inserts, updates (JSON documents, the
-# generated key through its document, a primary key), deletes, in multi-statement transactions.
-$my->sql(q{
-SET NAMES utf8mb4;
-BEGIN;
-UPDATE world.city SET Population = Population + 1 WHERE CountryCode = 'NLD';
-INSERT INTO world.city (Name, CountryCode, District, Population) VALUES ('Zürich-Nord', 'CHE', 'Zürich', 12345);
-DELETE FROM world.countrylanguage WHERE CountryCode = 'ABW';
-UPDATE world.country SET Continent = 'Antarctica', GNP = NULL, LocalName = '南極 😀' WHERE Code = 'ATA';
-COMMIT;
-UPDATE world.countrylanguage SET Language = 'Schwiizerdütsch' WHERE CountryCode = 'CHE' AND Language = 'German';
-DELETE FROM world.city WHERE ID BETWEEN 3000 AND 3100;
-BEGIN;
-UPDATE world_x.countryinfo SET doc = JSON_SET(doc, '$.demographics.Population', 1234, '$.note', 'ünï 😀')
- WHERE JSON_VALUE(doc, '$.Code') = 'USA';
-INSERT INTO world_x.countryinfo (doc) VALUES ('{"_id": "zzz-new", "Code": "ZZZ", "Name": "Zedland 😀", "geography": {"Region": "Nowhere"}}');
-DELETE FROM world_x.countryinfo WHERE JSON_VALUE(doc, '$.Code') = 'ABW';
-UPDATE world_x.countryinfo SET doc = JSON_SET(doc, '$._id', 'afg-moved') WHERE JSON_VALUE(doc, '$.Code') = 'AFG';
-COMMIT;
-UPDATE world_x.city SET Info = JSON_SET(Info, '$.Population', 1) WHERE CountryCode = 'NLD';
-INSERT INTO world_x.city (Name, CountryCode, District, Info) VALUES ('Ünïcode 日本', 'CHE', 'Zürich', '{"Population": 5}');
-UPDATE world_x.city SET ID = 99999 WHERE ID = 1;
-DELETE FROM world_x.city WHERE ID BETWEEN 100 AND 120;
-UPDATE world_x.countrylanguage SET Percentage = Percentage / 2 WHERE CountryCode = 'CHE';
-UPDATE world_x.country SET Capital = NULL WHERE Code = 'NLD';
-});
-ok(wait_tables_equal($my, $node, [ @world, @worldx ], 120), 'world and world_x changes streamed');
-compare_table($my, $node, $_, name => "$_: equal after streaming") for @world, @worldx;
-is( q1(q{SELECT string_agg((doc ->> 'Code') || '=' || convert_from(_id, 'UTF8'), ',' ORDER BY doc ->> 'Code')
-           FROM world_x.countryinfo WHERE doc ->> 'Code' IN ('AFG', 'ABW', 'ZZZ')}),
-	'AFG=afg-moved,ZZZ=zzz-new',
-	'countryinfo: the generated key followed its document (a key update), insert and delete applied');
-is(q1(q{SELECT (doc ->> 'note') || ' ' || (doc #>> '{demographics,Population}') FROM world_x.countryinfo WHERE doc ->> 'Code' = 'USA'}),
-	'ünï 😀 1234', 'updated JSON document');
+	# A write workload on both samples while streaming: inserts, updates (JSON documents, the
+	# generated key through its document, a primary key), deletes, in multi-statement transactions.
+	$my->sql(q{
+	SET NAMES utf8mb4;
+	BEGIN;
+	UPDATE world.city SET Population = Population + 1 WHERE CountryCode = 'NLD';
+	INSERT INTO world.city (Name, CountryCode, District, Population) VALUES ('Zürich-Nord', 'CHE', 'Zürich', 12345);
+	DELETE FROM world.countrylanguage WHERE CountryCode = 'ABW';
+	UPDATE world.country SET Continent = 'Antarctica', GNP = NULL, LocalName = '南極 😀' WHERE Code = 'ATA';
+	COMMIT;
+	UPDATE world.countrylanguage SET Language = 'Schwiizerdütsch' WHERE CountryCode = 'CHE' AND Language = 'German';
+	DELETE FROM world.city WHERE ID BETWEEN 3000 AND 3100;
+	BEGIN;
+	UPDATE world_x.countryinfo SET doc = JSON_SET(doc, '$.demographics.Population', 1234, '$.note', 'ünï 😀')
+	 WHERE JSON_VALUE(doc, '$.Code') = 'USA';
+	INSERT INTO world_x.countryinfo (doc) VALUES ('{"_id": "zzz-new", "Code": "ZZZ", "Name": "Zedland 😀", "geography": {"Region": "Nowhere"}}');
+	DELETE FROM world_x.countryinfo WHERE JSON_VALUE(doc, '$.Code') = 'ABW';
+	UPDATE world_x.countryinfo SET doc = JSON_SET(doc, '$._id', 'afg-moved') WHERE JSON_VALUE(doc, '$.Code') = 'AFG';
+	COMMIT;
+	UPDATE world_x.city SET Info = JSON_SET(Info, '$.Population', 1) WHERE CountryCode = 'NLD';
+	INSERT INTO world_x.city (Name, CountryCode, District, Info) VALUES ('Ünïcode 日本', 'CHE', 'Zürich', '{"Population": 5}');
+	UPDATE world_x.city SET ID = 99999 WHERE ID = 1;
+	DELETE FROM world_x.city WHERE ID BETWEEN 100 AND 120;
+	UPDATE world_x.countrylanguage SET Percentage = Percentage / 2 WHERE CountryCode = 'CHE';
+	UPDATE world_x.country SET Capital = NULL WHERE Code = 'NLD';
+	});
+	ok(wait_tables_equal($my, $node, [ @world, @worldx ], 120), 'world and world_x changes streamed');
+	compare_table($my, $node, $_, name => "$_: equal after streaming") for @world, @worldx;
+	is( q1(q{SELECT string_agg((doc ->> 'Code') || '=' || convert_from(_id, 'UTF8'), ',' ORDER BY doc ->> 'Code')
+	           FROM world_x.countryinfo WHERE doc ->> 'Code' IN ('AFG', 'ABW', 'ZZZ')}),
+		'AFG=afg-moved,ZZZ=zzz-new',
+		'countryinfo: the generated key followed its document (a key update), insert and delete applied');
+	is(q1(q{SELECT (doc ->> 'note') || ' ' || (doc #>> '{demographics,Population}') FROM world_x.countryinfo WHERE doc ->> 'Code' = 'USA'}),
+		'ünï 😀 1234', 'updated JSON document');
+};
 
 # ----------------------------------------------------------------------------- charsets on copy
 # One column per character set, holding characters of that set (the client sends UTF-8 and

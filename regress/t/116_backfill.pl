@@ -173,7 +173,7 @@ for my $method (qw(snapshot watermark))
 	my $lock0  = source_counter('Com_lock_tables');
 
 	like(q1("SELECT detail FROM mysql_sync.precheck('$uri', '{$db.*}', options => '{\"consistency\": \"$method\"}') "
-			  . "WHERE item = 'version'"),
+			  . "WHERE item = 'privileges'"),
 		$method eq 'snapshot' ? qr/exact snapshot position/ : qr/low and high watermarks/,
 		"$method: the precheck names the method");
 

@@ -13,6 +13,8 @@
 #   $my->restart(options => ['--skip-log-bin']);         # other mariadbd options from now on
 #
 #   my $node = pg_node('main');                 # started, mysql_sync preloaded
+#   my $c = citus_cluster('c', workers => 2);   # Citus coordinator + worker nodes (citus_installed())
+#   kill9_server($node);                        # SIGKILL to the postmaster and all its processes
 #
 # The servers run as the current (non-root) user, as TAP tests must: initdb refuses root.
 # Every MariaDB started here is stopped when the test script ends, even when it dies.
@@ -35,7 +37,8 @@ use PostgreSQL::Test::Cluster;
 
 our @EXPORT = qw(start_mariadb pg_node extension_installed wait_until
   sync_status wait_for_state worker_pids compare_table tables_equal
-  wait_tables_equal pg_column_types start_workload);
+  wait_tables_equal pg_column_types start_workload binlog_cli decode_binlog
+  citus_installed citus_cluster kill9_server);
 
 # Everything started and not yet stopped, for the END block.
 my @live;
@@ -444,6 +447,41 @@ sub gtid
 	return $self->sql('SELECT @@gtid_binlog_pos');
 }
 
+=pod
+
+=head1 $my->serve_binlogs(@paths)
+
+Makes the server serve binlog files another server wrote (MySQL's, say), as MariaDB's own test
+suite does (suite/rpl/t/rpl_from_mysql80.test): FLUSH BINARY LOGS, a clean stop, each file
+copied into the datadir as the next binlog.NNNNNN and appended to binlog.index, and a start (the
+server opens a new file of its own after them). Returns the names the files got, in order.
+
+=cut
+
+sub serve_binlogs
+{
+	my ($self, @paths) = @_;
+	$self->sql('FLUSH BINARY LOGS');
+	$self->stop;
+	my $index = "$self->{datadir}/binlog.index";
+	open(my $in, '<', $index) or croak "cannot read $index: $!";
+	my @lines = grep { /\S/ } <$in>;
+	close $in;
+	my ($last) = $lines[-1] =~ /binlog\.(\d+)/ or croak "no binlog in $index";
+	my @names;
+	open(my $out, '>>', $index) or croak "cannot append to $index: $!";
+	for my $path (@paths)
+	{
+		my $name = sprintf('binlog.%06d', ++$last);
+		File::Copy::copy($path, "$self->{datadir}/$name") or croak "cannot copy $path: $!";
+		print $out "./$name\n";
+		push @names, $name;
+	}
+	close $out;
+	$self->start;
+	return @names;
+}
+
 END
 {
 	# Stop what the test left running, before File::Temp removes the dirs. Keep the
@@ -528,6 +566,126 @@ sub extension_installed
 	chomp($pkglibdir, $sharedir);
 	return (-e "$pkglibdir/mysql_sync.so"
 		  && -e "$sharedir/extension/mysql_sync.control") ? 1 : 0;
+}
+
+=pod
+
+=head1 binlog_cli()
+
+The mysql-sync-binlog installed beside the PostgreSQL on PATH.
+
+=head1 decode_binlog(@cli_args)
+
+Runs mysql-sync-binlog with the arguments (files, or --source URI ...) and returns its events
+as hashrefs (one per JSON line); dies when it fails.
+
+=cut
+
+sub binlog_cli
+{
+	my $bindir = '';
+	IPC::Run::run([ 'pg_config', '--bindir' ], '>', \$bindir) or croak 'pg_config failed';
+	chomp $bindir;
+	return "$bindir/mysql-sync-binlog";
+}
+
+sub decode_binlog
+{
+	my (@args) = @_;
+	my ($out, $err) = ('', '');
+	IPC::Run::run([ binlog_cli(), @args ], '<', \undef, '>', \$out, '2>', \$err)
+	  or croak "mysql-sync-binlog @args failed: $err";
+	my $json = JSON::PP->new->utf8;
+	return map { $json->decode($_) } grep { $_ ne '' } split /\n/, $out;
+}
+
+=pod
+
+=head1 citus_installed()
+
+True when Citus (citus.so and its control file) is installed in the PostgreSQL on PATH
+(../shared/tools/install-citus builds it into the system PostgreSQL; scripts/test's private
+copy takes it along).
+
+=head1 citus_cluster($name, %opts)
+
+A started Citus cluster on free loopback ports: `workers` worker nodes (default 2) and a
+coordinator, each with citus first in shared_preload_libraries and CREATE EXTENSION citus;
+the coordinator also preloads mysql_sync and has the extension (created with
+citus.enable_metadata_sync off, so that Citus does not create it on the worker nodes, which
+need not have mysql_sync). The coordinator is in the metadata (citus_set_coordinator_host),
+each worker node added with citus_add_node. With workers => 0 the coordinator holds the shards
+itself (shouldhaveshards), unless no_shards => 1 (a coordinator as Citus ships it: no node
+holds shards). Every node: restart_after_crash = on (a crashed backend restarts the server, as in
+production), citus.shard_count = 8 (small clusters, quick tests), citus.recover_2pc_interval =
+1s, log_statement = none (Citus would log every shard command). Options: conf (more
+postgresql.conf lines for every node), coordinator_preload (default 'citus,mysql_sync').
+Returns { coordinator => $node, workers => [ $node, ... ] }.
+
+=head1 kill9_server($node)
+
+SIGKILL to the node's postmaster and every process it started, as a machine crash would do;
+waits until all are gone. $node->start brings it back (crash recovery).
+
+=cut
+
+sub citus_installed
+{
+	my ($pkglibdir, $sharedir) = ('', '');
+	IPC::Run::run([ 'pg_config', '--pkglibdir' ], '>', \$pkglibdir) or return 0;
+	IPC::Run::run([ 'pg_config', '--sharedir' ],  '>', \$sharedir)  or return 0;
+	chomp($pkglibdir, $sharedir);
+	return (-e "$pkglibdir/citus.so" && -e "$sharedir/extension/citus.control") ? 1 : 0;
+}
+
+sub citus_cluster
+{
+	my ($name, %opts) = @_;
+	my $workers = $opts{workers} // 2;
+	my $conf = "listen_addresses = '127.0.0.1'\nrestart_after_crash = on\ncitus.shard_count = 8\n"
+	  . "citus.recover_2pc_interval = '1s'\nlog_statement = none\n" . ($opts{conf} // '');
+	my @nodes;
+	for my $i (1 .. $workers)
+	{
+		my $w = pg_node("${name}_w$i", preload => 'citus', conf => $conf);
+		$w->safe_psql('postgres', 'CREATE EXTENSION citus');
+		push @nodes, $w;
+	}
+	my $c = pg_node("${name}_c", preload => $opts{coordinator_preload} // 'citus,mysql_sync', conf => $conf);
+	$c->safe_psql('postgres', 'CREATE EXTENSION citus');
+	$c->safe_psql('postgres', "SELECT citus_set_coordinator_host('127.0.0.1', " . $c->port . ')');
+	$c->safe_psql('postgres', "SELECT citus_add_node('127.0.0.1', " . $_->port . ')') for @nodes;
+	$c->safe_psql('postgres',
+		"SELECT citus_set_node_property('127.0.0.1', " . $c->port . ", 'shouldhaveshards', true)")
+	  if !@nodes && !$opts{no_shards};
+	$c->safe_psql('postgres',
+		'BEGIN; SET LOCAL citus.enable_metadata_sync = off; CREATE EXTENSION mysql_sync; COMMIT;');
+	return { coordinator => $c, workers => \@nodes };
+}
+
+sub kill9_server
+{
+	my ($node) = @_;
+	my $pidfile = $node->data_dir . '/postmaster.pid';
+	open(my $fh, '<', $pidfile) or croak "no $pidfile: $!";
+	my $postmaster = <$fh>;
+	close $fh;
+	chomp $postmaster;
+	# The postmaster's children, from /proc (field 4 of stat is the parent pid).
+	my @children;
+	for my $stat (glob('/proc/[0-9]*/stat'))
+	{
+		open(my $s, '<', $stat) or next;
+		my $line = <$s>;
+		close $s;
+		next unless defined $line && $line =~ /^(\d+) \(.*\) \S (\d+)/;
+		push @children, $1 if $2 == $postmaster;
+	}
+	kill('KILL', $postmaster, @children);
+	$node->{_pid} = undef;    # known stopped: $node->start starts it again
+	wait_until(sub { !grep { kill(0, $_) } $postmaster, @children }, 60)
+	  or croak "processes of " . $node->name . " survived SIGKILL";
+	return;
 }
 
 # Polls $cond->() every 100 ms until it returns true; returns 1, or 0 after the

@@ -76,6 +76,7 @@ std::vector<std::string> present_fixtures() {
 
 // Every prefix of the small files and prefixes around each event boundary of the large ones.
 TEST(Fuzz, FilePrefixes) {
+  SKIP_WITHOUT_FIXTURES();
   for (const auto& fixture : present_fixtures()) {
     auto bytes = read_bytes(fixture);
     std::vector<size_t> cuts;
@@ -98,6 +99,7 @@ TEST(Fuzz, FilePrefixes) {
 // Each event decoded with every shorter length written into its header (checksums off, so the
 // truncated body reaches the parsers), then the real event to keep the decoder's state right.
 TEST(Fuzz, TruncatedEventBodies) {
+  SKIP_WITHOUT_FIXTURES();
   for (const auto& fixture : present_fixtures()) {
     auto bytes = read_bytes(fixture);
     DecoderOptions options;
@@ -132,6 +134,7 @@ TEST(Fuzz, TruncatedEventBodies) {
 
 // Deterministic random byte flips over whole files, with and without checksum verification.
 TEST(Fuzz, ByteFlips) {
+  SKIP_WITHOUT_FIXTURES();
   std::mt19937_64 rng(20261125);
   auto fixtures = present_fixtures();
   const int flips_per_file = 12000 / static_cast<int>(fixtures.size()) + 1;

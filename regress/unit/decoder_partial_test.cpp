@@ -123,7 +123,7 @@ std::vector<Event> decode_fixture(const std::string& fixture, bool partial_image
 
 TEST(PartialImages, RefusedUnlessAsked) {
   const std::string fixture = "rust_mysql_common/update-partial-row.binlog";
-  if (!file_exists(binlog_fixture(fixture))) GTEST_SKIP() << "fixture absent: " << fixture;
+  SKIP_WITHOUT_FIXTURE(binlog_fixture(fixture));
   try {
     decode_fixture(fixture, false);
     ADD_FAILURE() << "no error";
@@ -136,7 +136,7 @@ TEST(PartialImages, RefusedUnlessAsked) {
 // the key, so its JSON diffs cannot be applied. Apply refuses; the CLI shows the diffs themselves.
 TEST(PartialJson, WithoutBeforeImageIsAnErrorOrTheDiffList) {
   const std::string fixture = "rust_mysql_common/json.binlog.000001";
-  if (!file_exists(binlog_fixture(fixture))) GTEST_SKIP() << "fixture absent: " << fixture;
+  SKIP_WITHOUT_FIXTURE(binlog_fixture(fixture));
   try {
     decode_fixture(fixture, true);
     ADD_FAILURE() << "no error";
@@ -163,7 +163,7 @@ TEST(PartialJson, WithoutBeforeImageIsAnErrorOrTheDiffList) {
 
 TEST(PartialImages, AbsentIsNotNull) {
   const std::string fixture = "rust_mysql_common/update-partial-row.binlog";
-  if (!file_exists(binlog_fixture(fixture))) GTEST_SKIP() << "fixture absent: " << fixture;
+  SKIP_WITHOUT_FIXTURE(binlog_fixture(fixture));
   auto events = decode_fixture(fixture, true);
   // mysqlbinlog -vv: UPDATE test.ba WHERE @1=4 @3=4 SET @1=4 @3=40; DELETE WHERE @1=2.
   const RowsData* update = nullptr;

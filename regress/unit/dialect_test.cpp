@@ -47,6 +47,28 @@ TEST(Dialect, CitusCreateDistributedTableWithParameters) {
   EXPECT_NE(two.note.find("one column"), std::string::npos);
 }
 
+TEST(Dialect, CitusShardCountAndReferenceTables) {
+  CitusPlacement sharded;
+  sharded.shard_count = 8;
+  DistributionDdl d = distribution_ddl(Dialect::citus, "shop.orders", {"id"}, {"id"}, sharded);
+  EXPECT_EQ(d.after_create, "SELECT create_distributed_table($1::regclass, $2, shard_count => $3::int)");
+  ASSERT_EQ(d.params.size(), 3u);
+  EXPECT_EQ(d.params[2], "8");
+
+  CitusPlacement reference;
+  reference.reference = true;
+  DistributionDdl r = distribution_ddl(Dialect::citus, "shop.\"Codes\"", {"code"}, {"code"}, reference);
+  EXPECT_EQ(r.after_create, "SELECT create_reference_table($1::regclass)");
+  ASSERT_EQ(r.params.size(), 1u);
+  EXPECT_EQ(r.params[0], "shop.\"Codes\"");
+  // Without a key a table is a reference table too (a local one would keep its rows on the coordinator).
+  EXPECT_EQ(distribution_ddl(Dialect::citus, "t", {}, {}).after_create,
+            "SELECT create_reference_table($1::regclass)");
+  // Reference tables are Citus's only: elsewhere the flag changes nothing.
+  EXPECT_EQ(distribution_ddl(Dialect::greenplum, "t", {"id"}, {"id"}, reference).create_suffix,
+            " DISTRIBUTED BY (id)");
+}
+
 TEST(Dialect, UniqueIndexesNeedTheDistributionKey) {
   EXPECT_TRUE(unique_index_allowed(Dialect::postgresql, {"a"}, {"b"}));
   EXPECT_FALSE(unique_index_allowed(Dialect::greenplum, {"a"}, {"b"}));
