@@ -227,7 +227,13 @@ void add_primary_key(int index) {
   StringInfoData sql;
   initStringInfo(&sql);
   List* pk = quoted_target_columns(table, table.primary_key);
-  appendStringInfo(&sql, "ALTER TABLE %s ADD PRIMARY KEY (", qualified);
+  char pk_name[NAMEDATALEN] = "";  // the DDL replay drops it by this name (ddl/dialect.h)
+  MYSQL_SYNC_CXX(worker_task.label,
+                 snprintf(pk_name, sizeof pk_name, "%s",
+                          mysql_sync::explicit_constraint_name(table.target_name, "pkey").c_str()));
+  appendStringInfo(&sql, "ALTER TABLE %s ADD ", qualified);
+  if (pk_name[0]) appendStringInfo(&sql, "CONSTRAINT %s ", quote_identifier(pk_name));
+  appendStringInfoString(&sql, "PRIMARY KEY (");
   ListCell* lc;
   bool first = true;
   foreach (lc, pk) {
