@@ -65,6 +65,25 @@ bench_private_install() {
   BENCH_SO=${PGBIN%/bin}/lib/mysql_sync.so
 }
 
+# bench_install_rev REV: builds the git revision REV of this repository (git archive, so the work
+# tree is untouched) and installs it into another private copy of PostgreSQL under $WORK, to be
+# measured beside this tree (bench/backfill/run). Sets BENCH_REV_BIN (its binaries) and
+# BENCH_REV_SO.
+bench_install_rev() {
+  local rev=$1 lib=/usr/lib/postgresql/15 share=/usr/share/postgresql/15 dest=$WORK/pginst-ref src=$WORK/ref-src
+  say "building git $(git -C "$ROOT" rev-parse --short "$rev") into another private copy of PostgreSQL ($dest)"
+  mkdir -p "$src" "$dest${lib%/*}" "$dest${share%/*}"
+  cp -a "$lib" "$dest${lib%/*}/"
+  cp -a "$share" "$dest${share%/*}/"
+  chmod -R a+rX "$dest"
+  git -C "$ROOT" archive "$rev" | tar -C "$src" -xf -
+  (make -C "$src" -j"$(nproc)" with_llvm=no >"$WORK/build-ref.log" 2>&1 &&
+    make -C "$src" install with_llvm=no DESTDIR="$dest" >>"$WORK/build-ref.log" 2>&1) ||
+    die "build of $rev failed: $(tail -5 "$WORK/build-ref.log")"
+  BENCH_REV_BIN=$dest$lib/bin
+  BENCH_REV_SO=$dest$lib/lib/mysql_sync.so
+}
+
 # bench_start_servers "PG CONF LINES": MariaDB and PostgreSQL sandboxes, the extension created.
 bench_start_servers() {
   say "starting MariaDB sandbox in $MYDIR"

@@ -96,6 +96,7 @@ LocalTransactionId batch_lxid = InvalidLocalTransactionId;  // the transaction e
 
 struct ApplyErrorContext {
   int table;
+  const char* relation;  // the quoted relation written
   const TableChange* change;
   const mysql_sync::BinlogPosition* end;
 };
@@ -125,11 +126,10 @@ void apply_error_callback(void* arg) {
       appendStringInfoString(&values, "NULL");
   }
   errcontext(
-      "mysql_sync task \"%s\": applying %s of source table %s.%s to %s.%s, key (%s)=(%s), source "
+      "mysql_sync task \"%s\": applying %s of source table %s.%s to %s, key (%s)=(%s), source "
       "transaction ending at binlog %s:%llu",
       worker_task.name, op_name(ctx->change->op), table.source_schema.c_str(), table.source_name.c_str(),
-      table.target_schema.c_str(), table.target_name.c_str(), names.data, values.data, ctx->end->file.c_str(),
-      (unsigned long long)ctx->end->pos);
+      ctx->relation, names.data, values.data, ctx->end->file.c_str(), (unsigned long long)ctx->end->pos);
 }
 
 [[noreturn]] void report_missing_column(const char* qualified, const char* name) {
@@ -137,6 +137,12 @@ void apply_error_callback(void* arg) {
                   errmsg("mysql_sync task \"%s\": target table %s has no column \"%s\"", worker_task.name,
                          qualified, name),
                   errhint("Add the column, or drop_sync and start_sync again to recreate the table.")));
+}
+
+// The relation a change of table `index` goes to: its target, or the shadow a resync fills.
+const char* relation_name(int index, bool shadow) {
+  const SyncTable& table = worker_task.runtime->tables[index];
+  return shadow ? table.shadow_name.c_str() : table.target_name.c_str();
 }
 
 SPIPlanPtr prepare_kept(const char* sql, int nargs, Oid* types) {
@@ -147,10 +153,10 @@ SPIPlanPtr prepare_kept(const char* sql, int nargs, Oid* types) {
   return plan;
 }
 
-void prepare_applier(int index) {
+void prepare_applier(int index, bool shadow) {
   const SyncTable& table = worker_task.runtime->tables[index];
-  TableApplier* a = &appliers[index];
-  Oid relid = target_relid(index, false);
+  TableApplier* a = &appliers[index + (shadow ? applier_count : 0)];
+  Oid relid = shadow ? shadow_relid(index) : target_relid(index, false);
   MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 
   int ncols = (int)table.target_columns.size();
@@ -161,7 +167,7 @@ void prepare_applier(int index) {
   a->typmods = static_cast<int32*>(palloc0(sizeof(int32) * ncols));
   a->values = static_cast<Datum*>(palloc0(sizeof(Datum) * ncols * 2));
   a->nulls = static_cast<char*>(palloc0(ncols * 2 + 1));
-  a->qualified = quote_qualified_identifier(table.target_schema.c_str(), table.target_name.c_str());
+  a->qualified = quote_qualified_identifier(table.target_schema.c_str(), relation_name(index, shadow));
 
   for (int c = 0; c < ncols; c++) {
     const char* name = table.target_columns[c].c_str();
@@ -245,28 +251,34 @@ void fill_value(TableApplier* a, int column, const mysql_sync::Value& value, int
   }
 }
 
-void apply_spi(int index, const TableChange& change) {
-  TableApplier* a = &appliers[index];
-  if (!a->ready) prepare_applier(index);
+void spi_insert(TableApplier* a, const TableChange& change) {
+  for (int c = 0; c < a->ncols; c++) fill_value(a, c, change.after[c], c);
+  int ret = SPI_execute_plan(a->insert_plan, a->values, a->nulls, false, 0);
+  if (ret != SPI_OK_INSERT) elog(ERROR, "%s: insert failed (%d)", worker_task.label, ret);
+}
+
+void apply_spi(int index, bool shadow, const TableChange& change, bool lenient) {
+  TableApplier* a = &appliers[index + (shadow ? applier_count : 0)];
+  if (!a->ready) prepare_applier(index, shadow);
   int ret;
   switch (change.op) {
     case RowOp::insert:
-      for (int c = 0; c < a->ncols; c++) fill_value(a, c, change.after[c], c);
-      ret = SPI_execute_plan(a->insert_plan, a->values, a->nulls, false, 0);
-      if (ret != SPI_OK_INSERT) elog(ERROR, "%s: insert failed (%d)", worker_task.label, ret);
+      spi_insert(a, change);
       break;
     case RowOp::update:
       for (int c = 0; c < a->ncols; c++) fill_value(a, c, change.after[c], c);
       for (int k = 0; k < a->npk; k++) fill_value(a, a->pk[k], change.before[a->pk[k]], a->ncols + k);
       ret = SPI_execute_plan(a->update_plan, a->values, a->nulls, false, 0);
       if (ret != SPI_OK_UPDATE) elog(ERROR, "%s: update failed (%d)", worker_task.label, ret);
-      if (SPI_processed != 1) report_row_missing(a->qualified, "update", nullptr);
+      if (SPI_processed == 1) break;
+      if (!lenient) report_row_missing(a->qualified, "update", nullptr);
+      spi_insert(a, change);  // a row not copied yet: its new version
       break;
     case RowOp::remove:
       for (int k = 0; k < a->npk; k++) fill_value(a, a->pk[k], change.before[a->pk[k]], k);
       ret = SPI_execute_plan(a->delete_plan, a->values, a->nulls, false, 0);
       if (ret != SPI_OK_DELETE) elog(ERROR, "%s: delete failed (%d)", worker_task.label, ret);
-      if (SPI_processed != 1) report_row_missing(a->qualified, "delete", nullptr);
+      if (SPI_processed != 1 && !lenient) report_row_missing(a->qualified, "delete", nullptr);
       break;
   }
 }
@@ -323,21 +335,21 @@ bool find_key_index(ExecTable* t, const SyncTable& table) {
 
 // Opens a table for the batch: the executor path when it applies exactly what the SPI statements
 // would, SPI otherwise.
-void open_exec_table(int index) {
+void open_exec_table(int index, bool shadow) {
   const SyncTable& table = worker_task.runtime->tables[index];
-  ExecTable* t = &exec_tables[index];
+  ExecTable* t = &exec_tables[index + (shadow ? applier_count : 0)];
   t->open = true;
   t->use_spi = true;
-  t->qualified = quote_qualified_identifier(table.target_schema.c_str(), table.target_name.c_str());
+  t->qualified = quote_qualified_identifier(table.target_schema.c_str(), relation_name(index, shadow));
 
-  RangeVar* rv = makeRangeVar(pstrdup(table.target_schema.c_str()), pstrdup(table.target_name.c_str()), -1);
+  RangeVar* rv = makeRangeVar(pstrdup(table.target_schema.c_str()), pstrdup(relation_name(index, shadow)), -1);
   Oid relid = RangeVarGetRelid(rv, RowExclusiveLock, true);
-  if (!OidIsValid(relid)) target_relid(index, false);  // ERROR naming the table
+  if (!OidIsValid(relid)) shadow ? shadow_relid(index) : target_relid(index, false);  // ERROR naming it
   // Locked first: a create_distributed_table of it commits before this or waits for the batch.
   if (is_citus_table(relid)) {
     t->citus = true;
     t->use_spi = false;
-    citus_attach_table(index, relid);
+    citus_attach_table(index + (shadow ? applier_count : 0), index, relid, t->qualified);
     return;
   }
   Relation rel = table_open(relid, NoLock);
@@ -462,23 +474,34 @@ void fill_new_slot(ExecTable* t, const mysql_sync::Row& row) {
   ExecStoreVirtualTuple(slot);
 }
 
-void apply_exec(ExecTable* t, const TableChange& change) {
+void exec_insert(ExecTable* t, const TableChange& change) {
+  fill_new_slot(t, change.after);
+  ExecSimpleRelationInsert(t->rri, t->estate, t->new_slot);
+}
+
+void apply_exec(ExecTable* t, const TableChange& change, bool lenient) {
   EState* estate = t->estate;
   estate->es_output_cid = GetCurrentCommandId(true);
   if (t->has_triggers) AfterTriggerBeginQuery();
   switch (change.op) {
     case RowOp::insert:
-      fill_new_slot(t, change.after);
-      ExecSimpleRelationInsert(t->rri, estate, t->new_slot);
+      exec_insert(t, change);
       break;
     case RowOp::update:
-      if (!find_row(t, change.before)) report_row_missing(t->qualified, "update", nullptr);
+      if (!find_row(t, change.before)) {
+        if (!lenient) report_row_missing(t->qualified, "update", nullptr);
+        exec_insert(t, change);  // a row not copied yet: its new version
+        break;
+      }
       fill_new_slot(t, change.after);
       EvalPlanQualSetSlot(&t->epq, t->new_slot);
       ExecSimpleRelationUpdate(t->rri, estate, &t->epq, t->found_slot, t->new_slot);
       break;
     case RowOp::remove:
-      if (!find_row(t, change.before)) report_row_missing(t->qualified, "delete", nullptr);
+      if (!find_row(t, change.before)) {
+        if (!lenient) report_row_missing(t->qualified, "delete", nullptr);
+        break;  // a row not copied yet
+      }
       EvalPlanQualSetSlot(&t->epq, t->found_slot);
       ExecSimpleRelationDelete(t->rri, estate, &t->epq, t->found_slot);
       break;
@@ -496,7 +519,7 @@ void apply_exec(ExecTable* t, const TableChange& change) {
 void close_exec_tables(void) {
   if (exec_tables == nullptr) return;
   if (batch_lxid == MyProc->lxid)
-    for (int i = 0; i < applier_count; i++) close_exec_table(&exec_tables[i]);
+    for (int i = 0; i < 2 * applier_count; i++) close_exec_table(&exec_tables[i]);
   // The memory goes with the transaction's context.
   batch_context = nullptr;
   exec_tables = nullptr;
@@ -527,20 +550,20 @@ MYSQL_SYNC_VOID_ENTRY(apply_xact_callback, (XactEvent event, [[maybe_unused]] vo
   }
 }
 
-ExecTable* batch_table(int index) {
+ExecTable* batch_table(int index, bool shadow) {
   if (exec_tables == nullptr || batch_lxid != MyProc->lxid) {
     // First change of this transaction. (After an aborted one the old state is gone with its
     // memory context; the relations were closed by the abort.)
     batch_context =
         AllocSetContextCreate(TopTransactionContext, "mysql_sync apply batch", ALLOCSET_DEFAULT_SIZES);
     exec_tables = static_cast<ExecTable*>(
-        MemoryContextAllocZero(batch_context, sizeof(ExecTable) * (applier_count + 1)));
+        MemoryContextAllocZero(batch_context, sizeof(ExecTable) * (2 * applier_count + 1)));
     batch_lxid = MyProc->lxid;
   }
-  ExecTable* t = &exec_tables[index];
+  ExecTable* t = &exec_tables[index + (shadow ? applier_count : 0)];
   if (!t->open) {
     MemoryContext old = MemoryContextSwitchTo(batch_context);
-    open_exec_table(index);
+    open_exec_table(index, shadow);
     MemoryContextSwitchTo(old);
   }
   return t;
@@ -586,13 +609,25 @@ Oid target_relid(int table, bool missing_ok) {
   return relid;
 }
 
+Oid shadow_relid(int table) {
+  const SyncTable& t = worker_task.runtime->tables[table];
+  RangeVar* rv = makeRangeVar(pstrdup(t.target_schema.c_str()), pstrdup(t.shadow_name.c_str()), -1);
+  Oid relid = RangeVarGetRelid(rv, NoLock, true);
+  if (!OidIsValid(relid))
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                    errmsg("mysql_sync task \"%s\": the resync's shadow table %s does not exist", worker_task.name,
+                           quote_qualified_identifier(t.target_schema.c_str(), t.shadow_name.c_str())),
+                    errhint("Someone dropped it: resync_table starts the resync again.")));
+  return relid;
+}
+
 void reset_appliers(void) {
   // Kept plans are small; they are dropped with the process. Start over with fresh slots.
   close_exec_tables();  // sized for the old table list
   int count = (int)worker_task.runtime->tables.size();
   citus_reset_appliers(count);
   appliers = static_cast<TableApplier*>(
-      MemoryContextAllocZero(TopMemoryContext, sizeof(TableApplier) * (count + 1)));
+      MemoryContextAllocZero(TopMemoryContext, sizeof(TableApplier) * (2 * count + 1)));
   applier_count = count;
   if (row_context == nullptr) {
     row_context = AllocSetContextCreate(TopMemoryContext, "mysql_sync apply row", ALLOCSET_DEFAULT_SIZES);
@@ -605,25 +640,26 @@ void apply_batch_end(void) {
   close_exec_tables();
 }
 
-void apply_change(const TableChange& change, const mysql_sync::BinlogPosition& end) {
+void apply_change(const TableChange& change, const mysql_sync::BinlogPosition& end, ApplyTo to, bool lenient) {
   if (appliers == nullptr) reset_appliers();
   int index = (int)change.table;
+  const bool shadow = to == ApplyTo::shadow;
 
-  ApplyErrorContext ctx = {index, &change, &end};
+  ExecTable* t = batch_table(index, shadow);
+  ApplyErrorContext ctx = {index, t->qualified, &change, &end};
   ErrorContextCallback callback;
   callback.callback = apply_error_callback;
   callback.arg = &ctx;
   callback.previous = error_context_stack;
   error_context_stack = &callback;
 
-  ExecTable* t = batch_table(index);
   MemoryContext old = MemoryContextSwitchTo(row_context);
   if (t->citus)
-    citus_add_change(index, change);
+    citus_add_change(index + (shadow ? applier_count : 0), change, lenient);
   else if (t->use_spi)
-    apply_spi(index, change);
+    apply_spi(index, shadow, change, lenient);
   else
-    apply_exec(t, change);
+    apply_exec(t, change, lenient);
   MemoryContextSwitchTo(old);
   MemoryContextReset(row_context);
   error_context_stack = callback.previous;

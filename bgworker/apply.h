@@ -10,9 +10,15 @@
 #pragma once
 #include "bgworker/worker.h"
 
+// Where a change goes: the table's target, or the shadow a resync fills (bgworker/backfill.h).
+enum class ApplyTo : uint8_t { target, shadow };
+
 // Applies one change. ERROR (with the task, table, key and binlog position in its context) when the
 // row to update or delete is missing, on a duplicate key, or for a value the column cannot hold.
-void apply_change(const mysql_sync::TableChange& change, const mysql_sync::BinlogPosition& end);
+// `lenient` (a table being backfilled, whose rows are not all copied yet): an update of a missing
+// row inserts its new version, a delete of one does nothing.
+void apply_change(const mysql_sync::TableChange& change, const mysql_sync::BinlogPosition& end,
+                  ApplyTo to = ApplyTo::target, bool lenient = false);
 
 // Closes the per-batch executor state (relations, indexes, scans) before the transaction the
 // changes were applied in commits. A pre-commit callback does it too, so a caller that forgets
@@ -32,3 +38,5 @@ char* value_cstring(const std::string& text);
 
 // Looks up a target table; ERROR 42P01 naming it (and the hint) when missing_ok is false.
 Oid target_relid(int table, bool missing_ok);
+// The table's resync shadow (SyncTable::shadow_name); ERROR 42P01 when missing.
+Oid shadow_relid(int table);

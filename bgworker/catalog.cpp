@@ -109,6 +109,7 @@ bool load_task(void) {
       "       COALESCE((c.options ->> 'max_rows_per_second')::numeric::bigint, 0), "
       "       'alter' = ANY (c.operations), s.paused_ddl_file, s.paused_ddl_pos, "
       "       LEAST(COALESCE((c.options ->> 'parallel')::numeric, 2), 64)::int, "
+      "       COALESCE(c.options ->> 'consistency', 'auto'), "
       "       COALESCE((c.options ->> 'shard_count')::int, 0) "
       "  FROM mysql_sync.task_config c JOIN mysql_sync.task_state s USING (task) WHERE c.task = $1 "
       "   FOR SHARE OF c",  // waits for an uncommitted stop_sync or drop_sync of this task
@@ -138,7 +139,8 @@ bool load_task(void) {
   char* paused_ddl_file = top_strdup(column_value(0, 18));
   char* paused_ddl_pos = top_strdup(column_value(0, 19));
   int parallel = atoi(column_value(0, 20));
-  int shard_count = atoi(column_value(0, 21));
+  char* consistency = top_strdup(column_value(0, 21));
+  int shard_count = atoi(column_value(0, 22));
 
   spi_exec_text("SELECT unnest(objects) FROM mysql_sync.task_config WHERE task = $1", 1, args);
   objects = column_strings(1, &object_count);
@@ -204,6 +206,9 @@ bool load_task(void) {
     runtime->foreign_keys = foreign_keys;
     runtime->max_rows_per_second = max_rows_per_second;
     runtime->parallel = parallel > 0 ? parallel : 1;
+    runtime->consistency = strcmp(consistency, "snapshot") == 0    ? mysql_sync::Consistency::snapshot
+                           : strcmp(consistency, "watermark") == 0 ? mysql_sync::Consistency::watermark
+                                                                   : mysql_sync::Consistency::automatic;
     runtime->shard_count = shard_count;
     std::vector<std::string> references(reference_tables, reference_tables + reference_count);
     runtime->reference_tables = std::make_unique<mysql_sync::ObjectPatterns>(references);
@@ -462,7 +467,7 @@ void load_table_states(void) {
       "       COALESCE((c.col ->> 'json_text')::bool, false), COALESCE((c.col ->> 'pk')::bool, false), "
       "       (SELECT string_agg(octet_length(e)::text || ':' || e, '' ORDER BY o) "
       "          FROM jsonb_array_elements_text(c.col -> 'enum') WITH ORDINALITY AS x(e, o)), "
-      "       c.col ->> 'type', t.copy_file, t.copy_pos, "
+      "       c.col ->> 'type', t.created_target, NULL, "
       // a stale target, until a copy replaces it (table_requests.h, request_repair)
       "       t.state = 'failed' OR EXISTS (SELECT FROM mysql_sync.table_requests r WHERE r.task = t.task "
       "                                        AND r.kind = 'repair' AND r.object = t.source_table) "
@@ -486,13 +491,7 @@ void load_table_states(void) {
         table.source_name = cell[1];
         table.target_schema = cell[2];
         table.target_name = cell[3];
-        // The target holds every change up to its copy position: a table added by alter_sync may
-        // be copied at a position the stream has not reached yet (table_requests.h).
-        if (cell[11] && cell[12]) {
-          table.copy_done = true;
-          table.copied_at.file = cell[11];
-          table.copied_at.pos = strtoull(cell[12], nullptr, 10);
-        }
+        table.created_target = strcmp(cell[11], "t") == 0;  // the initial load adds its keys at the end
         table.awaits_repair = strcmp(cell[13], "t") == 0;
         runtime->tables.push_back(std::move(table));
       }
@@ -572,144 +571,4 @@ void add_table_counters(int table, int64 changes, int64 invalid_values, int64 ro
       "       state = COALESCE($6, state) "
       " WHERE task = $1 AND source_table = $2",
       6, args);
-}
-
-int load_copy_progress(int64* rows_copied_total) {
-  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
-  const char* args[1] = {worker_task.name};
-  spi_exec_text("SELECT rows_copied FROM mysql_sync.task_state WHERE task = $1", 1, args);
-  *rows_copied_total = SPI_processed == 1 ? strtoll(column_value(0, 1), nullptr, 10) : 0;
-  spi_exec_text(
-      "SELECT source_table, state, copy_file, copy_pos, rows_copied, created_target, "
-      "       (SELECT array_agg(concat_ws(' ', r ->> 'upto', r ->> 'pos', r ->> 'file') ORDER BY n) "
-      "          FROM jsonb_array_elements(copy_ranges) WITH ORDINALITY AS e(r, n)) "
-      "  FROM mysql_sync.table_state WHERE task = $1",
-      1, args);
-  int rows = (int)SPI_processed;
-  for (int r = 0; r < rows; r++) {
-    char* source_table = column_value(r, 1);
-    char* state = column_value(r, 2);
-    char* file = column_value(r, 3);
-    char* pos = column_value(r, 4);
-    int64 copied = strtoll(column_value(r, 5), nullptr, 10);
-    bool created = strcmp(column_value(r, 6), "t") == 0;
-    // copy_ranges as "upto pos file" texts (a binlog file name has no spaces).
-    int region_count = 0;
-    char** region_texts = nullptr;
-    bool isnull = true;
-    Datum ranges = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 7, &isnull);
-    if (!isnull) {
-      Datum* elems;
-      bool* elem_nulls;
-      deconstruct_array(DatumGetArrayTypeP(ranges), TEXTOID, -1, false, TYPALIGN_INT, &elems, &elem_nulls,
-                        &region_count);
-      region_texts = static_cast<char**>(palloc0(sizeof(char*) * (region_count + 1)));
-      for (int e = 0; e < region_count; e++) region_texts[e] = TextDatumGetCString(elems[e]);
-    }
-    int found = -1;
-    MYSQL_SYNC_CXX(worker_task.label, {
-      for (size_t i = 0; i < runtime->tables.size(); i++)
-        if (runtime->tables[i].source_table() == source_table) found = (int)i;
-      if (found >= 0) {
-        SyncTable& table = runtime->tables[found];
-        table.known = true;
-        table.created_target = created;
-        table.copy_done = strcmp(state, "synced") == 0 && file != nullptr;
-        table.copy_regions = mysql_sync::CopyRegions();
-        for (int e = 0; e < region_count; e++) {
-          std::string text = region_texts[e];
-          size_t a = text.find(' '), b = text.find(' ', a + 1);
-          mysql_sync::BinlogPosition at;
-          at.pos = strtoull(text.substr(a + 1, b - a - 1).c_str(), nullptr, 10);
-          at.file = text.substr(b + 1);
-          table.copy_regions.regions.push_back(mysql_sync::KeyRegion{text.substr(0, a), at});
-        }
-        table.rows_copied = copied;  // a resumed ranged copy counts on from its committed ranges
-        if (table.copy_done) {
-          table.copy_regions.rest.file = file;
-          table.copy_regions.rest.pos = strtoull(pos, nullptr, 10);
-          table.copied_at = table.copy_regions.oldest();
-        }
-      }
-    });
-  }
-  return rows;
-}
-
-void mark_table_state(int index, const char* state) {
-  const SyncTable& t = worker_task.runtime->tables[index];
-  char* source_table = psprintf("%s.%s", t.source_schema.c_str(), t.source_name.c_str());
-  const char* args[3] = {worker_task.name, source_table, state};
-  spi_exec_text("UPDATE mysql_sync.table_state SET state = $3 WHERE task = $1 AND source_table = $2", 3,
-                args);
-}
-
-void mark_table_copied(int index, const mysql_sync::BinlogPosition& at, int64 rows, int64 invalid_values) {
-  const SyncTable& t = worker_task.runtime->tables[index];
-  char* source_table = psprintf("%s.%s", t.source_schema.c_str(), t.source_name.c_str());
-  char* pos = psprintf("%llu", (unsigned long long)at.pos);
-  char* rows_text = psprintf("%lld", (long long)rows);
-  char* invalid_text = psprintf("%lld", (long long)invalid_values);
-  const char* args[6] = {worker_task.name, source_table, at.file.c_str(), pos, rows_text, invalid_text};
-  spi_exec_text(
-      "UPDATE mysql_sync.table_state SET state = 'synced', copy_file = $3, copy_pos = $4::bigint, "
-      "       rows_copied = $5::bigint, invalid_values = invalid_values + $6::bigint "
-      " WHERE task = $1 AND source_table = $2",
-      6, args);
-  const char* task_args[2] = {worker_task.name, rows_text};
-  spi_exec_text(
-      "UPDATE mysql_sync.task_state SET rows_copied = rows_copied + $2::bigint, updated_at = now() "
-      " WHERE task = $1",
-      2, task_args);
-}
-
-void set_table_copy_position(int index, const mysql_sync::BinlogPosition& at) {
-  const SyncTable& t = worker_task.runtime->tables[index];
-  char* source_table = psprintf("%s.%s", t.source_schema.c_str(), t.source_name.c_str());
-  char* pos = psprintf("%llu", (unsigned long long)at.pos);
-  const char* args[4] = {worker_task.name, source_table, at.file.c_str(), pos};
-  spi_exec_text(
-      "UPDATE mysql_sync.table_state SET copy_file = $3, copy_pos = $4::bigint "
-      " WHERE task = $1 AND source_table = $2",
-      4, args);
-}
-
-void record_copy_range(int index, int64 rows, int64 invalid_values) {
-  const SyncTable& t = worker_task.runtime->tables[index];
-  char* source_table = psprintf("%s.%s", t.source_schema.c_str(), t.source_name.c_str());
-  std::string regions;
-  MYSQL_SYNC_CXX(worker_task.label, regions = t.copy_regions.regions_json());
-  char* rows_text = psprintf("%lld", (long long)rows);
-  char* invalid_text = psprintf("%lld", (long long)invalid_values);
-  const char* args[5] = {worker_task.name, source_table, regions.c_str(), rows_text, invalid_text};
-  spi_exec_text(
-      "UPDATE mysql_sync.table_state SET copy_ranges = $3::jsonb, rows_copied = rows_copied + $4::bigint, "
-      "       invalid_values = invalid_values + $5::bigint "
-      " WHERE task = $1 AND source_table = $2",
-      5, args);
-  const char* task_args[2] = {worker_task.name, rows_text};
-  spi_exec_text(
-      "UPDATE mysql_sync.task_state SET rows_copied = rows_copied + $2::bigint, updated_at = now() "
-      " WHERE task = $1",
-      2, task_args);
-}
-
-void store_copy_regions(int index) {
-  const SyncTable& t = worker_task.runtime->tables[index];
-  char* source_table = psprintf("%s.%s", t.source_schema.c_str(), t.source_name.c_str());
-  std::string regions, file;
-  bool split = false;
-  MYSQL_SYNC_CXX(worker_task.label, {
-    regions = t.copy_regions.regions_json();
-    split = !t.copy_regions.regions.empty();
-    file = t.copy_regions.rest.file;
-  });
-  char* pos = psprintf("%llu", (unsigned long long)t.copy_regions.rest.pos);
-  const char* args[5] = {worker_task.name, source_table, file.c_str(), pos,
-                         split ? regions.c_str() : nullptr};
-  spi_exec_text(
-      "UPDATE mysql_sync.table_state SET state = 'synced', copy_file = $3, copy_pos = $4::bigint, "
-      "       copy_ranges = $5::jsonb "
-      " WHERE task = $1 AND source_table = $2",
-      5, args);
 }

@@ -25,32 +25,6 @@ void write_table_states(const char* table_state);
 // caller records one of its own (record_version false: a DDL creating the table).
 void write_table_state(int index, const char* table_state, bool created_target, bool record_version = true);
 
-// Initial sync resuming: marks runtime->tables with their table_state rows (known, created_target,
-// copy_done and copied_at for a table whose copy committed). Returns the number of rows; the task's
-// committed rows_copied in *rows_copied_total (inside the caller's transaction).
-int load_copy_progress(int64* rows_copied_total);
-
-// table_state.state of one table (inside the caller's transaction).
-void mark_table_state(int index, const char* state);
-
-// The table's copy is complete as of `at`: state synced, its position and counters; adds the rows
-// to task_state.rows_copied (inside the caller's transaction, the one holding the copied rows).
-void mark_table_copied(int index, const mysql_sync::BinlogPosition& at, int64 rows, int64 invalid_values);
-
-// The table holds every change up to `at` (catch-up of a table copied from an older snapshot;
-// inside the transaction that applied those changes).
-void set_table_copy_position(int index, const mysql_sync::BinlogPosition& at);
-
-// A ranged copy committed one more range of the table (runtime->tables[index].copy_regions holds
-// it): its rows and invalid values are counted in table_state and task_state, and copy_ranges
-// records the last completed key (inside the transaction holding the range's rows).
-void record_copy_range(int index, int64 rows, int64 invalid_values);
-
-// The table's ranged copy is complete: state synced, copy_file/copy_pos the position of its
-// newest part and copy_ranges its older parts, if any (copy_regions; inside the caller's
-// transaction). Also what the catch-up writes when it advances such a table.
-void store_copy_regions(int index);
-
 // How many table_state rows the task has (own transaction).
 int count_table_states(void);
 

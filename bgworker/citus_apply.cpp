@@ -37,9 +37,14 @@ struct ColumnType {
 };
 
 // One table's statements, kept across batches (the plan cache replans them after DDL).
+// Slots: per table, its target (index) and a resync's shadow (index + table count).
 struct CitusApplier {
   bool ready;
   bool touched;  // attached in the current transaction: written before it commits
+  // The batch's changes go to a table being backfilled (bgworker/backfill.h): a row to update or
+  // delete may not be copied yet, so a DELETE need not find every row.
+  bool lenient;
+  int table;  // runtime->tables
   Oid relid;
   CitusKind kind;
   char* qualified;
@@ -60,20 +65,19 @@ MemoryContext flush_context = nullptr;
 bool pending = false;
 
 struct FlushErrorContext {
-  int table;
+  const CitusApplier* applier;
   int changes;
 };
 
 void flush_error_callback(void* arg) {
   auto* ctx = static_cast<FlushErrorContext*>(arg);
-  const SyncTable& table = worker_task.runtime->tables[ctx->table];
+  const SyncTable* table = task_table(ctx->applier->table);
   const mysql_sync::BinlogPosition& end = worker_task.runtime->last_end;
   errcontext(
       "mysql_sync task \"%s\": writing the net effect of a batch on %d rows of source table %s.%s to the "
-      "Citus "
-      "table %s.%s, source transactions up to binlog %s:%llu",
-      worker_task.name, ctx->changes, table.source_schema.c_str(), table.source_name.c_str(),
-      table.target_schema.c_str(), table.target_name.c_str(), end.file.c_str(), (unsigned long long)end.pos);
+      "Citus table %s, source transactions up to binlog %s:%llu",
+      worker_task.name, ctx->changes, table->source_schema.c_str(), table->source_name.c_str(),
+      ctx->applier->qualified, end.file.c_str(), (unsigned long long)end.pos);
 }
 
 SPIPlanPtr prepare_kept(const char* sql, int nargs, Oid* types) {
@@ -116,16 +120,18 @@ void column_type(const char* qualified, Oid relid, const char* name, ColumnType*
   get_typlenbyvalalign(out->type, &out->typlen, &out->byval, &out->align);
 }
 
-// Types and statements of the table for its current shape and Citus kind.
-void prepare(int index, Oid relid, CitusKind kind, const char* dist_name) {
+// Types and statements of slot `slot`, relation `qualified` of table `index`, for its current
+// shape and Citus kind.
+void prepare(int slot, int index, Oid relid, const char* qualified, CitusKind kind, const char* dist_name) {
   const SyncTable& table = worker_task.runtime->tables[index];
-  CitusApplier* a = &appliers[index];
+  CitusApplier* a = &appliers[slot];
   free_plans(a);
   MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
   const int ncols = (int)table.target_columns.size();
+  a->table = index;
   a->relid = relid;
   a->kind = kind;
-  a->qualified = quote_qualified_identifier(table.target_schema.c_str(), table.target_name.c_str());
+  a->qualified = pstrdup(qualified);
   a->columns = static_cast<ColumnType*>(palloc0(sizeof(ColumnType) * (ncols + 1)));
   a->insert_columns = static_cast<int*>(palloc0(sizeof(int) * (ncols + 1)));
   a->ninsert = 0;
@@ -236,7 +242,7 @@ struct DeleteSet {
     }
     found[r] = key.data;
   }
-  const SyncTable& table = worker_task.runtime->tables[(int)(a - appliers)];
+  const SyncTable& table = worker_task.runtime->tables[a->table];
   for (int m = 0; m < count; m++) {
     int e = members[m];
     StringInfoData key, names;
@@ -256,7 +262,8 @@ struct DeleteSet {
   report_row_missing(a->qualified, "update or delete", nullptr);
 }
 
-// DELETE of the set's members (indexes into the set); each must be found.
+// DELETE of the set's members (indexes into the set); each must be found unless the applier is
+// lenient.
 void delete_rows(CitusApplier* a, const DeleteSet& set, const int* members, int count) {
   Datum* args = static_cast<Datum*>(palloc0(sizeof(Datum) * (a->nkeys + 2)));
   Datum* values = static_cast<Datum*>(palloc0(sizeof(Datum) * (count + 1)));
@@ -278,7 +285,7 @@ void delete_rows(CitusApplier* a, const DeleteSet& set, const int* members, int 
   }
   int ret = SPI_execute_plan(a->delete_plan, args, nullptr, false, 0);
   if (ret != SPI_OK_DELETE_RETURNING) elog(ERROR, "%s: delete failed (%d)", worker_task.label, ret);
-  if ((int)SPI_processed != count) report_missing(a, set, members, count);
+  if ((int)SPI_processed != count && !a->lenient) report_missing(a, set, members, count);
 }
 
 void delete_existing(CitusApplier* a, const NetChanges& net) {
@@ -360,10 +367,10 @@ void insert_present(CitusApplier* a, const NetChanges& net) {
          (unsigned long long)SPI_processed, count);
 }
 
-void flush_table(int index) {
-  CitusApplier* a = &appliers[index];
-  const NetChanges& net = worker_task.runtime->citus_changes[index];
-  FlushErrorContext ctx = {index, (int)net.size()};
+void flush_table(int slot) {
+  CitusApplier* a = &appliers[slot];
+  const NetChanges& net = worker_task.runtime->citus_changes[slot];
+  FlushErrorContext ctx = {a, (int)net.size()};
   ErrorContextCallback callback;
   callback.callback = flush_error_callback;
   callback.arg = &ctx;
@@ -375,7 +382,7 @@ void flush_table(int index) {
   MemoryContextSwitchTo(old);
   MemoryContextReset(flush_context);
   error_context_stack = callback.previous;
-  MYSQL_SYNC_CXX(worker_task.label, worker_task.runtime->citus_changes[index].clear());
+  MYSQL_SYNC_CXX(worker_task.label, worker_task.runtime->citus_changes[slot].clear());
 }
 
 }  // namespace
@@ -383,44 +390,45 @@ void flush_table(int index) {
 void citus_reset_appliers(int table_count) {
   for (int i = 0; i < applier_count; i++) free_plans(&appliers[i]);
   appliers = static_cast<CitusApplier*>(
-      MemoryContextAllocZero(TopMemoryContext, sizeof(CitusApplier) * (table_count + 1)));
-  applier_count = table_count;
+      MemoryContextAllocZero(TopMemoryContext, sizeof(CitusApplier) * (2 * table_count + 1)));
+  applier_count = 2 * table_count;
   if (flush_context == nullptr)
     flush_context = AllocSetContextCreate(TopMemoryContext, "mysql_sync citus flush", ALLOCSET_DEFAULT_SIZES);
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   MYSQL_SYNC_CXX(worker_task.label, {
     runtime->citus_changes.clear();
-    runtime->citus_changes.resize((size_t)table_count);
+    runtime->citus_changes.resize(2 * (size_t)table_count);
   });
   pending = false;
 }
 
-void citus_attach_table(int index, Oid relid) {
-  CitusApplier* a = &appliers[index];
+void citus_attach_table(int slot, int index, Oid relid, const char* qualified) {
+  CitusApplier* a = &appliers[slot];
   char dist_name[NAMEDATALEN];
   CitusKind kind = citus_table_kind(relid, dist_name);
   if (kind == CitusKind::other) (void)is_citus_table(relid);  // ERROR naming it
   if (!a->ready || a->relid != relid || a->kind != kind) {
-    prepare(index, relid, kind, dist_name);
+    prepare(slot, index, relid, qualified, kind, dist_name);
     mysql_sync::TaskRuntime* runtime = worker_task.runtime;
     MYSQL_SYNC_CXX(worker_task.label, {
       std::vector<size_t> keys(a->keys, a->keys + a->nkeys);
-      runtime->citus_changes[index].reset(keys, a->dist_column);
+      runtime->citus_changes[slot].reset(keys, a->dist_column);
     });
   }
   a->touched = true;
   pending = true;
 }
 
-void citus_add_change(int index, const mysql_sync::TableChange& change) {
+void citus_add_change(int slot, const mysql_sync::TableChange& change, bool lenient) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   NetChanges::Conflict conflict = NetChanges::Conflict::none;
   size_t size = 0;
   MYSQL_SYNC_CXX(worker_task.label, {
-    conflict = runtime->citus_changes[index].add(change);
-    size = runtime->citus_changes[index].size();
+    conflict = runtime->citus_changes[slot].add(change);
+    size = runtime->citus_changes[slot].size();
   });
-  const CitusApplier* a = &appliers[index];
+  CitusApplier* a = &appliers[slot];
+  a->lenient = lenient;  // the same for every change of a batch (a backfill starts or ends between batches)
   if (conflict == NetChanges::Conflict::duplicate_key)
     ereport(ERROR, (errcode(ERRCODE_UNIQUE_VIOLATION),
                     errmsg("mysql_sync task \"%s\": the row to insert is already in %s", worker_task.name,
@@ -431,7 +439,7 @@ void citus_add_change(int index, const mysql_sync::TableChange& change) {
                             "with existing_tables => 'clear'.")));
   if (conflict == NetChanges::Conflict::row_missing)
     report_row_missing(a->qualified, change.op == mysql_sync::RowOp::update ? "update" : "delete", nullptr);
-  if (size >= kFlushKeys) flush_table(index);
+  if (size >= kFlushKeys) flush_table(slot);
 }
 
 void citus_flush_changes(void) {

@@ -21,14 +21,16 @@
 // Forgets the tables' prepared statements (the table list or a table's shape changed).
 void citus_reset_appliers(int table_count);
 
-// The batch writes runtime->tables[index] through Citus: its target `relid` is a Citus table
-// (called once per batch, after the table is locked).
-void citus_attach_table(int index, Oid relid);
+// The batch writes runtime->tables[index] through Citus: its target or resync shadow `relid`
+// (`qualified`) is a Citus table (called once per batch, after the table is locked). `slot`:
+// index for the target, index + the table count for the shadow (bgworker/apply.h ApplyTo).
+void citus_attach_table(int slot, int index, Oid relid, const char* qualified);
 
-// Adds a change to the table's net effect (ERROR when it cannot follow the batch's earlier
-// changes of its key: a duplicate key, or a row the batch deleted). A table whose pending
-// changes reach a limit is written at once.
-void citus_add_change(int index, const mysql_sync::TableChange& change);
+// Adds a change to the net effect of the slot's relation (ERROR when it cannot follow the batch's
+// earlier changes of its key: a duplicate key, or a row the batch deleted). A table whose pending
+// changes reach a limit is written at once. `lenient` (a table being backfilled): a row to update
+// or delete that is not there yet is no error (the update's new row is inserted all the same).
+void citus_add_change(int slot, const mysql_sync::TableChange& change, bool lenient);
 
 // Writes every table's pending changes (before the batch's transaction commits).
 void citus_flush_changes(void);

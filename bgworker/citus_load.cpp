@@ -5,7 +5,6 @@
 
 #include "bgworker/catalog.h"
 #include "bgworker/citus.h"
-#include "bgworker/initial_sync.h"
 #include "extension/bridge.h"
 
 extern "C" {
@@ -18,8 +17,6 @@ extern "C" {
 namespace {
 
 constexpr uint64 kPieceBytes = 64 * 1024 * 1024;
-// A data-source callback's text is held in memory: smaller pieces (larger for a longer row).
-constexpr Size kCallbackPieceBytes = 16 * 1024 * 1024;
 
 // `COPY target (copied columns) FROM '<the pipe>'`, the pipe made at the first use.
 char* copy_statement(int index, Oid target) {
@@ -48,9 +45,8 @@ void abandon_pipe(void) {
   mysql_sync::cxx_call(ignored, [&] { worker_task.runtime->copy_pipe->abandon(); });
 }
 
-// COPY of the source in pieces; the live rows_copied counts from `rows_before` (the rows this
-// copy wrote before the source).
-uint64 copy_pieces(int index, Oid target, mysql_sync::CopySource* source, uint64 rows_before) {
+// COPY of the source in pieces.
+uint64 copy_pieces(int index, Oid target, mysql_sync::CopySource* source) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   const char* sql = copy_statement(index, target);
   uint64 total = 0;
@@ -71,58 +67,21 @@ uint64 copy_pieces(int index, Oid target, mysql_sync::CopySource* source, uint64
     PG_END_TRY();
     total += SPI_processed;
     MYSQL_SYNC_CXX(worker_task.label, ended = runtime->copy_pipe->finish());
-    show_copy_progress(rows_before + total);
     CHECK_FOR_INTERRUPTS();
   } while (!ended);
   return total;
 }
 
-// COPY of `size` bytes of COPY text at `text`.
-uint64 copy_text(int index, Oid target, const char* text, Size size, uint64 rows_before) {
+}  // namespace
+
+uint64 copy_text_via_citus(int index, Oid target, const char* text, size_t size) {
   mysql_sync::CopyText* source = nullptr;
   MYSQL_SYNC_CXX(worker_task.label, source = new mysql_sync::CopyText(text, size));
   uint64 rows = 0;
   PG_TRY();
-  { rows = copy_pieces(index, target, source, rows_before); }
+  { rows = copy_pieces(index, target, source); }
   PG_FINALLY();
   { delete source; }
   PG_END_TRY();
   return rows;
-}
-
-}  // namespace
-
-uint64 copy_source_via_citus(int index, Oid target, mysql_sync::CopySource* source) {
-  return copy_pieces(index, target, source, 0);
-}
-
-uint64 copy_callback_via_citus(int index, Oid target, copy_data_source_cb read) {
-  // The piece being gathered: `held` bytes, those after its last newline carried over to the next.
-  Size capacity = kCallbackPieceBytes;
-  char* buffer = static_cast<char*>(MemoryContextAllocHuge(CurrentMemoryContext, capacity));
-  Size held = 0;
-  bool at_end = false;
-  uint64 total = 0;
-  while (!at_end || held > 0) {
-    while (!at_end && held < capacity) {
-      int n = read(buffer + held, 1, (int)Min(capacity - held, (Size)(1 << 30)));
-      if (n == 0) at_end = true;
-      held += (Size)n;
-    }
-    // COPY text escapes the newlines inside values: the piece ends at its last newline.
-    Size cut = held;
-    if (!at_end) {
-      while (cut > 0 && buffer[cut - 1] != '\n') cut--;
-      if (cut == 0) {  // one row longer than the buffer
-        capacity *= 2;
-        buffer = static_cast<char*>(repalloc_huge(buffer, capacity));
-        continue;
-      }
-    }
-    total += copy_text(index, target, buffer, cut, total);
-    memmove(buffer, buffer + cut, held - cut);
-    held -= cut;
-  }
-  pfree(buffer);
-  return total;
 }

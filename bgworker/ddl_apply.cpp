@@ -1,6 +1,7 @@
 #include "bgworker/ddl_apply.h"
 
 #include "bgworker/apply.h"
+#include "bgworker/backfill.h"
 #include "bgworker/catalog.h"
 #include "bgworker/citus.h"
 #include "bgworker/initial_sync.h"
@@ -98,6 +99,10 @@ void unlogged_rows(const DdlPlan& plan, const DdlEffect& effect, const mysql_syn
     ereport(LOG, (errmsg("mysql_sync task \"%s\": %s: %s; its rows cannot be read until IMPORT TABLESPACE, "
                          "which repairs the table",
                          worker_task.name, object, what)));
+  } else if (backfill_role(index) == BackfillRole::lenient) {
+    // Being copied: copied again from scratch into its emptied target.
+    ereport(LOG, (errmsg("mysql_sync task \"%s\": %s: %s", worker_task.name, object, what)));
+    backfill_table_changed(index, true);
   } else {
     request_repair(index, what);
   }
@@ -176,7 +181,8 @@ void apply_effect(const DdlPlan& plan, const DdlEffect& effect, const mysql_sync
       delete_table_state(old_source_table);
       break;
     case DdlEffect::Kind::truncate:
-      break;
+      backfill_table_changed(index, true);
+      return;
     default:
       if (table.active) {
         update_table_state(index, old_source_table);
@@ -187,6 +193,7 @@ void apply_effect(const DdlPlan& plan, const DdlEffect& effect, const mysql_sync
       }
       break;
   }
+  backfill_table_changed(index, false);  // a table being copied goes on under its new definition
 }
 
 }  // namespace

@@ -1,24 +1,20 @@
 #include "bgworker/initial_sync.h"
 
 #include "source/snapshot.h"
-#include "source/source_table_json.h"
 #include "bgworker/apply.h"
-#include "task/spill.h"
+#include "bgworker/backfill.h"
 #include "bgworker/catalog.h"
 #include "bgworker/citus.h"
 #include "bgworker/citus_load.h"
-#include "bgworker/copy_load.h"
-#include "bgworker/ddl_apply.h"
 #include "ddl/dialect.h"
-#include "bgworker/shmem.h"
 #include "extension/bridge.h"
-#include "extension/guc.h"
 
 extern "C" {
 #include "access/table.h"
 #include "catalog/pg_am_d.h"
 #include "commands/defrem.h"
 #include "access/xact.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "commands/copy.h"
 #include "executor/spi.h"
@@ -42,23 +38,6 @@ namespace {
 // The target's dialect and version, read once per run.
 mysql_sync::Dialect dialect = mysql_sync::Dialect::postgresql;
 int server_version = 150000;
-int64 copy_base = 0;  // rows of the task committed before the table being copied
-
-// COPY's data-source callback has no argument: the one copy in progress is the runtime's.
-int copy_read(void* outbuf, int, int maxread) {
-  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
-  for (;;) {
-    int n = -1;
-    uint64 rows = 0;
-    MYSQL_SYNC_CXX(worker_task.label, {
-      n = runtime->copy_reading->read(static_cast<char*>(outbuf), maxread, 200);
-      rows = runtime->copy_reading->rows();
-    });
-    publish_rows_copied(worker_task.slot, copy_base + (int64)rows, (int64)rows);
-    if (n >= 0) return n;
-    CHECK_FOR_INTERRUPTS();
-  }
-}
 
 const char* qualified_target(const SyncTable& table) {
   return quote_qualified_identifier(table.target_schema.c_str(), table.target_name.c_str());
@@ -233,16 +212,16 @@ void create_target_table(int index) {
 
 namespace {
 
-bool relation_name_taken(const char* schema, const char* name) {
+Oid relation_named(const char* schema, const char* name) {
   Oid nsp = get_namespace_oid(schema, true);
-  return OidIsValid(nsp) && OidIsValid(get_relname_relid(name, nsp));
+  return OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
 }
 
 // The primary key, unique keys and secondary indexes of a table the sync created, built after
 // its data (faster than maintaining them row by row).
 }  // namespace
 
-void add_keys(int index) {
+void add_primary_key(int index) {
   const SyncTable& table = worker_task.runtime->tables[index];
   const char* qualified = qualified_target(table);
   StringInfoData sql;
@@ -263,10 +242,20 @@ void add_keys(int index) {
   }
   appendStringInfoChar(&sql, ')');
   spi_exec_text(sql.data, 0, nullptr);
+}
 
+void add_keys(int index) {
+  add_primary_key(index);
+  add_indexes(index, false);
+}
+
+void add_indexes(int index, bool missing_only) {
+  const SyncTable& table = worker_task.runtime->tables[index];
+  const char* qualified = qualified_target(table);
+  Oid relid = target_relid(index, false);
   // A Citus reference or local table has no distribution key to keep in unique indexes.
   const bool one_shard = dialect == mysql_sync::Dialect::citus &&
-                         citus_table_kind(target_relid(index, false), nullptr) == CitusKind::single_shard;
+                         citus_table_kind(relid, nullptr) == CitusKind::single_shard;
   for (size_t i = 0; i < table.source.indexes.size(); i++) {
     const mysql_sync::SourceIndex& idx = table.source.indexes[i];
     const char* skip = nullptr;
@@ -302,9 +291,11 @@ void add_keys(int index) {
            "without the distribution key",
            worker_task.name, idx.name.c_str(), table.source_table().c_str(),
            mysql_sync::dialect_name(dialect));
-    const char* quoted_name = relation_name_taken(table.target_schema.c_str(), name.c_str())
-                                  ? ""  // the server picks a free name
-                                  : quote_identifier(name.c_str());
+    Oid taken = relation_named(table.target_schema.c_str(), name.c_str());
+    // Built already (a DDL during the load made it): kept.
+    if (missing_only && OidIsValid(taken) && IndexGetRelation(taken, true) == relid) continue;
+    const char* quoted_name = OidIsValid(taken) ? ""  // the server picks a free name
+                                                : quote_identifier(name.c_str());
     MYSQL_SYNC_CXX(worker_task.label, {
       std::vector<std::string> quoted;
       ListCell* c;
@@ -423,14 +414,10 @@ bool prepare_target_table(int index) {
   return false;
 }
 
-}  // namespace
-
-namespace {
-
 // The in-process COPY: writes the relation itself.
 uint64 copy_into_relation(int index, Oid relid, copy_data_source_cb read) {
   const SyncTable& table = worker_task.runtime->tables[index];
-  // The fields of the feed's COPY text: the columns with a target column, as CopyFeed reads them.
+  // The fields of the COPY text: the columns with a target column, as CopyTextWriter writes them.
   int* copied = static_cast<int*>(palloc(sizeof(int) * (table.target_columns.size() + 1)));
   int count = 0;
   MYSQL_SYNC_CXX(worker_task.label, {
@@ -453,258 +440,30 @@ uint64 copy_into_relation(int index, Oid relid, copy_data_source_cb read) {
   return processed;
 }
 
+// COPY's data-source callback has no argument: the text being copied in process.
+const char* copy_text = nullptr;
+size_t copy_text_size = 0;
+size_t copy_text_offset = 0;
+
+int read_copy_text(void* outbuf, int, int maxread) {
+  size_t n = Min((size_t)maxread, copy_text_size - copy_text_offset);
+  memcpy(outbuf, copy_text + copy_text_offset, n);
+  copy_text_offset += n;
+  return (int)n;
+}
+
 }  // namespace
 
-uint64 copy_rows_into(int index, Oid relid, copy_data_source_cb read) {
+uint64 copy_text_into(int index, Oid relid, const char* text, size_t size) {
   // The coordinator's relation of a Citus table is an empty shell: its rows go through Citus.
-  if (is_citus_table(relid)) return copy_callback_via_citus(index, relid, read);
-  return copy_into_relation(index, relid, read);
+  if (is_citus_table(relid)) return copy_text_via_citus(index, relid, text, size);
+  copy_text = text;
+  copy_text_size = size;
+  copy_text_offset = 0;
+  uint64 rows = copy_into_relation(index, relid, read_copy_text);
+  copy_text = nullptr;
+  return rows;
 }
-
-uint64 copy_feed_into(int index, Oid relid, mysql_sync::CopyFeed* feed) {
-  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
-  MYSQL_SYNC_CXX(worker_task.label,
-                 publish_copy_table(worker_task.slot, runtime->tables[index].source_table().c_str()));
-  // A Citus table's COPY reads the feed on the pipe's thread (no callback in between).
-  if (is_citus_table(relid)) return copy_source_via_citus(index, relid, feed);
-  runtime->copy_reading = feed;
-  uint64 processed = copy_rows_into(index, relid, copy_read);
-  runtime->copy_reading = nullptr;
-  return processed;
-}
-
-void set_copy_base(int64 rows) {
-  copy_base = rows;
-  publish_rows_copied(worker_task.slot, copy_base, 0);
-}
-
-void show_copy_progress(uint64 rows) {
-  publish_rows_copied(worker_task.slot, copy_base + (int64)rows, (int64)rows);
-}
-
-namespace {
-
-// COPY of one table into `relid` inside the current transaction; returns the rows.
-uint64 copy_table_into(int index, Oid relid, int64* invalid_out) {
-  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
-  const SyncTable& table = runtime->tables[index];
-  MYSQL_SYNC_CXX(worker_task.label, {
-    runtime->copy = std::make_unique<mysql_sync::CopyFeed>(
-        *runtime->snapshot_client, table.copy_source(), runtime->invalid_dates, runtime->max_rows_per_second);
-  });
-  uint64 processed = copy_feed_into(index, relid, runtime->copy.get());
-  uint64 invalid = 0;
-  MYSQL_SYNC_CXX(worker_task.label, {
-    invalid = runtime->copy->invalid_values();
-    runtime->copy.reset();
-  });
-  *invalid_out = (int64)invalid;
-  return processed;
-}
-
-// Brings the tables copied from older snapshots (a resumed load) up to `target`: their changes
-// after their own copy position are applied, in transactions that also advance those positions.
-
-// Applies the changes of a catch-up transaction to the tables whose copy does not hold them yet.
-int64 catch_up_changes(const std::vector<mysql_sync::TableChange>& list, const mysql_sync::SourceItem* item) {
-  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
-  int64 applied = 0;
-  for (size_t i = 0; i < list.size(); i++) {
-    const mysql_sync::TableChange& change = list[i];
-    const SyncTable& table = runtime->tables[change.table];
-    if (!table.copy_regions.regions.empty()) {  // resumed ranged copy: each key has its own position
-      if (operation_enabled(change.op) && catch_up_split_change(change, item->end)) applied++;
-      continue;
-    }
-    // In the table's copy already?
-    if (mysql_sync::compare_positions(item->end, table.copied_at) <= 0) continue;
-    if (!operation_enabled(change.op)) continue;
-    apply_change(change, item->end);
-    applied++;
-  }
-  return applied;
-}
-
-// The newest position of any part of the table's copy.
-const mysql_sync::BinlogPosition& newest_copy_position(const SyncTable& table) {
-  return table.copy_regions.regions.empty() ? table.copied_at : table.copy_regions.rest;
-}
-
-// A resumed load: a table keeps the definition this task recorded for it, since the catch-up
-// replays the DDL after its copy on that definition. A table whose rows changed shape on the
-// source since then (a DDL while the load was interrupted, or one that broke the copy: a snapshot
-// cannot read a table rebuilt after it began) is copied again from scratch under its definition
-// of now: its copy, whole or in part, has the old shape. Only a target this task created is
-// dropped for it; another stops the task. Runs in the caller's catalog transaction; lowers
-// *committed_rows by what the dropped copies had counted.
-void restart_reshaped_tables(int64* committed_rows) {
-  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
-  char** cells = nullptr;
-  const int versions = newest_schema_versions(&cells);
-  for (int r = 0; r < versions; r++) {
-    int index = -1;
-    char* difference = nullptr;
-    MYSQL_SYNC_CXX(worker_task.label, {
-      for (size_t i = 0; i < runtime->tables.size(); i++)
-        if (runtime->tables[i].known && runtime->tables[i].source_table() == cells[r * 2]) index = (int)i;
-      if (index >= 0) {
-        SyncTable& table = runtime->tables[index];
-        mysql_sync::SourceTable recorded = mysql_sync::source_table_from_json(cells[r * 2 + 1]);
-        std::string d = mysql_sync::row_shape_difference(recorded, table.source);
-        if (!d.empty()) {
-          difference = pstrdup(d.c_str());
-        } else {
-          // Same rows; the catch-up from its copy position replays the DDL since (an index, a
-          // comment) on the definition it was copied with, not on today's.
-          recorded.rows_estimate = table.source.rows_estimate;
-          recorded.auto_increment = table.source.auto_increment;
-          table.source = std::move(recorded);
-        }
-      }
-    });
-    if (difference == nullptr) continue;
-    SyncTable& table = runtime->tables[index];
-    const char* qualified = qualified_target(table);
-    if (!table.created_target)
-      ereport(
-          ERROR,
-          (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-           errmsg(
-               "mysql_sync task \"%s\": source table %s changed while the initial load was interrupted (%s), "
-               "and its target %s was not created by this task",
-               worker_task.name, cells[r * 2], difference, qualified),
-           errhint("Make %s match the source's table (or empty it), then drop_sync and start_sync the task "
-                   "again: a copy never mixes two shapes of a table.",
-                   qualified)));
-    elog(LOG,
-         "mysql_sync task \"%s\": source table %s changed while the initial load was interrupted (%s): "
-         "copying it again into a new %s",
-         worker_task.name, cells[r * 2], difference, qualified);
-    exec_on_target(qualified, psprintf("DROP TABLE IF EXISTS %s", qualified));
-    const char* table_args[2] = {worker_task.name, cells[r * 2]};
-    spi_exec_text("DELETE FROM mysql_sync.schema_history WHERE task = $1 AND source_table = $2", 2,
-                  table_args);
-    delete_table_state(cells[r * 2]);
-    // The task's total counted the dropped copy's rows; the new copy counts its own.
-    char* dropped_rows = psprintf("%lld", (long long)table.rows_copied);
-    const char* total_args[2] = {worker_task.name, dropped_rows};
-    spi_exec_text("UPDATE mysql_sync.task_state SET rows_copied = rows_copied - $2::bigint WHERE task = $1",
-                  2, total_args);
-    *committed_rows -= table.rows_copied;
-    MYSQL_SYNC_CXX(worker_task.label, {
-      table.known = false;
-      table.created_target = false;
-      table.copy_done = false;
-      table.rows_copied = 0;
-      table.copied_at = mysql_sync::BinlogPosition();
-      table.copy_regions = mysql_sync::CopyRegions();
-    });
-  }
-}
-
-void catch_up(const mysql_sync::BinlogPosition& target) {
-  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
-  mysql_sync::BinlogPosition* from = nullptr;
-  bool behind = false;
-  for (size_t i = 0; i < runtime->tables.size(); i++) {
-    if (mysql_sync::compare_positions(runtime->tables[i].copied_at, target) >= 0) continue;
-    behind = true;
-    if (!from || mysql_sync::compare_positions(runtime->tables[i].copied_at, *from) < 0)
-      from = &runtime->tables[i].copied_at;
-  }
-  if (!behind) return;
-  set_live_state("catching_up");
-  elog(LOG, "mysql_sync task \"%s\": tables copied from an older snapshot catch up from %s:%llu to %s:%llu",
-       worker_task.name, from->file.c_str(), (unsigned long long)from->pos, target.file.c_str(),
-       (unsigned long long)target.pos);
-  start_reader(*from);
-
-  bool open = false;
-  int64 changes = 0;
-  bool done = false;
-  mysql_sync::BinlogPosition* last = nullptr;  // the newest boundary applied in the open transaction
-  auto commit = [&]() {
-    if (!open) return;
-    apply_batch_end();  // Citus tables: their changes are written now
-    for (size_t i = 0; last && i < runtime->tables.size(); i++) {
-      if (!runtime->tables[i].copy_regions.regions.empty()) {
-        advance_copy_regions((int)i, *last);
-      } else if (mysql_sync::compare_positions(runtime->tables[i].copied_at, *last) < 0) {
-        set_table_copy_position((int)i, *last);
-        MYSQL_SYNC_CXX(worker_task.label, runtime->tables[i].copied_at = *last);
-      }
-    }
-    end_catalog_transaction();
-    open = false;
-    changes = 0;
-  };
-  while (!done) {
-    CHECK_FOR_INTERRUPTS();
-    mysql_sync::SourceItem* item = next_source_item();
-    if (item == nullptr) {
-      commit();
-      wait_for_source(1000);
-      continue;
-    }
-    if (item->kind == mysql_sync::SourceItem::Kind::failure) {
-      commit();
-      raise_source_failure(item);
-    }
-    int order = mysql_sync::compare_positions(item->end, target);
-    if (item->kind != mysql_sync::SourceItem::Kind::transaction) {
-      done = order >= 0;  // everything up to the target was seen
-      continue;
-    }
-    if (order > 0) break;  // past the target: streaming applies it
-    // A DDL on a table whose copy is older than it (the reader drops those of tables whose copy
-    // holds them): applied as the stream applies one, in a transaction of its own with its rows.
-    const bool ddl = !item->ddl.empty();
-    if (ddl) {
-      commit();
-      stop_at_ddl_if_asked(item);
-    }
-    if (!open) {
-      begin_catalog_transaction();
-      open = true;
-    }
-    if (ddl) apply_ddl_effects(item);
-    changes += catch_up_changes(item->changes, item);
-    if (item->spill) {
-      // Larger than max_memory: read back a chunk at a time, as the streaming apply does.
-      for (;;) {
-        bool more = false;
-        MYSQL_SYNC_CXX(worker_task.label,
-                       more = item->spill->read_chunk(runtime->spill_chunk, spill_chunk_bytes()));
-        if (!more) break;
-        changes += catch_up_changes(runtime->spill_chunk, item);
-        CHECK_FOR_INTERRUPTS();
-      }
-    }
-    MYSQL_SYNC_CXX(worker_task.label, {
-      runtime->last_end = item->end;
-      last = &runtime->last_end;
-    });
-    if (order == 0) done = true;
-    if (ddl || changes >= mysql_sync_apply_batch_rows) commit();
-  }
-  commit();
-  // Every change up to the target is applied: no part of a resumed table is older any more.
-  bool split = false;
-  for (size_t i = 0; i < runtime->tables.size(); i++)
-    split = split || !runtime->tables[i].copy_regions.regions.empty();
-  if (split) {
-    begin_catalog_transaction();
-    for (size_t i = 0; i < runtime->tables.size(); i++)
-      if (!runtime->tables[i].copy_regions.regions.empty()) advance_copy_regions((int)i, target);
-    end_catalog_transaction();
-  }
-  MYSQL_SYNC_CXX(worker_task.label, {
-    runtime->reader->stop();
-    runtime->reader.reset();
-  });
-}
-
-}  // namespace
 
 void register_tables(void) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
@@ -724,97 +483,93 @@ void run_initial_sync(void) {
   MYSQL_SYNC_CXX(worker_task.label, runtime->describe_source());
   reset_appliers();
   const int count = (int)runtime->tables.size();
+  // The stream starts here; the backfills read the tables after it (bgworker/backfill.h).
+  MYSQL_SYNC_CXX(worker_task.label, {
+    mysql_sync::MysqlClient client(runtime->uri);
+    runtime->last_end = mysql_sync::stream_start_position(client);
+    runtime->current = std::make_unique<mysql_sync::SourceItem>();
+    runtime->current->end = runtime->last_end;
+  });
 
-  // 1. Schema: the tables without a table_state row (all of them, unless resuming).
+  // One transaction: the target tables, their table_state rows (with the backfills' state), and
+  // the stream's start. A worker that dies before it commits starts from scratch.
+  int64 estimate = 0;
   begin_catalog_transaction();
+  const char* args[1] = {worker_task.name};
+  spi_exec_text("SELECT count(*) FROM mysql_sync.table_state WHERE task = $1", 1, args);
+  if (strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), "0") != 0)
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("mysql_sync task \"%s\": an initial load interrupted under an older version cannot be "
+                           "resumed",
+                           worker_task.name),
+                    errhint("SELECT mysql_sync.drop_sync('%s', drop_tables => true); then start_sync the task "
+                            "again.",
+                            worker_task.name)));
   detect_target_dialect();
-  int64 committed_rows = 0;
-  int known = load_copy_progress(&committed_rows);
-  if (known > 0) restart_reshaped_tables(&committed_rows);
   for (int i = 0; i < count; i++) {
-    if (runtime->tables[i].known) continue;
     bool created = prepare_target_table(i);
     MYSQL_SYNC_CXX(worker_task.label, runtime->tables[i].created_target = created);
     if (created && !worker_task.sync_data) add_keys(i);
     write_table_state(i, worker_task.sync_data ? "pending" : "synced", created);
-  }
-  end_catalog_transaction();
-  if (known > 0)
-    elog(LOG, "mysql_sync task \"%s\": resuming an interrupted initial sync (%d tables known)",
-         worker_task.name, known);
-
-  // 2. One snapshot for every table still to copy; each copy commits on its own.
-  int pending = 0;
-  int64 estimate = 0;
-  for (int i = 0; i < count; i++) {
+    if (worker_task.sync_data) backfill_begin(i, mysql_sync::BackfillKind::load, created);
     estimate += runtime->tables[i].source.rows_estimate;
-    if (!runtime->tables[i].copy_done) pending++;
   }
-  const bool copying = worker_task.sync_data && pending > 0;
-  mysql_sync::BinlogPosition* snapshot = nullptr;
-  MYSQL_SYNC_CXX(worker_task.label, {
-    runtime->current = std::make_unique<mysql_sync::SourceItem>();
-    if (!copying) {
-      mysql_sync::MysqlClient client(runtime->uri);
-      runtime->current->end = current_binlog_position(client);
-    }
-    snapshot = &runtime->current->end;
-  });
-  // The copy's snapshots (one per source connection, options.parallel) begin in copy_load.
-  if (copying) open_copy_snapshots(pending, snapshot);
-
-  if (worker_task.sync_data && pending > 0) {
-    set_live_state("full_load");
-    char* detail = psprintf("copying %d of %d tables", pending, count);
-    save_task_state("full_load", detail);
-    char estimate_text[32];
-    snprintf(estimate_text, sizeof estimate_text, "%lld", (long long)estimate);
-    const char* args[2] = {worker_task.name, estimate_text};
-    begin_catalog_transaction();
-    spi_exec_text("UPDATE mysql_sync.task_state SET rows_estimate = $2::bigint WHERE task = $1", 2, args);
-    end_catalog_transaction();
+  char estimate_text[32];
+  snprintf(estimate_text, sizeof estimate_text, "%lld", (long long)estimate);
+  const char* estimate_args[2] = {worker_task.name, estimate_text};
+  spi_exec_text("UPDATE mysql_sync.task_state SET rows_estimate = $2::bigint WHERE task = $1", 2, estimate_args);
+  store_position(worker_task.sync_data ? "full_load" : "catching_up", runtime->last_end, 0, 0, 0, 0);
+  if (!worker_task.sync_data) {
+    for (int i = 0; i < count; i++)
+      if (runtime->tables[i].created_target) set_identities(i);
+    if (runtime->foreign_keys) add_foreign_keys();
   }
-  set_copy_base(committed_rows);
-  if (copying) {
-    copy_base = copy_pending_tables(committed_rows);
-  } else {
-    for (int i = 0; i < count; i++) {
-      if (runtime->tables[i].copy_done) continue;
-      begin_catalog_transaction();
-      mark_table_copied(i, *snapshot, 0, 0);
-      end_catalog_transaction();
-      MYSQL_SYNC_CXX(worker_task.label, {
-        runtime->tables[i].copy_done = true;
-        runtime->tables[i].copied_at = *snapshot;
-        runtime->tables[i].copy_regions = mysql_sync::CopyRegions();
-        runtime->tables[i].copy_regions.rest = *snapshot;
-      });
-    }
-  }
-
-  // 3. Tables copied by an earlier run (or by another connection of this one) catch up to the
-  // newest copy position.
-  const mysql_sync::BinlogPosition* target = snapshot;
-  for (int i = 0; i < count; i++)
-    if (mysql_sync::compare_positions(newest_copy_position(runtime->tables[i]), *target) > 0)
-      target = &newest_copy_position(runtime->tables[i]);
-  MYSQL_SYNC_CXX(worker_task.label, runtime->copy_target = *target);
-  catch_up(runtime->copy_target);
-  MYSQL_SYNC_CXX(worker_task.label, {
-    runtime->last_end = runtime->copy_target;
-    runtime->current = std::make_unique<mysql_sync::SourceItem>();
-    runtime->current->end = runtime->copy_target;  // the worker streams from here
-  });
-
-  // 4. Sequences, foreign keys, and the task's position: streaming starts there.
-  begin_catalog_transaction();
-  for (int i = 0; i < count; i++)
-    if (runtime->tables[i].created_target) set_identities(i);
-  if (runtime->foreign_keys) add_foreign_keys();
-  store_position("catching_up", runtime->last_end, 0, 0, 0, 0);
   end_catalog_transaction();
-  elog(LOG, "mysql_sync task \"%s\": initial sync done (%lld rows), streaming from %s:%llu", worker_task.name,
-       (long long)copy_base, runtime->last_end.file.c_str(), (unsigned long long)runtime->last_end.pos);
+  if (worker_task.sync_data) {
+    set_live_state("full_load");
+    elog(LOG, "mysql_sync task \"%s\": copying %d tables in chunks over %d source connections, streaming from %s:%llu",
+         worker_task.name, count, runtime->parallel, runtime->last_end.file.c_str(),
+         (unsigned long long)runtime->last_end.pos);
+  } else {
+    elog(LOG, "mysql_sync task \"%s\": initial sync done (0 rows), streaming from %s:%llu", worker_task.name,
+         runtime->last_end.file.c_str(), (unsigned long long)runtime->last_end.pos);
+  }
+}
+
+void finish_loaded_table(int index, bool keys_pending) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  const SyncTable& table = runtime->tables[index];
+  const char* source_table = psprintf("%s.%s", table.source_schema.c_str(), table.source_name.c_str());
+  const char* args[2] = {worker_task.name, source_table};
+  begin_catalog_transaction();
+  if (table.created_target) {
+    if (keys_pending) add_primary_key(index);
+    add_indexes(index, true);
+    set_identities(index);
+  }
+  spi_exec_text(
+      "UPDATE mysql_sync.table_state SET state = 'synced', backfill = NULL WHERE task = $1 AND source_table = $2",
+      2, args);
+  spi_exec_text("SELECT rows_copied, chunks_copied FROM mysql_sync.table_state WHERE task = $1 AND source_table = $2",
+                2, args);
+  char* rows = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+  char* chunks = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+  end_catalog_transaction();
+  elog(LOG, "mysql_sync task \"%s\": copied %s (%s rows in %s chunks)", worker_task.name, source_table, rows, chunks);
+}
+
+void finish_initial_load(void) {
+  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
+  const char* args[1] = {worker_task.name};
+  begin_catalog_transaction();
+  if (runtime->foreign_keys) add_foreign_keys();
+  spi_exec_text("UPDATE mysql_sync.task_state SET state = 'catching_up', detail = NULL WHERE task = $1", 1, args);
+  spi_exec_text("SELECT rows_copied FROM mysql_sync.task_state WHERE task = $1", 1, args);
+  char* rows = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+  end_catalog_transaction();
+  set_live_state("catching_up");
+  elog(LOG, "mysql_sync task \"%s\": initial sync done (%s rows), streaming from %s:%llu", worker_task.name, rows,
+       runtime->last_end.file.c_str(), (unsigned long long)runtime->last_end.pos);
 }
 
 bool prepare_added_table(int index) {
@@ -823,10 +578,4 @@ bool prepare_added_table(int index) {
 
 void set_target_identities(int index) {
   set_identities(index);
-}
-
-uint64 copy_source_rows(int index, Oid relid, int64 rows_before, int64* invalid) {
-  copy_base = rows_before;
-  publish_rows_copied(worker_task.slot, copy_base, 0);
-  return copy_table_into(index, relid, invalid);
 }

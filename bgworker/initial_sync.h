@@ -1,22 +1,20 @@
-// The initial sync: target schemas and tables, then every table's rows from a consistent snapshot
-// of the source (one per source connection, options.parallel: bgworker/copy_load.h), each table or
-// key range in its own PostgreSQL transaction that also records the snapshot's binlog position
-// (and the last completed key) in the table's table_state row.
-//
-// Resuming: an interrupted load keeps the tables whose copy committed; the others are copied
-// from a new snapshot (a half-copied ranged table after its last committed key). Tables (and key
-// ranges) copied from an older snapshot then catch up, in transactions that
-// apply their changes and advance their recorded position together, until every table is at the
-// newest snapshot position T; the task's position T is stored last, and streaming starts there.
-// A change at or before a table's recorded position is never applied to it (it is in the copy).
+// The initial sync: the target schemas and tables, then every table's rows by the backfill engine
+// (bgworker/backfill.h) while the stream runs from the binlog position read at the start. The
+// tables, their table_state rows with the backfills' state, and that position commit in one
+// transaction; from then on every chunk commits on its own, and a worker killed in the middle
+// resumes each table after its last committed chunk (the stream after its stored position). The
+// task is in full_load until the last table's chunks are written.
 #pragma once
 #include "bgworker/worker.h"
 
-extern "C" {
-#include "commands/copy.h"
-}
-
 void run_initial_sync(void);
+
+// A table of the initial load has all its rows (own transaction): the keys and indexes it left for
+// after them (only those not made meanwhile: by the stream's first change, or a DDL), its identity
+// sequences, state synced.
+void finish_loaded_table(int index, bool keys_pending);
+// The last table of the initial load is done (own transaction): foreign keys, state catching_up.
+void finish_initial_load(void);
 
 // Without a copy (options.start_position): describes the source tables, checks that their
 // targets exist and records them, keeping the stored position.
@@ -25,8 +23,12 @@ void register_tables(void);
 // Reads the target's dialect and version (for create_target_table; inside a transaction).
 void detect_target_dialect(void);
 // Creates the target table of runtime->tables[index] (columns, defaults, comments, distribution)
-// without keys, and adds its primary key and indexes (inside the caller's transaction).
+// without keys (inside the caller's transaction).
 void create_target_table(int index);
+// Its primary key, and its other indexes (missing_only: those it does not have yet); add_keys
+// does both (inside the caller's transaction).
+void add_primary_key(int index);
+void add_indexes(int index, bool missing_only);
 void add_keys(int index);
 // Building blocks of the initial sync that alter_sync and resync_table reuse (bgworker/
 // table_requests.h); all inside the caller's transaction, with runtime->tables[index] described.
@@ -34,22 +36,8 @@ void add_keys(int index);
 bool prepare_added_table(int index);
 // Identity sequences past the copied maximum and the source's AUTO_INCREMENT counter.
 void set_target_identities(int index);
-// COPY of the table's rows from runtime->snapshot_client into `relid`; the live rows_copied shows
-// rows_before plus the rows so far. Returns the rows.
-uint64 copy_source_rows(int index, Oid relid, int64 rows_before, int64* invalid);
 
-namespace mysql_sync {
-class CopyFeed;
-}
-// COPY of `feed`'s rows into `relid`, the target of runtime->tables[index], inside the current
-// transaction; the live rows_copied shows the copy base plus the feed's rows. Returns the rows.
-// COPY FROM `read` (COPY's data-source callback) into `relid`, the columns being the table's
-// target columns in source order; inside the caller's transaction. Returns the rows. The one
-// write of a copied chunk: a Citus table's rows go through Citus (bgworker/citus_load.h).
-uint64 copy_rows_into(int index, Oid relid, copy_data_source_cb read);
-// The same from `feed` (a Citus table's COPY reads it on the pipe's thread).
-uint64 copy_feed_into(int index, Oid relid, mysql_sync::CopyFeed* feed);
-// The task's rows committed so far (live rows_copied counts on from there).
-void set_copy_base(int64 rows);
-// The live rows_copied: the copy base plus the rows the current copy wrote or read.
-void show_copy_progress(uint64 rows);
+// COPY FROM the COPY text `text` (`size` bytes, whole rows) into `relid`, the columns being the
+// table's target columns in source order; inside the caller's transaction. Returns the rows. The
+// one write of a copied chunk: a Citus table's rows go through Citus (bgworker/citus_load.h).
+uint64 copy_text_into(int index, Oid relid, const char* text, size_t size);

@@ -3,6 +3,7 @@
 #include "bgworker/worker.h"
 
 #include "bgworker/apply.h"
+#include "bgworker/backfill.h"
 #include "bgworker/catalog.h"
 #include "bgworker/ddl_apply.h"
 #include "bgworker/initial_sync.h"
@@ -131,11 +132,24 @@ void open_batch(void) {
   memset(batch.table_invalid, 0, sizeof(int64) * tables);
 }
 
+// The task's state while streaming: full_load until the initial load's backfills are done.
+const char* stream_state(void) {
+  return backfill_loading() ? "full_load" : caught_up ? "streaming" : "catching_up";
+}
+
+// The stream is caught up (everything received is applied): streaming, unless still loading.
+void note_caught_up(bool save) {
+  if (caught_up || backfill_loading()) return;
+  caught_up = true;
+  set_live_state("streaming");
+  if (save) save_task_state("streaming", nullptr);
+}
+
 // Stores the position with the batch's changes and commits.
 void commit_batch(void) {
   if (!batch.open) begin_catalog_transaction();
   apply_batch_end();
-  const char* state = caught_up ? "streaming" : "catching_up";
+  const char* state = stream_state();
   if (!store_position(state, *last_end, batch.source_time, batch.changes, batch.transactions, 0)) {
     ereport(LOG, (errmsg("mysql_sync task \"%s\" was dropped; worker exits", worker_task.name)));
     AbortCurrentTransaction();
@@ -144,7 +158,7 @@ void commit_batch(void) {
   for (size_t i = 0; i < worker_task.runtime->tables.size(); i++)
     if (batch.table_changes[i] || batch.table_invalid[i])
       add_table_counters((int)i, batch.table_changes[i], batch.table_invalid[i], 0, nullptr);
-  keep_table_copy_detail();
+  backfill_keep_detail();
   end_catalog_transaction();
   update_slot(true);
   batch.open = false;
@@ -170,19 +184,21 @@ void resize_batch_counters(void) {
 namespace {
 
 void apply_changes(const std::vector<mysql_sync::TableChange>& changes, const SourceItem* item) {
-  mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   for (size_t i = 0; i < changes.size(); i++) {
     const mysql_sync::TableChange& change = changes[i];
-    if (operation_enabled(change.op) && !change_in_copy(change, item->end)) {
-      // A table awaiting its repair copy: the copy (or the resync's spool) brings the change.
-      if (!runtime->tables[change.table].awaits_repair) {
-        apply_change(change, item->end);
-        batch.changes++;
-        batch.table_changes[change.table]++;
-      }
-      note_applied_change(change, item->end);
-    }
     batch.table_invalid[change.table] += change.invalid_values;
+    if (!operation_enabled(change.op)) continue;
+    // A table being copied (bgworker/backfill.h): its target leniently, or a resync's shadow too.
+    BackfillRole role = backfill_role((int)change.table);
+    if (role == BackfillRole::held) continue;  // a stale target awaiting its repair
+    if (role != BackfillRole::none) backfill_before_change((int)change.table);
+    if (role != BackfillRole::shadow_only)
+      apply_change(change, item->end, ApplyTo::target, role == BackfillRole::lenient);
+    if (role == BackfillRole::with_shadow || role == BackfillRole::shadow_only)
+      apply_change(change, item->end, ApplyTo::shadow, true);
+    if (role != BackfillRole::none) backfill_note_change(change, item->end);
+    batch.changes++;
+    batch.table_changes[change.table]++;
   }
 }
 
@@ -244,7 +260,8 @@ void stream_changes(void) {
   start_reader(runtime->last_end);
   last_end = &runtime->last_end;
   resize_batch_counters();
-  set_live_state("catching_up");
+  backfill_resume();
+  set_live_state(stream_state());
   update_slot(true);
   TimestampTz idle_since = GetCurrentTimestamp();
 
@@ -255,12 +272,11 @@ void stream_changes(void) {
       ProcessConfigFile(PGC_SIGHUP);
     }
 
-    // resync_table / alter_sync, between batches (table_requests.h).
-    // A resync's copy goes on a piece at a time between the batches.
-    if (!batch.open && table_copy_running())
-      copy_next_piece();
-    else if (!batch.open && table_requests_waiting() && service_table_requests())
-      resize_batch_counters();
+    // Between batches: the backfills' chunks (backfill.h), resync_table / alter_sync (table_requests.h).
+    if (!batch.open) {
+      backfill_step();
+      if (table_requests_waiting() && service_table_requests()) resize_batch_counters();
+    }
 
     SourceItem* item = next_source_item();
     // verify() may be waiting for this task to stand at its source snapshot's position.
@@ -269,18 +285,11 @@ void stream_changes(void) {
     verify_pause_point(next_end, runtime->last_end, [] {
       if (batch.open || position_dirty) commit_batch();
     });
-    if (item != nullptr && resync_swap_due(item)) {
-      if (batch.open) commit_batch();
-      swap_resynced_tables(item);
-    }
     if (item == nullptr) {
       // Everything received so far is applied: commit and wait for more.
       if (batch.open) {
         commit_batch();
-        if (!caught_up) {
-          caught_up = true;
-          set_live_state("streaming");
-        }
+        note_caught_up(false);
         // Nothing received is left unapplied: the source is seen up to the last receipt.
         set_applied_time(from_unix_us(runtime->reader->last_event_at_us()));
         update_slot(false);
@@ -289,10 +298,13 @@ void stream_changes(void) {
                  TimestampDifferenceExceeds(idle_since, GetCurrentTimestamp(), (int)kIdleStoreMs)) {
         commit_batch();
       }
-      if (wait_for_source(table_copy_running() ? 0 : kWaitMs)) update_slot(false);
+      if (wait_for_source(backfill_wait_ms(kWaitMs))) update_slot(false);
       continue;
     }
 
+    // A DDL is a transaction of its own: the batch before it commits with the position before it
+    // (a DDL that pauses the task is then read again when it resumes).
+    if (batch.open && item->kind == SourceItem::Kind::transaction && !item->ddl.empty()) commit_batch();
     if (item->kind != SourceItem::Kind::failure)
       MYSQL_SYNC_CXX(worker_task.label, runtime->last_end = item->end);
     switch (item->kind) {
@@ -301,7 +313,6 @@ void stream_changes(void) {
           // A DDL is a transaction of its own on the source: so it is here, with its position (and
           // the rows logged with it, as CREATE TABLE ... SELECT does).
           if (batch.open) commit_batch();
-          interrupt_table_copy("a DDL statement");
           stop_at_ddl_if_asked(item);
           open_batch();
           apply_ddl_effects(item);
@@ -319,11 +330,7 @@ void stream_changes(void) {
         break;
       case SourceItem::Kind::heartbeat:
         if (batch.open || position_dirty) commit_batch();
-        if (!caught_up) {
-          caught_up = true;
-          set_live_state("streaming");
-          save_task_state("streaming", nullptr);
-        }
+        note_caught_up(true);
         set_applied_time(from_unix_us(item->source_time_us));
         update_slot(false);
         break;
@@ -442,6 +449,10 @@ void start_reader(const mysql_sync::BinlogPosition& start) {
     runtime->make_reader(start, queue_capacity, max_memory, std::string(data_dir) + "/base/pgsql_tmp");
     runtime->reader->start();
   });
+}
+
+mysql_sync::SyncTable* task_table(int index) noexcept {
+  return worker_task.runtime->tables.data() + index;
 }
 
 bool operation_enabled(mysql_sync::RowOp op) {

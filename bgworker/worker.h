@@ -41,6 +41,9 @@ extern WorkerTask worker_task;
 // (larger transactions spill to PostgreSQL's temporary file directory).
 void start_reader(const mysql_sync::BinlogPosition& start);
 
+// runtime->tables[index], without a temporary (the PostgreSQL zone's plain access).
+mysql_sync::SyncTable* task_table(int index) noexcept;
+
 // Whether the task's `operations` include this kind of change.
 bool operation_enabled(mysql_sync::RowOp op);
 

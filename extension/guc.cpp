@@ -17,6 +17,7 @@ int mysql_sync_restart_delay_s = 10;
 char* mysql_sync_database = nullptr;
 int mysql_sync_monitor_interval_ms = 1000;
 int mysql_sync_copy_range_rows = 100000;
+int mysql_sync_copy_chunk_ms = 1000;
 
 void mysql_sync_define_gucs(void) {
   DefineCustomIntVariable("mysql_sync.max_tasks", "Most tasks that can run at once.", nullptr,
@@ -44,11 +45,16 @@ void mysql_sync_define_gucs(void) {
                           nullptr, &mysql_sync_monitor_interval_ms, 1000, 100, 3600 * 1000, PGC_SIGHUP,
                           GUC_UNIT_MS, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("mysql_sync.copy_range_rows",
-                          "Rows per key range of the initial copy: a table whose primary key is one integer "
-                          "column is copied in ranges of this many rows, each committed with its last key, "
-                          "and a resumed load continues after the last committed range.",
+                          "Rows per chunk of a copy at most: a table is read in key order in chunks, each in "
+                          "its own short source transaction, each written with its last key, and a resumed "
+                          "copy continues after the last written chunk.",
                           nullptr, &mysql_sync_copy_range_rows, 100000, 1, INT_MAX, PGC_SIGHUP, 0, nullptr,
                           nullptr, nullptr);
+  DefineCustomIntVariable("mysql_sync.copy_chunk_time",
+                          "What reading one chunk of a copy should take: chunks shrink below "
+                          "mysql_sync.copy_range_rows rows until their source transactions last about this long.",
+                          nullptr, &mysql_sync_copy_chunk_ms, 1000, 10, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS,
+                          nullptr, nullptr, nullptr);
   DefineCustomStringVariable("mysql_sync.database", "The database whose tasks the launcher runs.", nullptr,
                              &mysql_sync_database, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("mysql_sync");

@@ -10,5 +10,6 @@ extern int mysql_sync_restart_delay_s;
 extern char* mysql_sync_database;
 extern int mysql_sync_monitor_interval_ms;
 extern int mysql_sync_copy_range_rows;
+extern int mysql_sync_copy_chunk_ms;
 
 void mysql_sync_define_gucs(void);

@@ -264,12 +264,13 @@ MYSQL_SYNC_FUNCTION(mysql_sync_precheck) {
   int64 server_id = 0;
   char* start_file = nullptr;
   int64 start_pos = 0;
+  const char* consistency = "auto";
   char* start_gtid = nullptr;
   char* task_name = nullptr;  // '_task': start_sync and set_source name the task
   if (spi_query(
           "SELECT ($1::jsonb ->> 'server_id')::numeric::bigint, $1::jsonb -> 'start_position' ->> 'file', "
           "($1::jsonb -> 'start_position' ->> 'pos')::numeric::bigint, "
-          "$1::jsonb -> 'start_position' ->> 'gtid', $1::jsonb ->> '_task'",
+          "$1::jsonb -> 'start_position' ->> 'gtid', $1::jsonb ->> '_task', $1::jsonb ->> 'consistency'",
           1, options_text) == 1) {
     const char* sid = spi_text(0, 1);
     const char* file = spi_text(0, 2);
@@ -281,6 +282,7 @@ MYSQL_SYNC_FUNCTION(mysql_sync_precheck) {
     if (pos) start_pos = strtoll(pos, nullptr, 10);
     if (gtid) start_gtid = pstrdup(gtid);
     if (task) task_name = pstrdup(task);
+    if (spi_text(0, 6)) consistency = pstrdup(spi_text(0, 6));
   }
   const uint64 system_identifier = GetSystemIdentifier();
   const uint16 pg_port = (uint16)PostPortNumber;
@@ -316,6 +318,7 @@ MYSQL_SYNC_FUNCTION(mysql_sync_precheck) {
     mysql_sync::PrecheckOptions options;
     options.server_id = (uint32_t)server_id;
     options.full_load = data;
+    options.consistency = consistency;
     if (start_file) {
       options.start_file = start_file;
       options.start_pos = (uint64_t)start_pos;

@@ -121,8 +121,14 @@ bool access_denied(const SyncError& e) { return e.sqlstate() == "42501"; }
 // ------------------------------------------------------------------------------------------------
 // Individual items.
 
-PrecheckRow check_version(const ServerVersion& v) {
+PrecheckRow check_version(const ServerVersion& v, const PrecheckOptions& options) {
   std::string name = std::string(v.mariadb ? "MariaDB " : "MySQL ") + v.text;
+  // The copies' exact snapshot positions are MariaDB's (the privileges item names the method).
+  if (options.full_load && !v.mariadb && options.consistency == "snapshot")
+    return row("version", "failed",
+               name + ": options.consistency \"snapshot\" needs MariaDB (MySQL reports no binlog position of a "
+                      "consistent snapshot)",
+               "options => '{\"consistency\": \"watermark\"}' (or leave it out: \"auto\")");
   bool ok = v.mariadb ? v.major >= 10 : (v.major == 5 && v.minor >= 1) || v.major == 8 || v.major == 9;
   if (!ok)
     return row("version", "failed", name + " is not supported (MySQL 5.1 to 9.x, MariaDB 10.0 and later)",
@@ -658,7 +664,7 @@ SourcePrecheck precheck_source(const SourceUri& uri, const ObjectPatterns& patte
         unmatched.push_back(pattern);
     }
 
-  guarded("version", [&] { return check_version(version); });
+  guarded("version", [&] { return check_version(version, options); });
   ManagedService service = ManagedService::none;
   if (!version.mariadb) {
     try {
@@ -681,9 +687,7 @@ SourcePrecheck precheck_source(const SourceUri& uri, const ObjectPatterns& patte
     PrivilegeNeeds needs;
     needs.mariadb = version.mariadb;
     needs.binlog_monitor_name = version.mariadb && version.at_least(10, 5, 2);
-    needs.reload = !version.mariadb && options.full_load && service == ManagedService::none;
-    needs.lock_tables = !version.mariadb && options.full_load && service != ManagedService::none;
-    if (!version.mariadb && options.full_load) needs.snapshot_note = snapshot_method_note(version, service);
+    if (options.full_load) needs.copy_note = copy_method_note(version, options.consistency);
     return check_privileges(*client, needs, patterns, out.tables, unmatched, &invisible);
   });
 

@@ -32,6 +32,7 @@ struct UniqueKey {
 struct PrecheckOptions {
   uint32_t server_id = 0;  // the task's replica id; 0 = not known yet (precheck() without options)
   bool full_load = false;  // initial_sync has data
+  std::string consistency = "auto";  // options.consistency: how the copies' chunks stand in the binlog
   // options.start_position (only with initial_sync '{}'): the file must still be on the source.
   std::string start_file;
   uint64_t start_pos = 0;

@@ -110,20 +110,13 @@ PrecheckFinding rds_retention_finding(ManagedService service, bool found,
   return out;
 }
 
-std::string snapshot_method_note(const ServerVersion& version, ManagedService service) {
-  if (version.mariadb)
-    return "the full load's snapshot is START TRANSACTION WITH CONSISTENT SNAPSHOT with MariaDB's "
-           "binlog_snapshot_file/position, no lock";
-  if (service != ManagedService::none)
-    return std::string(managed_service_name(service)) +
-           " allows no global read lock (FLUSH TABLES WITH READ LOCK): the full load's snapshot locks the "
-           "synced "
-           "tables with LOCK TABLES ... READ for a moment instead, on a second connection, while it opens "
-           "its "
-           "transaction and reads the binlog position (needs LOCK TABLES)";
-  return "the full load's snapshot takes FLUSH TABLES WITH READ LOCK for a moment (needs RELOAD); where that "
-         "is "
-         "refused, it locks the synced tables with LOCK TABLES ... READ instead";
+std::string copy_method_note(const ServerVersion& version, const std::string& consistency) {
+  const bool exact = consistency == "snapshot" || (version.mariadb && consistency != "watermark");
+  return std::string("the copies read the tables in key order in short chunks, each in a source transaction of its "
+                     "own, with no lock and nothing written (options.consistency ") +
+         (exact ? "snapshot: each chunk at its exact snapshot position, MariaDB's binlog_snapshot_file/position)"
+                : "watermark: each chunk reconciled with the binlog between its low and high watermarks, the "
+                  "positions before and after its SELECT)");
 }
 
 }  // namespace mysql_sync

@@ -1,6 +1,6 @@
 // The precheck's decisions about what MySQL 8.x servers (and Amazon RDS / Aurora) do differently:
-// GTID mode, compressed transactions, partial JSON, row metadata, RDS binlog retention and the
-// missing global read lock. Pure: the server's answers in, the finding out, so that the answers of
+// GTID mode, compressed transactions, partial JSON, row metadata, RDS binlog retention and how
+// the copies read. Pure: the server's answers in, the finding out, so that the answers of
 // servers the tests cannot run are unit-tested.
 #pragma once
 #include "common/cxx_zone.h"
@@ -46,7 +46,8 @@ const char* managed_service_name(ManagedService service);
 PrecheckFinding rds_retention_finding(ManagedService service, bool found,
                                       const std::optional<std::string>& hours);
 
-// How the full load takes its consistent snapshot on this server (the privileges item says it).
-std::string snapshot_method_note(const ServerVersion& version, ManagedService service);
+// How the copies read their chunks on this server with options.consistency `consistency` (auto,
+// snapshot, watermark), without a lock either way (the privileges item says it).
+std::string copy_method_note(const ServerVersion& version, const std::string& consistency);
 
 }  // namespace mysql_sync

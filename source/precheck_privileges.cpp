@@ -314,14 +314,6 @@ PrecheckRow check_privileges(MysqlClient& client, const PrivilegeNeeds& needs, c
     global_missing.push_back(monitor);
     why.push_back(monitor + " (for SHOW MASTER STATUS and SHOW BINARY LOGS)");
   }
-  if (needs.reload && !grants.global("RELOAD")) {
-    global_missing.push_back("RELOAD");
-    why.push_back("RELOAD (the full load's snapshot takes FLUSH TABLES WITH READ LOCK for a moment)");
-  }
-  if (needs.lock_tables && !grants.global("LOCK TABLES")) {
-    global_missing.push_back("LOCK TABLES");
-    why.push_back("LOCK TABLES (" + needs.snapshot_note + ")");
-  }
   if (!global_missing.empty()) statements.push_back("GRANT " + join(global_missing, ", ") + " ON *.* TO " + account);
 
   // SELECT on the synced tables.
@@ -391,11 +383,9 @@ PrecheckRow check_privileges(MysqlClient& client, const PrivilegeNeeds& needs, c
       partial_hint.push_back("GRANT SELECT ON " + backquoted(t.schema) + ".* TO " + account);
     }
   }
-  std::string have = join(std::vector<std::string>{"REPLICATION SLAVE", monitor}, ", ") +
-                     (needs.reload ? ", RELOAD" : "") + (needs.lock_tables ? ", LOCK TABLES" : "") +
-                     " and SELECT on " + std::to_string(tables.size()) +
-                     (tables.size() == 1 ? " table" : " tables") +
-                     (needs.snapshot_note.empty() ? "" : "; " + needs.snapshot_note);
+  std::string have = join(std::vector<std::string>{"REPLICATION SLAVE", monitor}, ", ") + " and SELECT on " +
+                     std::to_string(tables.size()) + (tables.size() == 1 ? " table" : " tables") +
+                     (needs.copy_note.empty() ? "" : "; " + needs.copy_note);
   if (!partial.empty())
     return make_row("warning",
                     "user " + account + via + " has " + have + ", but reads " + join(partial, ", ") +

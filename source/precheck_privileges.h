@@ -56,9 +56,7 @@ std::string quoted_account(const std::string& current_user);
 struct PrivilegeNeeds {
   bool mariadb = false;
   bool binlog_monitor_name = false;  // MariaDB 10.5.2+: REPLICATION CLIENT is called BINLOG MONITOR
-  bool reload = false;               // MySQL full load: FLUSH TABLES WITH READ LOCK
-  bool lock_tables = false;          // RDS / Aurora full load: LOCK TABLES ... READ instead
-  std::string snapshot_note;         // how the full load takes its snapshot (added to the detail)
+  std::string copy_note;              // how the full load copies (added to the detail)
 };
 
 // The privileges row. `tables` are the tables the user can see that match the patterns;

@@ -34,42 +34,17 @@ std::optional<std::string> single_value(MysqlClient& client, const std::string& 
   return result.rows[0][0];
 }
 
-// MariaDB: START TRANSACTION WITH CONSISTENT SNAPSHOT records the binlog position of the snapshot
-// itself (binlog_snapshot_file/position), so no global read lock is needed (mariadb-dump does
-// the same). The GTID of that position comes from BINLOG_GTID_POS().
-BinlogPosition mariadb_snapshot(MysqlClient& client) {
-  client.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
-  BinlogPosition position;
-  for (auto& row : client.query("SHOW STATUS LIKE 'binlog_snapshot_%'").rows) {
-    std::string name = row[0].value_or("");
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (name == "binlog_snapshot_file") position.file = row[1].value_or("");
-    if (name == "binlog_snapshot_position") position.pos = to_position(row[1]);
-  }
-  if (position.file.empty()) {
-    client.execute("ROLLBACK");
-    binlog_disabled(client);
-  }
+// MariaDB: the GTID position of exactly `position` (BINLOG_GTID_POS()).
+void set_mariadb_gtid(MysqlClient& client, BinlogPosition& position) {
   position.gtid = single_value(client, "SELECT BINLOG_GTID_POS(" + client.quote_string(position.file) + ", " +
                                            std::to_string(position.pos) + ")")
                       .value_or("");
-  return position;
 }
 
-// The lock of `tables` on a connection of its own: LOCK TABLES waits for the transactions that
-// wrote them to end, and no writer of theirs commits until UNLOCK TABLES, so a transaction opened
-// meanwhile and the position read meanwhile agree for these tables. (LOCK TABLES on the snapshot's
-// own connection would not do: START TRANSACTION releases it.)
-BinlogPosition table_locked_snapshot(MysqlClient& client, const LockedTables& tables) {
-  MysqlClient locker(client.uri());
-  std::string list;
-  for (const auto& [db, table] : tables)
-    list += (list.empty() ? "" : ", ") + MysqlClient::quote_identifier(db) + "." +
-            MysqlClient::quote_identifier(table) + " READ";
-  locker.execute("LOCK TABLES " + list);
-  client.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
-  BinlogPosition position = current_binlog_position(client);
-  locker.execute("UNLOCK TABLES");
+// MariaDB: the snapshot and the GTID of its position.
+BinlogPosition mariadb_snapshot(MysqlClient& client) {
+  BinlogPosition position = begin_exact_snapshot(client);
+  set_mariadb_gtid(client, position);
   return position;
 }
 
@@ -80,15 +55,16 @@ bool refused(const SourceError& e) {
 
 // MySQL: no writes commit while the global read lock is held, so the position read under it is
 // the snapshot's. The lock lasts milliseconds and is released on every path.
-BinlogPosition locked_snapshot(MysqlClient& client, const LockedTables& lock_if_refused) {
+BinlogPosition locked_snapshot(MysqlClient& client) {
   try {
     client.execute("FLUSH TABLES WITH READ LOCK");
   } catch (const SourceError& e) {
     if (!refused(e)) throw;
-    if (!lock_if_refused.empty()) return table_locked_snapshot(client, lock_if_refused);
     throw SourceError(e.sqlstate(),
-                      std::string(e.what()) + " (the consistent snapshot needs a global read lock)",
-                      "GRANT RELOAD ON *.* TO the sync user.", e.mysql_errno(), false);
+                      std::string(e.what()) + " (verify's consistent snapshot needs a global read lock)",
+                      "GRANT RELOAD ON *.* TO the sync user. Amazon RDS and Aurora refuse the lock to every "
+                      "user: compare there with verify() on a MariaDB or self-managed replica.",
+                      e.mysql_errno(), false);
   }
   try {
     BinlogPosition position = current_binlog_position(client);
@@ -123,9 +99,37 @@ BinlogPosition current_binlog_position(MysqlClient& client) {
   return position;
 }
 
-BinlogPosition begin_consistent_snapshot(MysqlClient& client, const LockedTables& lock_if_refused) {
+BinlogPosition stream_start_position(MysqlClient& client) {
+  BinlogPosition position = current_binlog_position(client);
+  if (client.is_mariadb()) set_mariadb_gtid(client, position);
+  return position;
+}
+
+BinlogPosition begin_exact_snapshot(MysqlClient& client) {
+  if (!client.is_mariadb())
+    throw SourceError("0A000",
+                      "the MySQL source at " + source_endpoint(client.uri()) +
+                          " gives no binlog position of a consistent snapshot (MariaDB's binlog_snapshot_position)",
+                      "Use options.consistency \"watermark\" (the default on MySQL).", 0, false);
   client.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-  return client.is_mariadb() ? mariadb_snapshot(client) : locked_snapshot(client, lock_if_refused);
+  client.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+  BinlogPosition position;
+  for (auto& row : client.query("SHOW STATUS LIKE 'binlog_snapshot_%'").rows) {
+    std::string name = row[0].value_or("");
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name == "binlog_snapshot_file") position.file = row[1].value_or("");
+    if (name == "binlog_snapshot_position") position.pos = to_position(row[1]);
+  }
+  if (position.file.empty()) {
+    client.execute("ROLLBACK");
+    binlog_disabled(client);
+  }
+  return position;
+}
+
+BinlogPosition begin_consistent_snapshot(MysqlClient& client) {
+  client.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+  return client.is_mariadb() ? mariadb_snapshot(client) : locked_snapshot(client);
 }
 
 }  // namespace mysql_sync

@@ -75,17 +75,16 @@ CREATE TABLE mysql_sync.table_state (
   changes_applied bigint NOT NULL DEFAULT 0,
   invalid_values  bigint NOT NULL DEFAULT 0,
   last_error      text,
-  copy_file       text,     -- the table's copy holds every change up to this binlog position
-  copy_pos        bigint,
-  -- A table copied in key ranges and resumed from a newer snapshot: the older parts of its key
-  -- space, [{"upto": key, "file", "pos"}, ...] ascending (keys up to `upto` hold every change up to
-  -- that position; the keys above the last are as of copy_file/copy_pos). While the table is
-  -- copying: the ranges committed so far, the last `upto` being the last completed key.
-  copy_ranges     jsonb,
   created_target  boolean NOT NULL DEFAULT false,  -- the initial sync created the target table
   -- Statements that changed the table's rows without row events (partition maintenance, IMPORT
   -- TABLESPACE) ignored by options.ddl.unlogged_rows = 'ignore' since its last copy.
   unlogged_rows_ignored bigint NOT NULL DEFAULT 0,
+  -- While the table is copied (the initial load, alter_sync, resync_table): the backfill's kind
+  -- and, per segment of its key, the last key of the last chunk written, {"kind": "load",
+  -- "keys_pending": true, "segments": [{"from": null, "upto": null, "after": ["41"], "done":
+  -- false}]}; NULL once the copy is done. A resumed copy goes on after those keys.
+  backfill        jsonb,
+  chunks_copied   bigint NOT NULL DEFAULT 0,  -- chunks of the copy written
   PRIMARY KEY (task, source_table),
   CHECK (state IN ('pending', 'copying', 'synced', 'failed', 'skipped', 'paused'))
 );
@@ -275,6 +274,12 @@ BEGIN
         RAISE EXCEPTION 'invalid options.max_rows_per_second %', v
           USING ERRCODE = 'invalid_parameter_value', HINT = 'A whole number of rows per second, at least 1.';
       END IF;
+    WHEN 'consistency' THEN
+      IF v NOT IN ('"auto"', '"snapshot"', '"watermark"') THEN
+        RAISE EXCEPTION 'invalid options.consistency %', v
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'Use "auto" (MariaDB: exact snapshot positions; MySQL: watermarks), "snapshot" (MariaDB only) or "watermark".';
+      END IF;
     WHEN 'foreign_keys' THEN
       IF jsonb_typeof(v) <> 'boolean' THEN
         RAISE EXCEPTION 'invalid options.foreign_keys %', v
@@ -316,7 +321,7 @@ BEGIN
     ELSE
       RAISE EXCEPTION 'unknown option "%"', k
         USING ERRCODE = 'invalid_parameter_value',
-              HINT = 'Known options: server_id, start_position, parallel, max_rows_per_second, invalid_dates, foreign_keys, ddl, skip_precheck, shard_count, reference_tables.';
+              HINT = 'Known options: server_id, start_position, parallel, max_rows_per_second, consistency, invalid_dates, foreign_keys, ddl, skip_precheck, shard_count, reference_tables.';
     END CASE;
     IF k IN ('shard_count', 'reference_tables') AND NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
       RAISE EXCEPTION 'options.% is for Citus, and the citus extension is not installed in database %', k,
@@ -576,7 +581,8 @@ CREATE VIEW mysql_sync.status AS
          GREATEST(s.transactions_applied, COALESCE(l.transactions_applied, 0)) AS transactions_applied,
          s.last_error, s.last_error_at, s.started_at, s.updated_at,
          -- Beyond the contract's columns: the source monitor's figures while the worker runs, and
-         -- the initial load's progress (done once the task catches up or has a position).
+         -- the initial load's progress (done once the task has a position and no table of the
+         -- initial load is left to copy: the stream runs while the load's backfills do).
          l.bytes_behind,
          make_interval(secs => l.retention_left_seconds) AS binlog_retention_left,
          p.percent_done, p.time_left
@@ -585,19 +591,23 @@ CREATE VIEW mysql_sync.status AS
     LEFT JOIN mysql_sync._live_copy() r ON r.task = s.task
     CROSS JOIN LATERAL mysql_sync._progress(
         GREATEST(s.rows_copied, COALESCE(l.rows_copied, 0)), s.rows_estimate,
-        COALESCE(l.state, s.state) IN ('catching_up', 'streaming') OR s.source_file IS NOT NULL
-          OR s.source_gtid IS NOT NULL,
+        (COALESCE(l.state, s.state) IN ('catching_up', 'streaming') OR s.source_file IS NOT NULL
+           OR s.source_gtid IS NOT NULL)
+          AND NOT EXISTS (SELECT FROM mysql_sync.table_state t
+                           WHERE t.task = s.task AND t.backfill ->> 'kind' = 'load'),
         r.rows_per_second) p;
 
--- While a table is copying, its rows_copied is live: its committed rows (table_state) plus those
--- of the COPY writing it now. Its time left takes an equal share of the task's copy rate among the
--- tables copying (options.parallel: one backend writes them all, by turns).
+-- While a table is copying, its rows_copied is live: its committed rows (table_state, every chunk
+-- commits its rows with its last key) plus those of the COPY writing it now. Its time left takes
+-- an equal share of the task's copy rate among the tables copying (options.parallel: one backend
+-- writes them all, by turns).
 CREATE VIEW mysql_sync.table_status AS
   SELECT t.task, t.source_table, format('%s.%s', t.target_schema, t.target_name) AS target_table,
          t.state, c.rows_copied, t.rows_estimate, t.changes_applied, t.invalid_values, t.last_error,
          p.percent_done, p.time_left,
-         -- Beyond the contract's columns: statements ignored by options.ddl.unlogged_rows.
-         t.unlogged_rows_ignored
+         -- Beyond the contract's columns: statements ignored by options.ddl.unlogged_rows, and the
+         -- chunks of the table's copy written so far.
+         t.unlogged_rows_ignored, t.chunks_copied
     FROM mysql_sync.table_state t
     LEFT JOIN mysql_sync._live_copy() l ON l.task = t.task
     CROSS JOIN LATERAL (
@@ -1020,17 +1030,6 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Let the copies finish on the old source, or drop_sync and start_sync against the new one.';
   END IF;
-  -- A table copied ahead of the stream (alter_sync) holds changes the stream has not reached: its copy
-  -- position belongs to the old server's binlog and cannot be compared with the new one's.
-  IF EXISTS (SELECT FROM mysql_sync.table_state t
-              WHERE t.task = task_name AND t.copy_file IS NOT NULL
-                AND (substring(t.copy_file FROM '[0-9]+$')::numeric, t.copy_pos)
-                    > (substring(s.source_file FROM '[0-9]+$')::numeric, s.source_pos)) THEN
-    RAISE EXCEPTION 'task "%": a table was copied at a position the stream has not reached yet', task_name
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            HINT = 'Resume the task on the old source until it catches up, or resync_table that table after set_source.';
-  END IF;
-
   skip := COALESCE(ARRAY(SELECT jsonb_array_elements_text(c.options -> 'skip_precheck')), '{}');
   FOR check_row IN SELECT * FROM mysql_sync._precheck(source, c.objects, '{}', c.existing_tables, c.operations,
                                                       c.name_map, c.table_keys,
@@ -1050,14 +1049,13 @@ BEGIN
   END IF;
 
   UPDATE mysql_sync.task_config tc SET source = set_source.source, enabled = true WHERE tc.task = task_name;
-  -- The GTID position is the task's place on every server of the topology; file positions and the
-  -- tables' copy positions belong to the old server's binlog.
+  -- The GTID position is the task's place on every server of the topology; file positions belong
+  -- to the old server's binlog.
   UPDATE mysql_sync.task_state ts
      SET source_file = NULL, source_pos = NULL, paused_ddl_file = NULL, paused_ddl_pos = NULL,
          state = 'catching_up', detail = 'source set to ' || mysql_sync._mask_source(set_source.source) || ' by set_source',
          run_attempts = 0, updated_at = now()
    WHERE ts.task = task_name;
-  UPDATE mysql_sync.table_state t SET copy_file = NULL, copy_pos = NULL, copy_ranges = NULL WHERE t.task = task_name;
   PERFORM mysql_sync._warn_if_no_slot(task_name);
   PERFORM mysql_sync._signal_task(task_name, false);
 END

@@ -19,7 +19,7 @@ namespace mysql_sync {
 std::vector<size_t> copied_columns(const std::vector<std::string>& target_columns);
 
 // `source` with only those columns, in source order (everything else kept): what the copy's
-// SELECT reads (copy_select_sql) and CopyFeed encodes, one COPY field per copied column.
+// SELECT reads (copy_select_sql) and CopyTextWriter encodes, one COPY field per copied column.
 // `target_columns` has one name per source column; throws SyncError XX000 naming the table when
 // it has not.
 SourceTable copied_source(const SourceTable& source, const std::vector<std::string>& target_columns);

@@ -1,6 +1,6 @@
 // The COPY text a COPY FROM reads, as a thread that hands it on sees it (task/copy_pipe.h): whole
-// rows, read a piece at a time. CopyFeed (task/copy_feed.h) streams a table from the source;
-// CopyText is rows already in memory. Pure C++.
+// rows, read a piece at a time. CopyText is rows already in memory (a backfill's chunk); the
+// interface lets the pipe's tests feed it rows that arrive slowly. Pure C++.
 #pragma once
 #include "common/cxx_zone.h"
 

@@ -297,23 +297,6 @@ void Reader::track(const DdlEffect& effect) {
   }
 }
 
-bool Reader::covered(uint32_t table, const BinlogPosition& at) const {
-  if (table >= config_.tables.size()) return false;
-  const BinlogPosition& until = config_.tables[table].covered_until;
-  return !until.file.empty() && compare_positions(at, until) <= 0;
-}
-
-bool Reader::statement_covered(const DdlStatement& statement, const BinlogPosition& at) const {
-  bool any = false;
-  for (const QualifiedName& name : statement.tables) {
-    auto it = table_index_.find(table_key(name.schema, name.name));
-    if (it == table_index_.end()) continue;
-    if (!covered(it->second, at)) return false;
-    any = true;
-  }
-  return any;
-}
-
 bool Reader::plan_query(const std::string& sql, const std::string& schema, const BinlogPosition& at,
                         std::vector<DdlPlan>& plans) {
   auto is_synced = [this](const std::string& db, const std::string& table) {
@@ -342,7 +325,6 @@ bool Reader::plan_query(const std::string& sql, const std::string& schema, const
   context.approved = !config_.approved_ddl.file.empty() && config_.approved_ddl.file == at.file &&
                      config_.approved_ddl.pos == at.pos;
   for (const DdlStatement& statement : statements) {
-    if (statement_covered(statement, at)) continue;  // in the copies of the tables it changes
     std::optional<DdlPlan> plan = plan_statement(config_.tracked, statement, context, ghosts_);
     if (!plan) continue;
     if (plan->decision == DdlPolicy::pause || plan->decision == DdlPolicy::fail) {
@@ -504,9 +486,6 @@ void Reader::stream_once() {
         if (rows.table != cached_map) {
           auto it = table_index_.find(table_key(map->schema, map->table));
           if (it == table_index_.end()) break;
-          // Rows the table's copy holds: skipped (not cached, so the next event is looked at again;
-          // positions only grow, so a table not covered here is not covered later either).
-          if (covered(it->second, BinlogPosition{file, ev.end_pos, ""})) break;
           std::string drift = schema_drift(*map, config_.tracked[it->second].model);
           if (!drift.empty())
             throw SyncError(

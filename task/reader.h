@@ -33,11 +33,6 @@ struct ReaderTable {
   std::string schema;
   std::string name;
   TableShape shape;  // as recorded at schema sync
-  // The table's copy holds every change up to here (a catch-up after the initial copy, or a table
-  // alter_sync added ahead of the stream): the reader drops its row events and its DDL up to this
-  // position, as the main thread would skip them. Their definitions are not the tracked one (the
-  // table was described after them). Empty file: none.
-  BinlogPosition covered_until;
 };
 
 struct ReaderConfig {
@@ -112,10 +107,6 @@ class Reader {
 
   ReaderConfig config_;
   std::unordered_map<std::string, uint32_t> table_index_;  // "db\0table" -> index
-  // Whether the table's copy holds the changes at `at` (ReaderTable::covered_until).
-  bool covered(uint32_t table, const BinlogPosition& at) const;
-  // Whether every synced table the statement names is covered at `at` (and it names one).
-  bool statement_covered(const DdlStatement& statement, const BinlogPosition& at) const;
   std::unordered_map<std::string, bool> synced_databases_;
   boost::lockfree::spsc_queue<SourceItem*> queue_;
   boost::lockfree::spsc_queue<SourceItem*> recycled_;  // main thread -> reader thread, to free

@@ -11,7 +11,7 @@ namespace mysql_sync {
 namespace {
 
 // The number after the file name's last dot, or -1.
-long long file_number(const std::string& file) {
+long long file_number(const std::string& file) noexcept {
   size_t dot = file.rfind('.');
   if (dot == std::string::npos || dot + 1 >= file.size()) return -1;
   char* end = nullptr;
@@ -38,7 +38,7 @@ std::vector<uint16_t> column_indexes(const SourceTable& source, const std::vecto
 
 }  // namespace
 
-int compare_positions(const BinlogPosition& a, const BinlogPosition& b) {
+int compare_positions(const BinlogPosition& a, const BinlogPosition& b) noexcept {
   if (a.file != b.file) {
     long long na = file_number(a.file), nb = file_number(b.file);
     if (na >= 0 && nb >= 0 && na != nb) return na < nb ? -1 : 1;
@@ -46,13 +46,6 @@ int compare_positions(const BinlogPosition& a, const BinlogPosition& b) {
   }
   if (a.pos != b.pos) return a.pos < b.pos ? -1 : 1;
   return 0;
-}
-
-std::vector<std::pair<std::string, std::string>> TaskRuntime::source_tables() const {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const SyncTable& table : tables)
-    if (table.active) out.emplace_back(table.source_schema, table.source_name);
-  return out;
 }
 
 void TaskRuntime::identify(uint64_t system_identifier, uint16_t pg_port) {
@@ -166,8 +159,7 @@ void TaskRuntime::make_reader(const BinlogPosition& start, size_t queue_capacity
   config.max_memory = max_memory;
   config.spill_dir = spill_dir;
   for (const SyncTable& table : tables) {
-    config.tables.push_back(ReaderTable{table.source_schema, table.source_name, table.shape,
-                                        table.copy_done ? table.copied_at : BinlogPosition()});
+    config.tables.push_back(ReaderTable{table.source_schema, table.source_name, table.shape});
     config.tracked.push_back(table.tracked());
   }
   config.patterns = patterns->patterns();
@@ -195,11 +187,8 @@ void TaskRuntime::start_monitor(double poll_seconds, std::function<void(const Mo
 void TaskRuntime::shut_down() {
   if (reader) reader->stop();
   if (monitor) monitor->stop();
-  copy_reading = nullptr;
-  copy_pipe.reset();  // its thread reads a feed: before the feeds go
-  copy.reset();
-  copy_slots.clear();
-  snapshot_client.reset();
+  backfills.readers.clear();
+  copy_pipe.reset();
 }
 
 }  // namespace mysql_sync

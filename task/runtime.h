@@ -14,9 +14,8 @@
 #include "source/source_catalog.h"
 #include "source/source_uri.h"
 #include "task/copy_columns.h"
-#include "task/copy_feed.h"
+#include "task/backfill_plan.h"
 #include "task/copy_pipe.h"
-#include "task/copy_ranges.h"
 #include "task/net_changes.h"
 #include "ddl/ddl_plan.h"
 #include "ddl/name_map.h"
@@ -36,28 +35,15 @@ struct SyncTable {
   std::vector<std::string> primary_key;     // source column names (table_keys' when given)
   std::vector<std::string> distribution_key;  // source column names (table_keys', else the key's first)
   TableShape shape;
-  SourceTable source;  // as described at the start (initial sync only)
+  SourceTable source;  // its definition as of the applied position
 
-  // Initial sync, per table: its copy committed, as of the snapshot at `copied_at`. A change at or
-  // before copied_at is in the copy already and must not be applied again.
-  bool known = false;           // has a table_state row
   bool created_target = false;  // the initial sync created the target (keys and indexes follow the data)
-  bool copy_done = false;
-  BinlogPosition copied_at;  // the oldest position of copy_regions
-  int64_t rows_copied = 0;
-  // Which snapshot each key range of the copy came from (several after a resumed ranged copy);
-  // while copying, the ranges committed so far (task/copy_ranges.h).
-  CopyRegions copy_regions;
-
   bool active = true;  // false once a DDL dropped it or renamed it out of the task
-  // resync_table: the shadow table holds a fresh copy as of `resync_at`; it replaces the target
-  // when the stream reaches that position (bgworker/table_requests.h).
-  bool resync_pending = false;
-  BinlogPosition resync_at;
+  // resync_table: the shadow table its backfill fills (bgworker/table_requests.h).
   std::string shadow_name;
   // Its rows changed on the source without row events (options.ddl unlogged_rows): the target is
   // stale until a copy replaces it, so none of the table's changes are applied to it meanwhile
-  // (the copy holds them, or the resync's spool). Set by the repair request and by a failed repair.
+  // (the repair's shadow gets them). Set by the repair request and by a failed repair.
   bool awaits_repair = false;
 
   std::string source_table() const { return source_schema + "." + source_name; }
@@ -77,7 +63,7 @@ struct TableKeys {
 
 // Orders binlog positions: by the file's number (binlog.000009 < binlog.000010), then offset.
 // -1, 0 or 1.
-int compare_positions(const BinlogPosition& a, const BinlogPosition& b);
+int compare_positions(const BinlogPosition& a, const BinlogPosition& b) noexcept;
 
 struct TaskRuntime {
   std::string task;
@@ -94,6 +80,7 @@ struct TaskRuntime {
   bool foreign_keys = false;                     // options.foreign_keys
   int64_t max_rows_per_second = 0;               // options.max_rows_per_second, 0 = unlimited
   int parallel = 2;  // options.parallel: source connections copying at once
+  Consistency consistency = Consistency::automatic;  // options.consistency
   // Citus: options.reference_tables (source tables made reference tables) and options.shard_count
   // (0: Citus's citus.shard_count) for the tables the task creates.
   std::unique_ptr<ObjectPatterns> reference_tables;
@@ -102,37 +89,17 @@ struct TaskRuntime {
   DdlPolicies ddl_policies;   // options.ddl and whether operations include alter
   BinlogPosition approved_ddl;  // a DDL that paused the task here; resume_sync approved it
 
-  std::unique_ptr<MysqlClient> snapshot_client;  // holds the consistent snapshot during the copy
-  std::unique_ptr<CopyFeed> copy;
-  // resync_table's chunked copy: the resynced table's changes the stream applied to the old target
-  // after the snapshot, replayed into the fresh copy when it replaces the target.
-  std::unique_ptr<SpillWriter> resync_spool;
-  std::shared_ptr<SpillFile> resync_replay;  // the spool, read back when the shadow replaces the target
-  // Initial copy: options.parallel source connections, each in its own consistent snapshot,
-  // each reading one table at a time (range by range) ahead of the main thread's COPY.
-  struct CopySlot {
-    std::unique_ptr<MysqlClient> client;
-    BinlogPosition at;               // its snapshot
-    int table = -1;                  // the table it copies; -1 when idle
-    SourceTable source;              // the table's copy_source(): the columns it reads
-    int key_column = -1;             // a ranged copy's key column in `source`; -1: the table whole
-    std::unique_ptr<CopyFeed> feed;  // the range or table being read
-  };
-  std::vector<CopySlot> copy_slots;
-  CopyFeed* copy_reading = nullptr;  // the feed COPY FROM reads now
-  std::unique_ptr<CopyPipe> copy_pipe;  // a Citus target's COPY reads the feed through it
+  // The tables being copied (the initial load, alter_sync, resync_table), their readers and
+  // chunks (task/backfill_plan.h; bgworker/backfill.h runs them).
+  BackfillRun backfills;
+  std::string scratch;  // a text handed to the PostgreSQL zone, valid until the next use
+  std::unique_ptr<CopyPipe> copy_pipe;  // a Citus target's COPY reads a chunk through it
   std::unique_ptr<Reader> reader;
   std::unique_ptr<SourceMonitor> monitor;  // started with the stream; readers made after it feed it
   std::unique_ptr<SourceItem> current;  // the item being applied
   BinlogPosition last_end;              // the newest transaction boundary seen by the apply
-  BinlogPosition copy_target;           // initial sync: every table is brought to this position
   std::vector<TableChange> spill_chunk;  // the part of a spilled transaction being applied
-  TableChange catch_up_part;             // half of a key-moving update (bgworker/copy_load.h)
   std::vector<NetChanges> citus_changes;  // per table: the batch's changes to a Citus target
-
-  // The task's source tables (db, table): what a snapshot locks where the global read lock is
-  // refused (source/snapshot.h).
-  std::vector<std::pair<std::string, std::string>> source_tables() const;
 
   // Names the task's replica connection after the task and the PostgreSQL cluster (its system
   // identifier; the port is reported too): source/binlog_stream.h replica_report_host.

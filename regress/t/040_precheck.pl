@@ -141,7 +141,7 @@ my ($sid) = $r->{server_id}{hint} =~ /"server_id": (\d+)/;
 expect(precheck(args => qq{options => '{"server_id": $sid}'}), 'with the suggested server_id');
 
 # ------------------------------------------------------------------ privileges
-# The least a task needs on MariaDB 10.11 (no RELOAD: its snapshot takes no global lock),
+# The least a task needs on MariaDB 10.11 (no RELOAD, no LOCK TABLES: the copies take no lock),
 # plus REPLICATION MASTER ADMIN so that the server_id item can list the replicas.
 $my->sql(q{
 CREATE USER 'lp'@'%' IDENTIFIED BY 'lp';
@@ -152,6 +152,8 @@ my $lp = $my->source_uri(user => 'lp', password => 'lp');
 $r = precheck(source => $lp);
 expect($r, 'least-privileged user');
 like($r->{privileges}{detail}, qr/'lp'\@'%' has REPLICATION SLAVE, BINLOG MONITOR and SELECT/, 'privileges detail');
+like($r->{privileges}{detail}, qr/in short chunks, each in a source transaction of its own, with no lock.*exact snapshot position/,
+	'... and how the full load copies (MariaDB: exact snapshot positions)');
 
 for my $case (
 	[ 'REPLICATION SLAVE', q{REVOKE REPLICATION SLAVE ON *.* FROM 'lp'@'%'}, {} ],

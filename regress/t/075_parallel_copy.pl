@@ -1,11 +1,12 @@
-# Initial sync over several source connections (options.parallel) and in key ranges
-# (mysql_sync.copy_range_rows), against MariaDB:
-#  - parallel 1, 2 and 4 give targets equal to the source, with writes during the copy (each
-#    connection's snapshot has its own binlog position; the catch-up evens them out);
-#  - tables with a one-integer-column primary key are copied range by range, others whole;
-#  - kill -9 in the middle of a ranged table: the resumed run continues after the last committed
-#    key (the log says so, and rows_copied shows no range copied twice), while writes touch the
-#    finished ranges, the unfinished ones, and move rows across the boundary; progress is live.
+# Initial sync over several source connections (options.parallel), in chunks of
+# mysql_sync.copy_range_rows rows, against MariaDB:
+#  - parallel 1, 2 and 4 give targets equal to the source, with writes during the copy (every
+#    chunk is reconciled with the stream's changes);
+#  - every table is copied in chunks, whatever its key (integer, unsigned bigint, string,
+#    composite); a big table with an integer key is split between the connections;
+#  - kill -9 in the middle of a table: the resumed run continues after the last committed chunk
+#    of each of its segments (the log says so, and rows_copied shows no chunk copied twice),
+#    while writes touch copied rows, rows still to copy, and move rows across the cursor.
 use strict;
 use warnings;
 
@@ -58,16 +59,20 @@ for my $n (1, 2, 4) {
 	compare_table($my, $node, "p$n.$_") for @tables;
 }
 my $log = slurp_file($node->logfile);
-like($log, qr/task "par4": copying 5 tables over 4 source connections/, 'parallel 4 opened 4 connections');
-like($log, qr/task "par1": copying 5 tables over 1 source connections/, 'parallel 1 opened 1 connection');
-is(q1(q{SELECT count(*) FROM mysql_sync.table_state WHERE task LIKE 'par%' AND copy_ranges IS NOT NULL}),
-	'0', 'no table keeps copy ranges once the loads are done');
+like($log, qr/task "par4": copying 5 tables in chunks over 4 source connections/, 'parallel 4 opened 4 connections');
+like($log, qr/task "par1": copying 5 tables in chunks over 1 source connections/, 'parallel 1 opened 1 connection');
+is(q1(q{SELECT count(*) FROM mysql_sync.table_state WHERE task LIKE 'par%' AND backfill IS NOT NULL}),
+	'0', 'no table keeps copy state once the loads are done');
+# rows_copied counts the rows the chunks read, once: a row deleted before its chunk was read is not
+# counted, one inserted before it is.
 like(q1(q{SELECT string_agg(source_table || ':' || rows_copied, ' ' ORDER BY source_table)
             FROM mysql_sync.table_status WHERE task = 'par2'}),
-	# The writes above are separate autocommit statements: a snapshot may fall between the
-	# DELETE of 11 rows and the INSERT of one (11989), before both (12000) or after (11990).
-	qr/^p2\.big:(11989|11990|12000) p2\.comp:90[01] p2\.mid:2500 p2\.strkey:(699|700) p2\.tiny:100$/,
-	'rows_copied per table, each counted once (ranged and whole)');
+	qr/^p2\.big:(11989|11990|12000|12001) p2\.comp:90[01] p2\.mid:2500 p2\.strkey:(699|700) p2\.tiny:100$/,
+	'rows_copied per table, each row counted once');
+cmp_ok(q1(q{SELECT min(chunks_copied) FROM mysql_sync.table_status WHERE task = 'par2' AND source_table <> 'p2.tiny'}),
+	'>=', 1, 'every table copied in chunks');
+is(q1(q{SELECT chunks_copied >= 12 FROM mysql_sync.table_status WHERE task = 'par2' AND source_table = 'p2.big'}),
+	't', 'p2.big in chunks of at most 1000 rows');
 $my->sql(q{UPDATE p2.big SET v = 0 WHERE id = 1; DELETE FROM p4.comp WHERE a = 1;});
 ok(wait_tables_equal($my, $node, [qw(p2.big p4.comp)], 60), 'streaming follows the parallel loads');
 
@@ -91,8 +96,12 @@ ok( wait_until(
 		90),
 	"live progress while copying: $progress");
 like($progress, qr/r\.big:copying:\d+\/[1-9]\d*/, 'rows_estimate shown with the progress');
-my $last_key = q1(q{SELECT copy_ranges -> -1 ->> 'upto' FROM mysql_sync.table_state WHERE task = 'r' AND source_table = 'r.big'});
-cmp_ok($last_key, '>=', 3000, "table_state records the last completed key ($last_key)");
+# r.big is split between the two connections: each segment records its last written key.
+my $last_key = q1(q{SELECT max((s -> 'after' ->> 0)::int) FROM mysql_sync.table_state,
+                           jsonb_array_elements(backfill -> 'segments') s WHERE task = 'r' AND source_table = 'r.big'});
+cmp_ok($last_key, '>=', 1000, "table_state records the last written key of each segment ($last_key)");
+is(q1(q{SELECT jsonb_array_length(backfill -> 'segments') FROM mysql_sync.table_state WHERE task = 'r' AND source_table = 'r.big'}),
+	'2', 'r.big is split into two segments, one per connection');
 is(sync_status($node, 'r')->{state}, 'full_load', 'status says full_load');
 
 # Writes to finished ranges, unfinished ones, and rows moving across the boundary both ways.
@@ -111,19 +120,17 @@ ok(wait_for_state($node, 'r', 'streaming', 180), 'r resumed and reached streamin
 ok(wait_tables_equal($my, $node, [qw(r.big r.small)], 60), 'r.big and r.small equal after the resume and catch-up');
 compare_table($my, $node, $_) for qw(r.big r.small);
 $log = slurp_file($node->logfile);
-like($log, qr/task "r": resuming r\.big from key (\d+)/, 'the resumed run continues r.big after its last key');
-my ($resumed_key, $before) = $log =~ /task "r": resuming r\.big from key (\d+) \((\d+) rows copied before\)/;
-# The worker commits asynchronously: the newest ranges seen may be lost with the crash, their
+my ($before, $chunks) = $log =~ /task "r": resuming the copy of r\.big after its last committed chunk \((\d+) rows, (\d+) chunks\)/;
+ok(defined $before, 'the resumed run continues r.big after its last committed chunks');
+# The worker commits asynchronously: the newest chunks seen may be lost with the crash, their
 # rows with their key. Whatever survived is kept.
-cmp_ok($resumed_key, '>=', 1000, "resumed from key $resumed_key (last key seen before the kill: $last_key)");
-cmp_ok($resumed_key, '<=', $last_key, 'no range beyond the ones committed');
-is($before, $resumed_key, "the $before rows up to that key were kept from the killed run");
+cmp_ok($before, '>=', 1000, "$before rows in $chunks chunks kept from the killed run");
 my $copied = q1(q{SELECT rows_copied FROM mysql_sync.table_status WHERE task = 'r' AND source_table = 'r.big'});
-cmp_ok($copied, '<=', 30003, "r.big rows_copied $copied: no range was copied twice");
-cmp_ok($copied, '>=', 29995, "r.big rows_copied $copied: every range was copied");
-like($log, qr/task "r": tables copied from an older snapshot catch up/, 'the older ranges caught up');
-is(q1(q{SELECT count(*) FROM mysql_sync.table_state WHERE task = 'r' AND copy_ranges IS NOT NULL}),
-	'0', 'the catch-up cleared the ranges of the older snapshot');
+# Rows moved ahead of the cursor are read again (4 of them), deleted ones not at all (3).
+cmp_ok($copied, '<=', 30005, "r.big rows_copied $copied: no chunk was copied twice");
+cmp_ok($copied, '>=', 29995, "r.big rows_copied $copied: every chunk was copied");
+is(q1(q{SELECT count(*) FROM mysql_sync.table_state WHERE task = 'r' AND backfill IS NOT NULL}),
+	'0', 'no copy state left');
 $my->sql(q{UPDATE r.big SET v = 0 WHERE id IN (1, 29999); INSERT INTO r.small VALUES (500, 5);});
 ok(wait_tables_equal($my, $node, [qw(r.big r.small)], 60), 'streaming continues after the resumed load');
 

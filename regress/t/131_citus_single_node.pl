@@ -16,6 +16,7 @@ use lib $FindBin::RealBin;
 use PostgreSQL::Test::Utils;
 use PostgreSQL::Test::Cluster;
 use Test::More;
+use Time::HiRes qw(usleep);
 use MysqlSyncTest;
 use PrecheckTest;
 use CitusTest;
@@ -129,5 +130,52 @@ is(q1(q{SELECT count(DISTINCT colocation_id) FROM citus_tables WHERE table_name:
 is(q1(q{SELECT count(*) FROM pg_class WHERE relname LIKE '%__mysql_sync_resync%'}), '0', 'no shadow table left');
 citus_tables_ok($my, $node, [ 'sakila.film', 'sakila.language' ]);
 is(q1(q{SELECT string_agg(DISTINCT status, ',') FROM mysql_sync.verify('s')}), 'ok', 'verify(): every table ok');
+
+# The backfill engine on Citus under writes: resync_table of two distributed tables the workload
+# changes (payment: inserts and deletes; city: updates and keys moving to other shards) and an
+# alter_sync of a new table a second writer changes meanwhile, in chunks of 500 rows: chunks
+# through Citus's COPY (and the stage where the stream wrote a row first), the stream's changes
+# applied leniently to the shadows and the added table until their last chunk.
+q1("ALTER SYSTEM SET mysql_sync.copy_range_rows = 500");
+q1("SELECT pg_reload_conf()");
+$my->sql("CREATE DATABASE more; USE more; CREATE TABLE more.t (id INT PRIMARY KEY, v INT NOT NULL); "
+	  . "INSERT INTO more.t SELECT seq, seq FROM seq_1_to_6000");
+my $applied = q1("SELECT changes_applied FROM mysql_sync.status WHERE task = 's'");
+$workload = sakila_world_workload($my, 400, pause_us => 30_000);
+my $writer = start_workload(
+	sub {
+		for my $i (1 .. 400)
+		{
+			my ($u, $d) = (1 + ($i * 37) % 6000, 1 + ($i * 53) % 6000);
+			$my->sql("START TRANSACTION; UPDATE more.t SET v = v + 1 WHERE id = $u; "
+				  . "DELETE FROM more.t WHERE id = $d; INSERT INTO more.t VALUES (" . (10000 + $i) . ", $i); "
+				  . "UPDATE more.t SET id = id + 20000 WHERE id = " . (1 + ($i * 71) % 6000) . "; COMMIT");
+			usleep(30_000);
+		}
+		return 0;
+	});
+ok(wait_until(sub { q1("SELECT changes_applied FROM mysql_sync.status WHERE task = 's'") > $applied + 100 }, 120),
+	'the workload streams');
+q1("SELECT mysql_sync.resync_table('s', 'sakila.payment')");
+q1("SELECT mysql_sync.resync_table('s', 'world.city')");
+q1("SELECT mysql_sync.alter_sync('s', add_objects => '{more.t}')");
+ok( wait_until(
+		sub {
+			q1(q{SELECT count(*) FROM mysql_sync.table_requests WHERE task = 's'}) eq '0'
+			  && q1(q{SELECT count(*) FROM mysql_sync.table_status WHERE task = 's' AND source_table = 'more.t'}) eq '1'
+			  && q1(q{SELECT count(*) FROM mysql_sync.table_status WHERE task = 's' AND (state <> 'synced' OR last_error IS NOT NULL)}) eq '0';
+		},
+		300),
+	'resyncs and alter_sync done under writes');
+cmp_ok(q1(q{SELECT min(chunks_copied) FROM mysql_sync.table_status WHERE task = 's'
+             AND source_table IN ('sakila.payment', 'world.city', 'more.t')}), '>=', 8, '... each in chunks');
+is($workload->wait, 0, 'workload done');
+is($writer->wait,   0, 'writer of more.t done');
+ok(wait_tables_equal($my, $node, [ @TABLES, 'more.t' ], 300), 'every table caught up, more.t too');
+is(citus_kind_of($node, 'more.t') . ' ' . citus_kind_of($node, 'sakila.payment') . ' ' . citus_kind_of($node, 'world.city'),
+	'distributed distributed distributed', 'the added table and the fresh copies are distributed');
+citus_tables_ok($my, $node, [ 'sakila.payment', 'world.city', 'more.t' ]);
+is(q1("SELECT state || ' ' || coalesce(last_error, '') FROM mysql_sync.status WHERE task = 's'"),
+	'streaming ', 'task streaming, no error');
 
 done_testing();

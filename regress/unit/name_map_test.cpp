@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "common/errors.h"
-#include "task/copy_feed.h"
+#include "task/copy_text.h"
 #include "ddl/name_map.h"
 
 namespace mysql_sync {

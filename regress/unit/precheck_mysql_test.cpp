@@ -84,13 +84,13 @@ TEST(PrecheckMysql, RdsAndAurora) {
   EXPECT_EQ(rds_retention_finding(ManagedService::rds, true, std::string("168")).status, "passed");
   EXPECT_EQ(rds_retention_finding(ManagedService::rds, false, std::nullopt).status, "warning");
 
-  std::string rds = snapshot_method_note(parse_server_version("8.0.35"), ManagedService::rds);
-  EXPECT_TRUE(has(rds, "no global read lock")) << rds;
-  EXPECT_TRUE(has(rds, "LOCK TABLES ... READ")) << rds;
-  EXPECT_TRUE(has(snapshot_method_note(parse_server_version("8.0.35"), ManagedService::none),
-                  "FLUSH TABLES WITH READ LOCK"));
+  // No lock on any server (RDS / Aurora refuse the global one): the method follows consistency.
+  std::string mysql = copy_method_note(parse_server_version("8.0.35"), "auto");
+  EXPECT_TRUE(has(mysql, "low and high watermarks")) << mysql;
+  EXPECT_TRUE(has(mysql, "no lock")) << mysql;
+  EXPECT_TRUE(has(copy_method_note(parse_server_version("10.11.19-MariaDB"), "auto"), "exact snapshot position"));
   EXPECT_TRUE(
-      has(snapshot_method_note(parse_server_version("10.11.19-MariaDB"), ManagedService::none), "no lock"));
+      has(copy_method_note(parse_server_version("10.11.19-MariaDB"), "watermark"), "low and high watermarks"));
 }
 
 TEST(PrecheckMysql, CachingSha2WithoutTls) {
