@@ -145,6 +145,8 @@ const char* relation_name(int index, bool shadow) {
   return shadow ? table.shadow_name.c_str() : table.target_name.c_str();
 }
 
+}  // namespace
+
 SPIPlanPtr prepare_kept(const char* sql, int nargs, Oid* types) {
   SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
   if (plan == nullptr)
@@ -152,6 +154,8 @@ SPIPlanPtr prepare_kept(const char* sql, int nargs, Oid* types) {
   if (SPI_keepplan(plan) != 0) elog(ERROR, "%s: cannot keep plan", worker_task.label);
   return plan;
 }
+
+namespace {
 
 void prepare_applier(int index, bool shadow) {
   const SyncTable& table = worker_task.runtime->tables[index];
@@ -342,7 +346,8 @@ void open_exec_table(int index, bool shadow) {
   t->use_spi = true;
   t->qualified = quote_qualified_identifier(table.target_schema.c_str(), relation_name(index, shadow));
 
-  RangeVar* rv = makeRangeVar(pstrdup(table.target_schema.c_str()), pstrdup(relation_name(index, shadow)), -1);
+  RangeVar* rv =
+      makeRangeVar(pstrdup(table.target_schema.c_str()), pstrdup(relation_name(index, shadow)), -1);
   Oid relid = RangeVarGetRelid(rv, RowExclusiveLock, true);
   if (!OidIsValid(relid)) shadow ? shadow_relid(index) : target_relid(index, false);  // ERROR naming it
   // Locked first: a create_distributed_table of it commits before this or waits for the batch.
@@ -614,10 +619,11 @@ Oid shadow_relid(int table) {
   RangeVar* rv = makeRangeVar(pstrdup(t.target_schema.c_str()), pstrdup(t.shadow_name.c_str()), -1);
   Oid relid = RangeVarGetRelid(rv, NoLock, true);
   if (!OidIsValid(relid))
-    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
-                    errmsg("mysql_sync task \"%s\": the resync's shadow table %s does not exist", worker_task.name,
-                           quote_qualified_identifier(t.target_schema.c_str(), t.shadow_name.c_str())),
-                    errhint("Someone dropped it: resync_table starts the resync again.")));
+    ereport(ERROR,
+            (errcode(ERRCODE_UNDEFINED_TABLE),
+             errmsg("mysql_sync task \"%s\": the resync's shadow table %s does not exist", worker_task.name,
+                    quote_qualified_identifier(t.target_schema.c_str(), t.shadow_name.c_str())),
+             errhint("Someone dropped it: resync_table starts the resync again.")));
   return relid;
 }
 
@@ -640,7 +646,8 @@ void apply_batch_end(void) {
   close_exec_tables();
 }
 
-void apply_change(const TableChange& change, const mysql_sync::BinlogPosition& end, ApplyTo to, bool lenient) {
+void apply_change(const TableChange& change, const mysql_sync::BinlogPosition& end, ApplyTo to,
+                  bool lenient) {
   if (appliers == nullptr) reset_appliers();
   int index = (int)change.table;
   const bool shadow = to == ApplyTo::shadow;

@@ -36,6 +36,9 @@ void reset_appliers(void);
 // text cannot hold (the C string would silently end there).
 char* value_cstring(const std::string& text);
 
+// SPI_prepare and SPI_keepplan of `sql`; ERROR naming the statement when it cannot be prepared.
+struct _SPI_plan* prepare_kept(const char* sql, int nargs, Oid* types);
+
 // Looks up a target table; ERROR 42P01 naming it (and the hint) when missing_ok is false.
 Oid target_relid(int table, bool missing_ok);
 // The table's resync shadow (SyncTable::shadow_name); ERROR 42P01 when missing.

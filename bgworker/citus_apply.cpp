@@ -80,14 +80,6 @@ void flush_error_callback(void* arg) {
       ctx->applier->qualified, end.file.c_str(), (unsigned long long)end.pos);
 }
 
-SPIPlanPtr prepare_kept(const char* sql, int nargs, Oid* types) {
-  SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
-  if (plan == nullptr)
-    elog(ERROR, "%s: cannot prepare \"%s\": %s", worker_task.label, sql, SPI_result_code_string(SPI_result));
-  if (SPI_keepplan(plan) != 0) elog(ERROR, "%s: cannot keep plan", worker_task.label);
-  return plan;
-}
-
 void free_plans(CitusApplier* a) {
   if (a->group_plan) SPI_freeplan(a->group_plan);
   if (a->delete_plan) SPI_freeplan(a->delete_plan);

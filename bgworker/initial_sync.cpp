@@ -254,8 +254,8 @@ void add_indexes(int index, bool missing_only) {
   const char* qualified = qualified_target(table);
   Oid relid = target_relid(index, false);
   // A Citus reference or local table has no distribution key to keep in unique indexes.
-  const bool one_shard = dialect == mysql_sync::Dialect::citus &&
-                         citus_table_kind(relid, nullptr) == CitusKind::single_shard;
+  const bool one_shard =
+      dialect == mysql_sync::Dialect::citus && citus_table_kind(relid, nullptr) == CitusKind::single_shard;
   for (size_t i = 0; i < table.source.indexes.size(); i++) {
     const mysql_sync::SourceIndex& idx = table.source.indexes[i];
     const char* skip = nullptr;
@@ -498,13 +498,14 @@ void run_initial_sync(void) {
   const char* args[1] = {worker_task.name};
   spi_exec_text("SELECT count(*) FROM mysql_sync.table_state WHERE task = $1", 1, args);
   if (strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), "0") != 0)
-    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("mysql_sync task \"%s\": an initial load interrupted under an older version cannot be "
-                           "resumed",
-                           worker_task.name),
-                    errhint("SELECT mysql_sync.drop_sync('%s', drop_tables => true); then start_sync the task "
-                            "again.",
-                            worker_task.name)));
+    ereport(ERROR,
+            (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+             errmsg("mysql_sync task \"%s\": an initial load interrupted under an older version cannot be "
+                    "resumed",
+                    worker_task.name),
+             errhint("SELECT mysql_sync.drop_sync('%s', drop_tables => true); then start_sync the task "
+                     "again.",
+                     worker_task.name)));
   detect_target_dialect();
   for (int i = 0; i < count; i++) {
     bool created = prepare_target_table(i);
@@ -517,7 +518,8 @@ void run_initial_sync(void) {
   char estimate_text[32];
   snprintf(estimate_text, sizeof estimate_text, "%lld", (long long)estimate);
   const char* estimate_args[2] = {worker_task.name, estimate_text};
-  spi_exec_text("UPDATE mysql_sync.task_state SET rows_estimate = $2::bigint WHERE task = $1", 2, estimate_args);
+  spi_exec_text("UPDATE mysql_sync.task_state SET rows_estimate = $2::bigint WHERE task = $1", 2,
+                estimate_args);
   store_position(worker_task.sync_data ? "full_load" : "catching_up", runtime->last_end, 0, 0, 0, 0);
   if (!worker_task.sync_data) {
     for (int i = 0; i < count; i++)
@@ -527,7 +529,9 @@ void run_initial_sync(void) {
   end_catalog_transaction();
   if (worker_task.sync_data) {
     set_live_state("full_load");
-    elog(LOG, "mysql_sync task \"%s\": copying %d tables in chunks over %d source connections, streaming from %s:%llu",
+    elog(LOG,
+         "mysql_sync task \"%s\": copying %d tables in chunks over %d source connections, streaming from "
+         "%s:%llu",
          worker_task.name, count, runtime->parallel, runtime->last_end.file.c_str(),
          (unsigned long long)runtime->last_end.pos);
   } else {
@@ -540,22 +544,13 @@ void finish_loaded_table(int index, bool keys_pending) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   const SyncTable& table = runtime->tables[index];
   const char* source_table = psprintf("%s.%s", table.source_schema.c_str(), table.source_name.c_str());
-  const char* args[2] = {worker_task.name, source_table};
   begin_catalog_transaction();
   if (table.created_target) {
     if (keys_pending) add_primary_key(index);
     add_indexes(index, true);
     set_identities(index);
   }
-  spi_exec_text(
-      "UPDATE mysql_sync.table_state SET state = 'synced', backfill = NULL WHERE task = $1 AND source_table = $2",
-      2, args);
-  spi_exec_text("SELECT rows_copied, chunks_copied FROM mysql_sync.table_state WHERE task = $1 AND source_table = $2",
-                2, args);
-  char* rows = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-  char* chunks = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-  end_catalog_transaction();
-  elog(LOG, "mysql_sync task \"%s\": copied %s (%s rows in %s chunks)", worker_task.name, source_table, rows, chunks);
+  mark_copied_table_synced(source_table, "copied");
 }
 
 void finish_initial_load(void) {
@@ -563,13 +558,14 @@ void finish_initial_load(void) {
   const char* args[1] = {worker_task.name};
   begin_catalog_transaction();
   if (runtime->foreign_keys) add_foreign_keys();
-  spi_exec_text("UPDATE mysql_sync.task_state SET state = 'catching_up', detail = NULL WHERE task = $1", 1, args);
+  spi_exec_text("UPDATE mysql_sync.task_state SET state = 'catching_up', detail = NULL WHERE task = $1", 1,
+                args);
   spi_exec_text("SELECT rows_copied FROM mysql_sync.task_state WHERE task = $1", 1, args);
   char* rows = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
   end_catalog_transaction();
   set_live_state("catching_up");
-  elog(LOG, "mysql_sync task \"%s\": initial sync done (%s rows), streaming from %s:%llu", worker_task.name, rows,
-       runtime->last_end.file.c_str(), (unsigned long long)runtime->last_end.pos);
+  elog(LOG, "mysql_sync task \"%s\": initial sync done (%s rows), streaming from %s:%llu", worker_task.name,
+       rows, runtime->last_end.file.c_str(), (unsigned long long)runtime->last_end.pos);
 }
 
 bool prepare_added_table(int index) {

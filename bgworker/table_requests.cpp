@@ -153,7 +153,8 @@ void drop_failed_request(const char* kind, const char* object, ErrorData* edata)
                            edata->hint ? " HINT: " : "", edata->hint ? edata->hint : "");
   const char* args[4] = {worker_task.name, message, unpack_sql_state(edata->sqlerrcode), object};
   begin_catalog_transaction();
-  spi_exec_text("DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind = 'add' AND object = $4", 4, args);
+  spi_exec_text("DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind = 'add' AND object = $4", 4,
+                args);
   spi_exec_text(
       "UPDATE mysql_sync.task_state SET last_error = $2, last_sqlstate = $3, last_error_at = now(), "
       "       detail = NULL, updated_at = now() WHERE task = $1",
@@ -230,8 +231,10 @@ bool service_removals(void) {
     }
     const char* args[2] = {worker_task.name, source_table_name((int)i)};
     spi_exec_text("DELETE FROM mysql_sync.table_state WHERE task = $1 AND source_table = $2", 2, args);
-    spi_exec_text("DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind IN ('resync', 'repair') AND object = $2",
-                  2, args);
+    spi_exec_text(
+        "DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind IN ('resync', 'repair') AND object = "
+        "$2",
+        2, args);
     elog(LOG, "mysql_sync task \"%s\": alter_sync removed %s (its target table is kept)", worker_task.name,
          source_table_name((int)i));
   }
@@ -297,7 +300,8 @@ int add_tables(const Request& request) {
     elog(LOG, "mysql_sync task \"%s\": alter_sync add %s: no new table matches", worker_task.name,
          request.object);
   else
-    MYSQL_SYNC_CXX(worker_task.name, runtime->patterns = std::make_unique<mysql_sync::ObjectPatterns>(next_objects));
+    MYSQL_SYNC_CXX(worker_task.name,
+                   runtime->patterns = std::make_unique<mysql_sync::ObjectPatterns>(next_objects));
   return count;
 }
 
@@ -366,16 +370,19 @@ void copy_into_shadow(const Request& request, int index) {
                     "depend on it",
                     worker_task.name, request.object, qualified, blockers),
              errhint("Drop them, call resync_table again, and create them again afterwards.")));
-  exec_on_target(shadow_qualified, psprintf("DROP TABLE IF EXISTS %s", shadow_qualified));  // of an abandoned run
+  exec_on_target(shadow_qualified,
+                 psprintf("DROP TABLE IF EXISTS %s", shadow_qualified));  // of an abandoned run
   spi_exec_text(psprintf("CREATE TABLE %s (LIKE %s INCLUDING ALL)", shadow_qualified, qualified), 0, nullptr);
   distribute_like(shadow_qualified, qualified);  // a Citus target's shadow is one too, colocated with it
   char estimate[32];
   snprintf(estimate, sizeof estimate, "%lld", (long long)table.source.rows_estimate);
   const char* args[3] = {worker_task.name, request.object, estimate};
-  spi_exec_text("UPDATE mysql_sync.table_state SET rows_estimate = $3::bigint WHERE task = $1 AND source_table = $2",
-                3, args);
+  spi_exec_text(
+      "UPDATE mysql_sync.table_state SET rows_estimate = $3::bigint WHERE task = $1 AND source_table = $2", 3,
+      args);
   MYSQL_SYNC_CXX(worker_task.name, table.shadow_name = shadow);
-  backfill_begin(index, table.awaits_repair ? mysql_sync::BackfillKind::repair : mysql_sync::BackfillKind::resync,
+  backfill_begin(index,
+                 table.awaits_repair ? mysql_sync::BackfillKind::repair : mysql_sync::BackfillKind::resync,
                  false);
   end_catalog_transaction();
   reset_appliers();  // the shadow joins the apply
@@ -393,10 +400,11 @@ void abandon_resync(int index, const char* object, ErrorData* edata) {
   // A repair that fails leaves a stale target: the table is `failed`, its changes stay held back
   // (awaits_repair) until resync_table copies it again.
   char* message = table.awaits_repair
-                      ? psprintf("repair failed (its rows changed on the source without row events, and the "
-                                 "copy that repairs it did not complete): %s%s%s. Its changes are held back; "
-                                 "fix the cause, then resync_table copies it again",
-                                 edata->message, edata->hint ? " HINT: " : "", edata->hint ? edata->hint : "")
+                      ? psprintf(
+                            "repair failed (its rows changed on the source without row events, and the "
+                            "copy that repairs it did not complete): %s%s%s. Its changes are held back; "
+                            "fix the cause, then resync_table copies it again",
+                            edata->message, edata->hint ? " HINT: " : "", edata->hint ? edata->hint : "")
                       : psprintf("resync failed: %s%s%s", edata->message, edata->hint ? " HINT: " : "",
                                  edata->hint ? edata->hint : "");
   const char* args[4] = {worker_task.name, object, message, table.awaits_repair ? "failed" : "synced"};
@@ -407,8 +415,9 @@ void abandon_resync(int index, const char* object, ErrorData* edata) {
       " WHERE task = $1 AND source_table = $2",
       4, args);
   spi_exec_text(
-      "DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind IN ('resync', 'repair') AND object = $2", 2,
-      args);
+      "DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind IN ('resync', 'repair') AND object = "
+      "$2",
+      2, args);
   set_detail(nullptr);
   end_catalog_transaction();
 }
@@ -459,26 +468,17 @@ bool service_table_requests(void) {
 void finish_added_table(int index) {
   const SyncTable& table = worker_task.runtime->tables[index];
   char* object = source_table_name(index);
-  const char* args[2] = {worker_task.name, object};
   begin_catalog_transaction();
   if (table.created_target) set_target_identities(index);
-  spi_exec_text(
-      "UPDATE mysql_sync.table_state SET state = 'synced', backfill = NULL WHERE task = $1 AND source_table = $2",
-      2, args);
-  spi_exec_text("SELECT rows_copied, chunks_copied FROM mysql_sync.table_state WHERE task = $1 AND source_table = $2",
-                2, args);
-  char* rows = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-  char* chunks = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-  end_catalog_transaction();
-  elog(LOG, "mysql_sync task \"%s\": alter_sync added %s (%s rows in %s chunks)", worker_task.name, object, rows,
-       chunks);
+  mark_copied_table_synced(object, "alter_sync added");
 }
 
 void finish_resync(int index) {
   mysql_sync::TaskRuntime* runtime = worker_task.runtime;
   SyncTable& table = runtime->tables[index];
   char* object = source_table_name(index);
-  const char* swap_args[3] = {table.target_schema.c_str(), table.target_name.c_str(), table.shadow_name.c_str()};
+  const char* swap_args[3] = {table.target_schema.c_str(), table.target_name.c_str(),
+                              table.shadow_name.c_str()};
   const char* args[2] = {worker_task.name, object};
   begin_catalog_transaction();
   // It drops the old target: for a Citus table as origin (bgworker/citus.h).
@@ -490,10 +490,12 @@ void finish_resync(int index) {
       "       unlogged_rows_ignored = 0 WHERE task = $1 AND source_table = $2",
       2, args);
   spi_exec_text(
-      "DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind IN ('resync', 'repair') AND object = $2", 2,
-      args);
-  spi_exec_text("SELECT rows_copied, chunks_copied FROM mysql_sync.table_state WHERE task = $1 AND source_table = $2",
-                2, args);
+      "DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind IN ('resync', 'repair') AND object = "
+      "$2",
+      2, args);
+  spi_exec_text(
+      "SELECT rows_copied, chunks_copied FROM mysql_sync.table_state WHERE task = $1 AND source_table = $2",
+      2, args);
   char* rows = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
   char* chunks = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
   set_detail(nullptr);
@@ -501,8 +503,10 @@ void finish_resync(int index) {
   reset_appliers();  // the target is another relation now
   analyze_citus_table(quote_qualified_identifier(table.target_schema.c_str(), table.target_name.c_str()));
   MYSQL_SYNC_CXX(worker_task.name, table.awaits_repair = false);
-  elog(LOG, "mysql_sync task \"%s\": resync of %s done: the fresh copy (%s rows in %s chunks) replaced the target at "
-            "%s:%llu",
+  elog(LOG,
+       "mysql_sync task \"%s\": resync of %s done: the fresh copy (%s rows in %s chunks) replaced the target "
+       "at "
+       "%s:%llu",
        worker_task.name, object, rows, chunks, runtime->last_end.file.c_str(),
        (unsigned long long)runtime->last_end.pos);
 }
@@ -538,13 +542,14 @@ void backfill_failed(int index, mysql_sync::BackfillKind kind, ErrorData* edata)
 
 void restart_resync(int index) {
   const SyncTable& table = worker_task.runtime->tables[index];
-  const char* args[3] = {worker_task.name, source_table_name(index), table.awaits_repair ? "pending" : "synced"};
+  const char* args[3] = {worker_task.name, source_table_name(index),
+                         table.awaits_repair ? "pending" : "synced"};
   drop_shadow(table);
   spi_exec_text(
-      "UPDATE mysql_sync.table_state SET state = $3, backfill = NULL WHERE task = $1 AND source_table = $2", 3,
-      args);
-  elog(LOG, "mysql_sync task \"%s\": the resync of %s starts again after a DDL of the table", worker_task.name,
-       args[1]);
+      "UPDATE mysql_sync.table_state SET state = $3, backfill = NULL WHERE task = $1 AND source_table = $2",
+      3, args);
+  elog(LOG, "mysql_sync task \"%s\": the resync of %s starts again after a DDL of the table",
+       worker_task.name, args[1]);
   checked_once = false;  // its request is still recorded: serviced again, into a new shadow
 }
 
@@ -565,10 +570,11 @@ void request_repair(int index, const char* reason) {
   const char* args[2] = {worker_task.name, object};
   spi_exec_text(
       "INSERT INTO mysql_sync.table_requests (task, kind, object) SELECT $1, 'repair', $2 "
-      " WHERE NOT EXISTS (SELECT FROM mysql_sync.table_requests WHERE task = $1 AND kind = 'repair' AND object = $2)",
+      " WHERE NOT EXISTS (SELECT FROM mysql_sync.table_requests WHERE task = $1 AND kind = 'repair' AND "
+      "object = $2)",
       2, args);
-  spi_exec_text("UPDATE mysql_sync.table_state SET state = 'pending' WHERE task = $1 AND source_table = $2", 2,
-                args);
+  spi_exec_text("UPDATE mysql_sync.table_state SET state = 'pending' WHERE task = $1 AND source_table = $2",
+                2, args);
   MYSQL_SYNC_CXX(worker_task.name, table.awaits_repair = true);
   note_table_requests(worker_task.slot);  // this worker: serviced after this transaction
   elog(LOG,

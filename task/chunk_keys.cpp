@@ -1,6 +1,7 @@
 #include "task/chunk_keys.h"
 
 #include "common/errors.h"
+#include "common/hex.h"
 #include "source/mysql_client.h"
 
 namespace mysql_sync {
@@ -21,7 +22,8 @@ std::optional<KeyLiteral> literal_of(const SourceColumn& column) {
   if (one_of(type, {"char", "varchar", "tinytext", "text", "mediumtext", "longtext", "date", "datetime",
                     "timestamp", "time"}))
     return KeyLiteral::string;
-  if (one_of(type, {"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"})) return KeyLiteral::binary;
+  if (one_of(type, {"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"}))
+    return KeyLiteral::binary;
   if (type == "enum") return KeyLiteral::enumeration;
   if (type == "set") return KeyLiteral::set;
   if (type == "bit") return KeyLiteral::bit;
@@ -33,19 +35,9 @@ bool is_integer_type(const std::string& type) {
 }
 
 [[noreturn]] void bad_value(const SourceTable& table, const SourceColumn& column, const std::string& why) {
-  throw SyncError("22000", "key column \"" + column.name + "\" of " + table.schema + "." + table.name + ": " + why,
+  throw SyncError("22000",
+                  "key column \"" + column.name + "\" of " + table.schema + "." + table.name + ": " + why,
                   "resync_table copies the table again.");
-}
-
-std::string hex_of(const std::string& bytes) {
-  static const char digits[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
 }
 
 int hex_digit(char c) {
@@ -141,7 +133,8 @@ std::string key_literal(const SourceTable& table, const KeyColumn& key, const st
       size_t start = 0;
       while (start < value.size()) {
         size_t comma = value.find(',', start);
-        std::string member = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        std::string member =
+            value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
         size_t i = 0;
         while (i < column.enum_values.size() && column.enum_values[i] != member) i++;
         if (i == column.enum_values.size() || i >= 64)
@@ -166,7 +159,9 @@ std::string chunk_select_sql(const SourceTable& table, const KeyPaging& paging, 
                              uint64_t limit, const QuoteString& quote) {
   std::string sql = copy_select_sql(table);
   if (!paging.paged()) return sql;
-  auto name = [&](size_t k) { return MysqlClient::quote_identifier(table.columns[paging.columns[k].column].name); };
+  auto name = [&](size_t k) {
+    return MysqlClient::quote_identifier(table.columns[paging.columns[k].column].name);
+  };
   std::vector<std::string> where;
   if (!range.after.empty()) {
     if (range.after.size() != paging.columns.size())
@@ -185,11 +180,13 @@ std::string chunk_select_sql(const SourceTable& table, const KeyPaging& paging, 
     if (paging.columns.size() == 1)
       where.push_back(tail);
     else
-      where.push_back(name(0) + " >= " + values[0] + " AND (" + name(0) + " > " + values[0] + " OR (" + tail + "))");
+      where.push_back(name(0) + " >= " + values[0] + " AND (" + name(0) + " > " + values[0] + " OR (" + tail +
+                      "))");
   } else if (range.from) {
     where.push_back(name(0) + " > " + key_literal(table, paging.columns[0], *range.from, quote));
   }
-  if (range.upto) where.push_back(name(0) + " <= " + key_literal(table, paging.columns[0], *range.upto, quote));
+  if (range.upto)
+    where.push_back(name(0) + " <= " + key_literal(table, paging.columns[0], *range.upto, quote));
   for (size_t i = 0; i < where.size(); i++) sql += (i ? " AND (" : " WHERE (") + where[i] + ")";
   sql += " ORDER BY ";
   for (size_t k = 0; k < paging.columns.size(); k++) sql += (k ? ", " : "") + name(k);

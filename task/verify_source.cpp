@@ -3,21 +3,11 @@
 #include <regex>
 
 #include "common/errors.h"
+#include "common/hex.h"
 
 namespace mysql_sync {
 
 namespace {
-
-std::string hex_of(const std::string& bytes) {
-  static const char digits[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
 
 bool matches(const std::string& text, const char* pattern) {
   return std::regex_match(text, std::regex(pattern));
