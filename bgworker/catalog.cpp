@@ -573,17 +573,23 @@ void add_table_counters(int table, int64 changes, int64 invalid_values, int64 ro
       6, args);
 }
 
+void read_copy_counts(const char* source_table, char** rows, char** chunks) {
+  const char* args[2] = {worker_task.name, source_table};
+  spi_exec_text(
+      "SELECT rows_copied, chunks_copied FROM mysql_sync.table_state WHERE task = $1 AND source_table = $2",
+      2, args);
+  *rows = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+  *chunks = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+}
+
 void mark_copied_table_synced(const char* source_table, const char* done) {
   const char* args[2] = {worker_task.name, source_table};
   spi_exec_text(
       "UPDATE mysql_sync.table_state SET state = 'synced', backfill = NULL WHERE task = $1 AND source_table "
       "= $2",
       2, args);
-  spi_exec_text(
-      "SELECT rows_copied, chunks_copied FROM mysql_sync.table_state WHERE task = $1 AND source_table = $2",
-      2, args);
-  char* rows = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-  char* chunks = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+  char *rows, *chunks;
+  read_copy_counts(source_table, &rows, &chunks);
   end_catalog_transaction();
   elog(LOG, "mysql_sync task \"%s\": %s %s (%s rows in %s chunks)", worker_task.name, done, source_table,
        rows, chunks);

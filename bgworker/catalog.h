@@ -37,6 +37,10 @@ void record_schema_version(int index, const char* ddl, const mysql_sync::BinlogP
 // names, target and columns (inside the caller's transaction).
 void update_table_state(int index, const char* old_source_table);
 
+// A backfilled table's table_state rows_copied and chunks_copied, as text (palloc'd, inside the
+// caller's transaction).
+void read_copy_counts(const char* source_table, char** rows, char** chunks);
+
 // A backfilled table is synced: its table_state row says so, and the log names its rows and chunks
 // ("<done> shop.t (N rows in M chunks)"). Inside the caller's transaction, which it ends.
 void mark_copied_table_synced(const char* source_table, const char* done);

@@ -493,11 +493,8 @@ void finish_resync(int index) {
       "DELETE FROM mysql_sync.table_requests WHERE task = $1 AND kind IN ('resync', 'repair') AND object = "
       "$2",
       2, args);
-  spi_exec_text(
-      "SELECT rows_copied, chunks_copied FROM mysql_sync.table_state WHERE task = $1 AND source_table = $2",
-      2, args);
-  char* rows = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-  char* chunks = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+  char *rows, *chunks;
+  read_copy_counts(object, &rows, &chunks);
   set_detail(nullptr);
   end_catalog_transaction();
   reset_appliers();  // the target is another relation now
